@@ -1,0 +1,68 @@
+#!/usr/bin/python3
+"""Generate dlcheck's independent reference fixtures (PyTorch / mpmath / SciPy).
+
+Run from the repository root with Debian's Python (torch 1.13, scipy 1.10,
+mpmath 1.2):
+
+    /usr/bin/python3 scripts/reference/generate.py
+
+Writes test/fixtures/{softmax,conv-matrix,receptive-field,param-count}.json
+deterministically (fixed seeds) and self-checks each file.
+"""
+import os
+import sys
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ inside scripts/reference/
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import torch  # noqa: E402
+
+torch.set_num_threads(1)  # bit-for-bit reproducible float64 sums
+torch.use_deterministic_algorithms(True)
+
+import gen_conv  # noqa: E402
+import gen_params  # noqa: E402
+import gen_rf  # noqa: E402
+import gen_softmax  # noqa: E402
+from common import write_fixture  # noqa: E402
+
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+OUT = os.path.join(ROOT, "test", "fixtures")
+
+
+def main():
+    t0 = time.time()
+    os.makedirs(OUT, exist_ok=True)
+    report = []
+
+    cases, source = gen_softmax.generate()
+    n, size = write_fixture(os.path.join(OUT, "softmax.json"), source, cases)
+    report.append(("softmax.json", n, size, ""))
+    bad = gen_softmax.summarize_disagreements(cases)
+
+    cases, invalid, source = gen_conv.generate()
+    assert len(invalid) >= 15
+    n, size = write_fixture(os.path.join(OUT, "conv-matrix.json"), source, cases, extra={"invalid": invalid})
+    report.append(("conv-matrix.json", n, size, "+ %d invalid" % len(invalid)))
+
+    cases, rejected, source = gen_rf.generate()
+    n, size = write_fixture(os.path.join(OUT, "receptive-field.json"), source, cases)
+    report.append(("receptive-field.json", n, size, "rejected while sampling: %s" % rejected))
+
+    cases, source = gen_params.generate()
+    n, size = write_fixture(os.path.join(OUT, "param-count.json"), source, cases)
+    report.append(("param-count.json", n, size, ""))
+
+    for name, n, size, note in report:
+        print("%-22s %4d cases %9d bytes  %s" % (name, n, size, note))
+    for lib, rows in bad.items():
+        print("%s logsumexp differs from the exact value in %d 1D softmax case(s):" % (lib, len(rows)))
+        for case, ref, got in rows:
+            print("    %-40s exact %r, %s %r" % (case, ref, lib, got))
+    print("done in %.1f s" % (time.time() - t0))
+
+
+if __name__ == "__main__":
+    main()

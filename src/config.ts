@@ -1,0 +1,47 @@
+/**
+ * Configuration from the environment, validated by a schema (as fastify/demo does with
+ * @fastify/env): a bad value stops the service at start with a message naming the variable.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { DEFAULT_LIMITS, LIMIT_ENV, type Limits } from './operations/limits.js'
+
+const Size = (fallback: number, description: string) => Type.Integer({ minimum: 1, default: fallback, description })
+
+export const EnvSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
+  BODY_LIMIT: Size(DEFAULT_LIMITS.bodyLimit, 'default request body limit, bytes'),
+  SOFTMAX_BODY_LIMIT: Size(DEFAULT_LIMITS.softmaxBodyLimit, 'request body limit of /softmax-stable, bytes'),
+  SOFTMAX_MAX_ENTRIES: Size(DEFAULT_LIMITS.softmaxMaxEntries, 'entries of x'),
+  CONV_MAX_DENSE_ENTRIES: Size(DEFAULT_LIMITS.convMaxDenseEntries, 'rows·cols of a dense conv matrix'),
+  CONV_MAX_SPARSE_ENTRIES: Size(DEFAULT_LIMITS.convMaxSparseEntries, 'non-zeros of a conv matrix'),
+  CONV_MAX_LATEX_ENTRIES: Size(DEFAULT_LIMITS.convMaxLatexEntries, 'rows·cols of a LaTeX conv matrix'),
+  MAX_LAYERS: Size(DEFAULT_LIMITS.maxLayers, 'layers in one network')
+})
+export type Env = Static<typeof EnvSchema>
+
+export interface Config {
+  port: number
+  host: string
+  logLevel: Env['LOG_LEVEL']
+  limits: Limits
+}
+
+/**
+ * @throws {Error} naming every invalid variable and its rule
+ */
+export function loadConfig (environment: Record<string, string | undefined> = process.env): Config {
+  const known = Object.fromEntries(Object.keys(EnvSchema.properties)
+    .filter((key) => environment[key] !== undefined && environment[key] !== '')
+    .map((key) => [key, environment[key]]))
+  const env = Value.Convert(EnvSchema, Value.Default(EnvSchema, known))
+  const errors = [...Value.Errors(EnvSchema, env)]
+  if (errors.length > 0) {
+    throw new Error(`invalid configuration: ${errors.map((e) => `${e.path.slice(1)}=${JSON.stringify(known[e.path.slice(1)])}: ${e.message}`).join('; ')}`)
+  }
+  const valid = env as Env
+  const limits = Object.fromEntries(Object.entries(LIMIT_ENV).map(([key, name]) => [key, valid[name as keyof Env]])) as unknown as Limits
+  return { port: valid.PORT, host: valid.HOST, logLevel: valid.LOG_LEVEL, limits }
+}

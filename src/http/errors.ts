@@ -1,0 +1,40 @@
+/**
+ * One error handler for every route (fastify/demo's habit): Fastify's error shape
+ * {statusCode, code, error, message}; 4xx messages say what is wrong, 5xx never carry
+ * internal details (they are logged instead).
+ */
+import { STATUS_CODES } from 'node:http'
+import type { FastifyError, FastifyInstance } from 'fastify'
+import { ComputationError } from '../math/errors.js'
+import { LIMIT_ENV, type Limits } from '../operations/limits.js'
+
+export interface ErrorBody { statusCode: number, code: string, error: string, message: string }
+
+export function errorBody (statusCode: number, code: string, message: string): ErrorBody {
+  return { statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message }
+}
+
+/**
+ * @param bodyLimits - route URL → the limit bounding its body, for routes not on the default
+ */
+export function installErrorHandlers (app: FastifyInstance, limits: Limits, bodyLimits: ReadonlyMap<string, keyof Limits>): void {
+  app.setErrorHandler((error: FastifyError | ComputationError, request, reply) => {
+    if (error instanceof ComputationError) {
+      return reply.code(error.statusCode).send(errorBody(error.statusCode, error.code, error.message))
+    }
+    const statusCode = error.statusCode ?? 500
+    if (statusCode >= 500) {
+      request.log.error({ err: error }, 'request failed')
+      return reply.code(statusCode).send(errorBody(statusCode, 'DLCHECK_INTERNAL', 'the server could not compute this answer; the error has been logged'))
+    }
+    let message = error.message
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const key = bodyLimits.get(request.routeOptions.url ?? '') ?? 'bodyLimit'
+      message = `the request body is over the limit of ${limits[key]} bytes (${LIMIT_ENV[key]}); send a smaller input, or raise ${LIMIT_ENV[key]} on the server`
+    }
+    return reply.code(statusCode).send(errorBody(statusCode, error.code ?? 'FST_ERR', message))
+  })
+  app.setNotFoundHandler((request, reply) => {
+    return reply.code(404).send(errorBody(404, 'DLCHECK_NOT_FOUND', `no route ${request.method} ${request.url}; see /openapi.yaml`))
+  })
+}

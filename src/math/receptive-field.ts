@@ -1,0 +1,150 @@
+/**
+ * Receptive field, jump and start of every layer of a CNN (questions 4.1, 5.1, 5.3), with
+ * the conventions of Araujo, Norris & Sim, "Computing Receptive Fields of Convolutional
+ * Neural Networks", Distill 2019: pixel centres sit at integer coordinates, the input has
+ * r₀ = 1, j₀ = 1, start₀ = 0, and a layer with kernel k, stride s, padding p, dilation d
+ * (effective kernel k' = d(k−1)+1) gives
+ *
+ *   r_l = r_{l−1} + (k' − 1)·j_{l−1}
+ *   j_l = j_{l−1}·s
+ *   start_l = start_{l−1} + ((k' − 1)/2 − p)·j_{l−1}
+ *
+ * start is the input coordinate of the centre of the top-left output feature's region
+ * (negative: inside the padding; a half-integer for even kernels). Height and width are
+ * computed separately. Output shapes follow PyTorch's layers (ceil_mode=False).
+ */
+import { ImpossibleInputError } from './errors.js'
+import { isGlobalType, isWindowType, type LayerSpec, type LayerType } from './layers.js'
+import { perDimension, type Pair } from './pair.js'
+import { windowOutputSize } from './window.js'
+
+/** A layer with every default applied. */
+export interface ResolvedLayer {
+  type: LayerType
+  name: string
+  kernel: Pair
+  stride: Pair
+  padding: Pair
+  dilation: Pair
+}
+
+export interface LayerReceptiveField extends ResolvedLayer {
+  receptiveField: Pair
+  jump: Pair
+  start: Pair
+  /** [H, W] after this layer, when the input size is known */
+  outputShape?: Pair
+}
+
+export interface Region { top: number, left: number, bottom: number, right: number }
+
+export interface ReceptiveFieldResult {
+  receptiveField: Pair
+  jump: Pair
+  start: Pair
+  outputShape?: Pair
+  sameAsInput?: boolean
+  layers: LayerReceptiveField[]
+  /** input region of the output feature `pixel`, inclusive bounds, unclipped; `clipped` to the image */
+  region?: Region & { clipped?: Region }
+}
+
+const ONE: Pair = [1, 1]
+const ZERO: Pair = [0, 0]
+
+/**
+ * Applies the defaults: conv stride 1, pooling stride = kernel, padding 0, dilation 1;
+ * elementwise layers have kernel 1; global pooling, flatten and FC see the whole current
+ * map (a window of the map's size, output 1×1).
+ * @param current - [H, W] before this layer, if the input size is known
+ * @throws {ImpossibleInputError} for a missing kernel, settings a layer does not have, pooling
+ *   padding over half the kernel (PyTorch's rule), or a global layer without an input size
+ */
+export function resolveLayer (spec: LayerSpec, current: Pair | undefined): ResolvedLayer {
+  const { type, name } = spec
+  if (isWindowType(type)) {
+    const kernel = spec.kernel ?? fail(`${name}: a ${type} layer needs a kernel size`)
+    const stride = spec.stride ?? (type === 'conv' ? ONE : kernel)
+    const padding = spec.padding ?? ZERO
+    const dilation = spec.dilation ?? ONE
+    if (type === 'avgpool' && (dilation[0] !== 1 || dilation[1] !== 1)) fail(`${name}: average pooling has no dilation (torch.nn.AvgPool2d); got dilation [${dilation.join(', ')}]`)
+    if (type !== 'conv') {
+      for (const dim of [0, 1] as const) {
+        if (padding[dim] * 2 > kernel[dim]) fail(`${name}: pooling padding must be at most half the kernel (PyTorch's rule); got padding ${padding[dim]} for kernel ${kernel[dim]}`)
+      }
+    }
+    return { type, name, kernel, stride, padding, dilation }
+  }
+  const extra = (['kernel', 'stride', 'padding', 'dilation'] as const).find((key) => spec[key] !== undefined && spec[key].some((v) => v !== (key === 'padding' ? 0 : 1)))
+  if (extra !== undefined) fail(`${name}: a ${type} layer has no ${extra} setting`)
+  if (isGlobalType(type)) {
+    if (current === undefined) fail(`${name}: a ${type} layer covers the whole feature map, so the receptive field needs the input size; give input: [H, W]`)
+    return { type, name, kernel: current, stride: ONE, padding: ZERO, dilation: ONE }
+  }
+  return { type, name, kernel: ONE, stride: ONE, padding: ZERO, dilation: ONE }
+}
+
+function fail (message: string): never {
+  throw new ImpossibleInputError(message)
+}
+
+/**
+ * Distill's recurrences over the layers, with output shapes when `input` is given.
+ * @param pixel - [i, j] of one output feature, for its input region
+ * @throws {ImpossibleInputError} for an impossible layer, a feature map that vanishes, or a
+ *   pixel outside the output
+ * @example receptiveField([{ type: 'conv', name: 'c', kernel: [3, 3] }, { type: 'conv', name: 'c', kernel: [3, 3] }]).receptiveField // [5, 5]
+ */
+export function receptiveField (specs: readonly LayerSpec[], input?: Pair, pixel?: Pair): ReceptiveFieldResult {
+  let field: Pair = [1, 1]
+  let jump: Pair = [1, 1]
+  let start: Pair = [0, 0]
+  let shape = input
+  const layers: LayerReceptiveField[] = []
+  for (const spec of specs) {
+    const layer = resolveLayer(spec, shape)
+    const effectiveKernel = perDimension((dim) => layer.dilation[dim] * (layer.kernel[dim] - 1) + 1)
+    field = perDimension((dim) => field[dim] + (effectiveKernel[dim] - 1) * jump[dim])
+    start = perDimension((dim) => start[dim] + ((effectiveKernel[dim] - 1) / 2 - layer.padding[dim]) * jump[dim])
+    jump = perDimension((dim) => jump[dim] * layer.stride[dim])
+    const before = shape
+    shape = before && perDimension((dim) => windowOutputSize({
+      size: before[dim],
+      kernel: layer.kernel[dim],
+      stride: layer.stride[dim],
+      padding: layer.padding[dim],
+      dilation: layer.dilation[dim]
+    }, `${layer.name} (${dim === 0 ? 'height' : 'width'})`))
+    layers.push({ ...layer, receptiveField: field, jump, start, ...(shape && { outputShape: shape }) })
+  }
+  const result: ReceptiveFieldResult = { receptiveField: field, jump, start, layers }
+  if (input !== undefined && shape !== undefined) {
+    result.outputShape = shape
+    result.sameAsInput = shape[0] === input[0] && shape[1] === input[1]
+  }
+  if (pixel !== undefined) result.region = featureRegion(result, pixel, input)
+  return result
+}
+
+/**
+ * The input region of output feature `pixel`: centre start + i·jump, half-width (r − 1)/2.
+ * @throws {ImpossibleInputError} when the pixel lies outside the known output shape
+ */
+function featureRegion (result: ReceptiveFieldResult, pixel: Pair, input: Pair | undefined): Region & { clipped?: Region } {
+  const { outputShape, receptiveField: field, jump, start } = result
+  if (outputShape !== undefined && (pixel[0] >= outputShape[0] || pixel[1] >= outputShape[1])) {
+    fail(`pixel [${pixel.join(', ')}] is outside the output of shape [${outputShape.join(', ')}]; indices start at 0`)
+  }
+  const [top, left] = perDimension((dim) => start[dim] + pixel[dim] * jump[dim] - (field[dim] - 1) / 2)
+  const [bottom, right] = perDimension((dim) => start[dim] + pixel[dim] * jump[dim] + (field[dim] - 1) / 2)
+  const region: Region & { clipped?: Region } = { top, left, bottom, right }
+  if (input !== undefined) {
+    region.clipped = {
+      top: Math.max(0, top),
+      left: Math.max(0, left),
+      bottom: Math.min(input[0] - 1, bottom),
+      right: Math.min(input[1] - 1, right)
+    }
+  }
+  return region
+}

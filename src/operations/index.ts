@@ -1,0 +1,13 @@
+/** The table of computations: REST routes, OpenAPI and (later) GraphQL are generated from it. */
+import { convMatrixOperation } from './conv-matrix.js'
+import type { Operation } from './operation.js'
+import { paramCountOperation } from './param-count.js'
+import { receptiveFieldOperation } from './receptive-field.js'
+import { softmaxStableOperation } from './softmax-stable.js'
+
+export const operations: readonly Operation[] = [
+  softmaxStableOperation,
+  convMatrixOperation,
+  receptiveFieldOperation,
+  paramCountOperation
+] as unknown as readonly Operation[]

@@ -1,0 +1,26 @@
+/**
+ * Reads the configuration from env, listens, and shuts down gracefully on SIGTERM/SIGINT
+ * (stop accepting, finish in-flight requests, exit 0).
+ */
+import { buildApp } from './app.js'
+import { loadConfig } from './config.js'
+
+async function main (): Promise<void> {
+  const config = loadConfig()
+  const app = await buildApp({ limits: config.limits, logger: { level: config.logLevel } })
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      app.log.info({ signal }, 'shutting down')
+      app.close().then(() => process.exit(0), (error: unknown) => {
+        app.log.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      })
+    })
+  }
+  await app.listen({ port: config.port, host: config.host })
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error)
+  process.exit(1)
+})
