@@ -11,6 +11,7 @@ import { operations } from './operations/index.js'
 import { DEFAULT_LIMITS, type Limits } from './operations/limits.js'
 import { ErrorResponse } from './operations/schemas.js'
 import { openapiDocument, addOperationExamples } from './http/openapi.js'
+import { schemaErrorFormatter } from './http/validation.js'
 
 export interface AppOptions {
   limits?: Partial<Limits>
@@ -22,6 +23,7 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: limits.bodyLimit,
+    schemaErrorFormatter,
     ajv: {
       customOptions: {
         // Fastify's defaults coerce "Infinity" and "0x10" into numbers and drop unknown
@@ -29,7 +31,9 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
         coerceTypes: false,
         removeAdditional: false,
         // Ajv rejects NaN and ±Infinity (JSON.parse turns 1e999 into Infinity).
-        strictNumbers: true
+        strictNumbers: true,
+        // Errors carry the data and parent schema, so messages can quote both.
+        verbose: true
       }
     }
   })

@@ -84,7 +84,8 @@ class Scanner {
   token (): string {
     const rest = this.text.slice(this.position).trimStart()
     if (rest === '') return 'end of input'
-    return /^(→|->|[A-Za-z_][\w.]*|\d+|\S)/.exec(rest)?.[0] ?? rest[0]
+    // The last alternative matches any non-space character, so there is always a match.
+    return /^(→|->|[A-Za-z_][\w.]*|\d+|\S)/.exec(rest)![0]
   }
 
   fail (detail: string, position = this.position, token = this.token()): never {
@@ -142,7 +143,7 @@ function parseGroup (scanner: Scanner, layer: ArchitectureLayer, allowed: readon
         const valueStart = scanner.position
         const size = parseSize(scanner) ?? scanner.fail(`${key} must be an integer or AxB`)
         if (key === 'out') {
-          if (size[0] !== size[1]) scanner.fail('out is a channel count, a single integer', valueStart)
+          if (size[0] !== size[1]) scanner.fail('out is a channel count, a single integer', valueStart, scanner.text.slice(valueStart, scanner.position))
           layer.out = size[0]
         } else {
           layer[key as 'stride' | 'padding' | 'dilation'] = size
@@ -180,7 +181,8 @@ export function parseArchitecture (text: string, field = 'architecture'): Archit
       ended = true
     } else {
       const layer: ArchitectureLayer = { type, name, position: start + 1 }
-      if (scanner.take(/^\s*-\s*/) !== undefined) {
+      // "-" introduces a size unless it starts an ASCII arrow ("ReLU->Conv-3x3").
+      if (scanner.take(/^\s*-(?!>)\s*/) !== undefined) {
         const size = parseSize(scanner) ?? scanner.fail(`expected a size after "${name}-", such as 3x3`)
         if (!SIZED_TYPES.includes(type)) scanner.fail(`${name} takes no size`, start, name)
         if (type === 'fc') {
@@ -205,6 +207,6 @@ export function parseArchitecture (text: string, field = 'architecture'): Archit
     if (scanner.atEnd()) break
     if (scanner.take(/^(→|->)/) === undefined) scanner.fail('expected "→" or "->" between layers')
   }
-  if (layers.length === 0) scanner.fail('the architecture has no layers', 0, text.trim().slice(0, 20) || 'empty input')
+  if (layers.length === 0) scanner.fail('the architecture has no layers', 0, text.trim().slice(0, 20))
   return layers
 }

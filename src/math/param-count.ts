@@ -81,7 +81,7 @@ export function architectureParameterCount (specs: readonly LayerSpec[], input: 
       weights = channels
       biases = channels
     } else if (spec.type === 'fc') {
-      const out = spec.out ?? fail(`${spec.name}: an FC layer needs its number of features, as in FC-128`)
+      const out = spec.out! // the notation requires FC-N, so the parser always sets it
       weights = out * channels * height * width
       biases = spec.bias === false ? 0 : out
       channels = out

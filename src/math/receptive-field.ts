@@ -117,6 +117,9 @@ export function receptiveField (specs: readonly LayerSpec[], input?: Pair, pixel
     }, `${layer.name} (${dim === 0 ? 'height' : 'width'})`))
     layers.push({ ...layer, receptiveField: field, jump, start, ...(shape && { outputShape: shape }) })
   }
+  if (![...field, ...jump].every(Number.isSafeInteger)) {
+    fail(`the receptive field [${field.join(', ')}] or jump [${jump.join(', ')}] exceeds 2^53 − 1, beyond exact integers in JSON; give the input size so the map's shape bounds it`)
+  }
   const result: ReceptiveFieldResult = { receptiveField: field, jump, start, layers }
   if (input !== undefined && shape !== undefined) {
     result.outputShape = shape

@@ -72,7 +72,7 @@ function expDoubleDouble (z: DoubleDouble): number {
  *   value is outside the float64 range (e.g. logSumExp of 1e308 / 1e-3)
  * @throws {RangeError} when x is empty
  * @example softmaxStable([0, -40]).logSumExp // 4.248354255291589e-18
- * @example softmaxStable([1, 2, 3]).softmax  // [0.09003057317038046, 0.24472847105479764, 0.6652409557748219]
+ * @example softmaxStable([1, 2, 3]).softmax  // [0.09003057317038046, 0.24472847105479764, 0.6652409557748218] (the last is 1 ulp below the correctly rounded …219)
  */
 export function softmaxStable (x: ArrayLike<number>, temperature = 1): SoftmaxResult {
   const n = x.length

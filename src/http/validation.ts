@@ -1,0 +1,60 @@
+/**
+ * Schema error messages that name the field, the rule and the value received.
+ *
+ * Ajv stops at the first error (allErrors: false, Fastify's default, a DoS guard) but an
+ * `anyOf` (e.g. a pair: `n` or `[height, width]`) reports one error per branch plus
+ * "must match a schema in anyOf". We keep the branch error that got deepest into the data
+ * (the one the client most likely meant) and add the union's description.
+ */
+import type { FastifySchemaValidationError } from 'fastify'
+
+/** An Ajv error with `verbose: true`: it carries the failing data and the parent schema. */
+interface VerboseError extends FastifySchemaValidationError {
+  data?: unknown
+  parentSchema?: { description?: string, properties?: Record<string, unknown>, anyOf?: Array<{ const?: unknown }> }
+}
+
+function describeValue (value: unknown): string {
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : `${value} (a number outside float64, e.g. 1e999)`
+  if (Array.isArray(value)) return 'an array'
+  if (value === null) return 'null'
+  return typeof value === 'object' ? 'an object' : String(value)
+}
+
+function describeError (error: VerboseError, dataVar: string): string {
+  const path = dataVar + error.instancePath
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const allowed = Object.keys(error.parentSchema?.properties ?? {})
+      return `${path} has an unknown property '${String(error.params.additionalProperty)}'; allowed: ${allowed.join(', ')}`
+    }
+    case 'required':
+      return `${path} must have the property '${String(error.params.missingProperty)}'`
+    case 'type':
+      if (error.params.type === 'number') return `${path} must be a finite number, got ${describeValue(error.data)}`
+      if (error.params.type === 'integer') return `${path} must be an integer, got ${describeValue(error.data)}`
+      return `${path} must be ${String(error.params.type)}, got ${describeValue(error.data)}`
+    case 'const':
+      return `${path} must be ${JSON.stringify(error.params.allowedValue)}, got ${describeValue(error.data)}`
+    default:
+      return `${path} ${error.message ?? 'is invalid'}${typeof error.data === 'object' ? '' : `, got ${describeValue(error.data)}`}`
+  }
+}
+
+export function schemaErrorFormatter (errors: FastifySchemaValidationError[], dataVar: string): Error {
+  const verbose = errors as VerboseError[]
+  const union = verbose.findLast((error) => error.keyword === 'anyOf')
+  const specific = verbose.filter((error) => error.keyword !== 'anyOf')
+  if (union !== undefined) {
+    const choices = union.parentSchema?.anyOf
+    if (choices?.every((choice) => choice.const !== undefined) === true) {
+      return new Error(`${dataVar}${union.instancePath} must be one of ${choices.map((choice) => JSON.stringify(choice.const)).join(', ')}, got ${describeValue(union.data)}`)
+    }
+  }
+  const deepest = specific.reduce<VerboseError | undefined>((best, error) =>
+    best === undefined || error.instancePath.split('/').length > best.instancePath.split('/').length ? error : best, undefined)
+  const text = deepest === undefined ? `${dataVar}${union?.instancePath ?? ''} is invalid` : describeError(deepest, dataVar)
+  const description = union?.parentSchema?.description
+  return new Error(description === undefined ? text : `${text} (${dataVar}${union!.instancePath}: ${description})`)
+}

@@ -1,0 +1,172 @@
+import fc from 'fast-check'
+import t from 'tap'
+import {
+  applyConvMatrix, checkConvMatrixLimits, ConvMatrixLayout, convOutputShape, denseConvMatrix, latexBmatrix,
+  latexNumber, sparseConvMatrix, symbolicKernelEntry, type ConvGeometry
+} from '../../src/math/conv-matrix.js'
+import { ImpossibleInputError, LimitExceededError } from '../../src/math/errors.js'
+import type { Pair } from '../../src/math/pair.js'
+import { loadFixture } from '../helpers/fixtures.js'
+import { arrayCloseness } from '../helpers/numeric.js'
+
+interface ConvCase {
+  name: string
+  input: Pair
+  kernel: number[][]
+  stride: Pair
+  padding: Pair
+  dilation: Pair
+  transposed: boolean
+  outputPadding: Pair
+  x: number[][]
+  expected: { outputShape: Pair, matrix: number[][], y: number[][] }
+}
+interface InvalidCase extends Omit<ConvCase, 'kernel' | 'x' | 'expected'> { kernelSize: Pair, torchError: string }
+
+const fixture = loadFixture<ConvCase>('conv-matrix') as ReturnType<typeof loadFixture<ConvCase>> & { invalid: InvalidCase[] }
+const geometryOf = (c: ConvCase): ConvGeometry => ({
+  input: c.input, kernelSize: [c.kernel.length, c.kernel[0].length], stride: c.stride, padding: c.padding,
+  dilation: c.dilation, transposed: c.transposed, outputPadding: c.outputPadding
+})
+const numeric = (kernel: number[][]) => (i: number, j: number) => kernel[i][j]
+const transpose = <T>(m: T[][]): T[][] => m[0].map((_, j) => m.map((row) => row[j]))
+
+t.test('matches PyTorch exactly (F.conv2d / F.conv_transpose2d on one-hot inputs)', async (t) => {
+  t.ok(fixture.cases.length >= 100, `${fixture.cases.length} cases`)
+  for (const c of fixture.cases) {
+    const layout = new ConvMatrixLayout(geometryOf(c))
+    t.same(layout.outputShape, c.expected.outputShape, `${c.name}: output shape`)
+    t.same(denseConvMatrix(layout, numeric(c.kernel), 0), c.expected.matrix, `${c.name}: matrix`)
+    const y = applyConvMatrix(layout, c.kernel, c.x)
+    // Summation order differs from PyTorch's, so y agrees to rounding, not bit for bit.
+    t.same(y.flatMap((row, i) => arrayCloseness(row, c.expected.y[i], { rel: 1e-12, abs: 1e-12 }, `y[${i}]`)), [], `${c.name}: y`)
+  }
+})
+
+t.test('shapes PyTorch rejects are 422s', async (t) => {
+  t.ok(fixture.invalid.length >= 10)
+  for (const c of fixture.invalid) {
+    t.throws(() => convOutputShape({ ...c, kernelSize: c.kernelSize }), ImpossibleInputError, `${c.name} (torch: ${c.torchError})`)
+  }
+  t.throws(() => convOutputShape({ input: [3, 3], kernelSize: [2, 2], stride: [1, 1], padding: [0, 0], dilation: [1, 1], transposed: false, outputPadding: [1, 0] }),
+    /outputPadding applies to transposed convolutions only/)
+  t.throws(() => convOutputShape({ input: [2, 2], kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], transposed: true, outputPadding: [2, 0] }),
+    /outputPadding must be smaller than stride or dilation \(PyTorch's rule\); in height outputPadding is 2, stride 2, dilation 1/)
+  t.throws(() => convOutputShape({ input: [1, 1], kernelSize: [1, 1], stride: [1, 1], padding: [1, 0], dilation: [1, 1], transposed: true, outputPadding: [0, 0] }),
+    /output would be empty in height/)
+})
+
+t.test('question 4.3: 3×3 kernel, stride 2, padding 1, on a 3×3 input', async (t) => {
+  const layout = new ConvMatrixLayout({ input: [3, 3], kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], dilation: [1, 1], transposed: false, outputPadding: [0, 0] })
+  t.same(layout.outputShape, [2, 2])
+  // Worked by hand: y_{0,0} sees x_{0..1,0..1} through w_{1..2,1..2}; y_{1,1} sees x_{1..2,1..2} through w_{0..1,0..1}.
+  t.same(denseConvMatrix(layout, symbolicKernelEntry, '0'), [
+    ['w_{1,1}', 'w_{1,2}', '0', 'w_{2,1}', 'w_{2,2}', '0', '0', '0', '0'],
+    ['0', 'w_{1,0}', 'w_{1,1}', '0', 'w_{2,0}', 'w_{2,1}', '0', '0', '0'],
+    ['0', '0', '0', 'w_{0,1}', 'w_{0,2}', '0', 'w_{1,1}', 'w_{1,2}', '0'],
+    ['0', '0', '0', '0', 'w_{0,0}', 'w_{0,1}', '0', 'w_{1,0}', 'w_{1,1}']
+  ])
+})
+
+t.test('question 4.4: 2×2 transposed convolution, stride 2, on a 2×2 input', async (t) => {
+  const layout = new ConvMatrixLayout({ input: [2, 2], kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], transposed: true, outputPadding: [0, 0] })
+  t.same(layout.outputShape, [4, 4])
+  t.same(layout.shape, [16, 4])
+  // Each input pixel stamps the whole kernel on its own 2×2 block of the 4×4 output.
+  const matrix = denseConvMatrix(layout, symbolicKernelEntry, '0')
+  t.same(matrix.slice(0, 4), [['w_{0,0}', '0', '0', '0'], ['w_{0,1}', '0', '0', '0'], ['0', 'w_{0,0}', '0', '0'], ['0', 'w_{0,1}', '0', '0']])
+  t.same(matrix.slice(12), [['0', '0', 'w_{1,0}', '0'], ['0', '0', 'w_{1,1}', '0'], ['0', '0', '0', 'w_{1,0}'], ['0', '0', '0', 'w_{1,1}']])
+})
+
+/** A direct convolution, written independently of the matrix code, for the property below. */
+function directConvolution (g: ConvGeometry, kernel: number[][], x: number[][]): number[][] {
+  const [outH, outW] = convOutputShape(g)
+  const y = Array.from({ length: outH }, () => new Array<number>(outW).fill(0))
+  const [s, p, d] = [g.stride, g.padding, g.dilation]
+  const taps = (visit: (a: number, b: number) => void): void => {
+    for (let a = 0; a < kernel.length; a++) for (let b = 0; b < kernel[0].length; b++) visit(a, b)
+  }
+  if (g.transposed) {
+    // Scatter: input (i, j) adds w[a][b]·x[i][j] at (i·s − p + a·d, j·s − p + b·d).
+    x.forEach((row, i) => row.forEach((value, j) => taps((a, b) => {
+      const [oi, oj] = [i * s[0] - p[0] + a * d[0], j * s[1] - p[1] + b * d[1]]
+      if (oi >= 0 && oi < outH && oj >= 0 && oj < outW) y[oi][oj] += kernel[a][b] * value
+    })))
+  } else {
+    // Gather: y[o] = Σ w[a][b]·x[o·s − p + a·d], zero outside the input.
+    y.forEach((row, oi) => row.forEach((_, oj) => taps((a, b) => {
+      const [i, j] = [oi * s[0] - p[0] + a * d[0], oj * s[1] - p[1] + b * d[1]]
+      if (i >= 0 && i < g.input[0] && j >= 0 && j < g.input[1]) row[oj] += kernel[a][b] * x[i][j]
+    })))
+  }
+  return y
+}
+
+const small = fc.integer({ min: 1, max: 3 })
+const geometry = fc.record({
+  input: fc.tuple(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 7 })),
+  kernelSize: fc.tuple(small, fc.integer({ min: 1, max: 4 })),
+  stride: fc.tuple(small, small),
+  padding: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
+  dilation: fc.tuple(small, small),
+  transposed: fc.boolean(),
+  outputPadding: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }))
+}).map((g) => ({ ...g, outputPadding: g.transposed ? g.outputPadding : [0, 0] })) as fc.Arbitrary<ConvGeometry>
+const valid = (g: ConvGeometry): boolean => { try { convOutputShape(g); return true } catch { return false } }
+
+t.test('property: the transposed matrix is exactly the transpose of the forward one', async (t) => {
+  fc.assert(fc.property(geometry.filter((g) => g.transposed && valid(g)), (g) => {
+    const layout = new ConvMatrixLayout(g)
+    const forward = new ConvMatrixLayout({ ...g, input: layout.outputShape, transposed: false, outputPadding: [0, 0] })
+    const transposed = denseConvMatrix(layout, symbolicKernelEntry, '0')
+    const forwardT = transpose(denseConvMatrix(forward, symbolicKernelEntry, '0'))
+    // Forward from the transposed output gives back the input's shape when outputPadding < stride;
+    // when only dilation allows the outputPadding it is larger and the extra positions are dropped.
+    const [h, w] = g.input
+    const [fh, fw] = forward.outputShape
+    return transposed.every((row, r) => row.every((entry, col) => {
+      const [i, j] = [Math.floor(col / w), col % w]
+      return entry === forwardT[r][i * fw + j]
+    })) && fh >= h && fw >= w
+  }), { numRuns: 300 })
+  t.pass('checked by fast-check')
+})
+
+t.test('property: A·vec(x) equals a direct convolution', async (t) => {
+  fc.assert(fc.property(geometry.filter(valid), fc.integer(), (g, seed) => {
+    const random = (k: number) => Math.sin(seed + k) * 10
+    const kernel = Array.from({ length: g.kernelSize[0] }, (_, a) => Array.from({ length: g.kernelSize[1] }, (_, b) => random(a * 7 + b)))
+    const x = Array.from({ length: g.input[0] }, (_, i) => Array.from({ length: g.input[1] }, (_, j) => random(100 + i * 11 + j)))
+    const y = applyConvMatrix(new ConvMatrixLayout(g), kernel, x)
+    const expected = directConvolution(g, kernel, x)
+    return y.every((row, i) => arrayCloseness(row, expected[i], { rel: 1e-12, abs: 1e-12 }, 'y').length === 0)
+  }), { numRuns: 300 })
+  t.pass('checked by fast-check')
+})
+
+t.test('sparse is the dense matrix\'s non-zeros in row-major order', async (t) => {
+  const c = fixture.cases.find((c) => c.name === 'assignment-4.3')!
+  const layout = new ConvMatrixLayout(geometryOf(c))
+  const dense = denseConvMatrix(layout, numeric(c.kernel), 0)
+  const coo = sparseConvMatrix(layout, numeric(c.kernel))
+  const expected = dense.flatMap((row, r) => row.flatMap((v, col) => (v !== 0 ? [[r, col, v]] : [])))
+  t.same(coo.row.map((r, k) => [r, coo.col[k], coo.value[k]]), expected)
+  t.equal(layout.nonZeros, 16)
+})
+
+t.test('LaTeX', async (t) => {
+  t.equal(latexNumber(0.5), '0.5')
+  t.equal(latexNumber(-1.5e-7), '-1.5 \\times 10^{-7}')
+  t.equal(latexNumber(2e21), '2 \\times 10^{21}')
+  t.equal(latexBmatrix([['a', '0'], ['0', 'b']]), '\\begin{bmatrix}\na & 0 \\\\\n0 & b\n\\end{bmatrix}')
+})
+
+t.test('limits are checked from the layout, before allocation', async (t) => {
+  const layout = new ConvMatrixLayout({ input: [100, 100], kernelSize: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1], transposed: false, outputPadding: [0, 0] })
+  const limits = { convMaxDenseEntries: 1000, convMaxSparseEntries: 1_000_000, convMaxLatexEntries: 100 }
+  t.throws(() => checkConvMatrixLimits(layout, 'dense', limits), LimitExceededError)
+  t.throws(() => checkConvMatrixLimits(layout, 'dense', limits), /10000·10000 = 100000000 entries, over the limit of 1000 \(CONV_MAX_DENSE_ENTRIES\); ask for format: "sparse" \(88804 non-zeros\)/)
+  t.throws(() => checkConvMatrixLimits(layout, 'latex', limits), /CONV_MAX_LATEX_ENTRIES/)
+  t.throws(() => checkConvMatrixLimits(layout, 'sparse', { ...limits, convMaxSparseEntries: 10 }), /88804 non-zeros, over the limit of 10 \(CONV_MAX_SPARSE_ENTRIES\)/)
+  t.doesNotThrow(() => checkConvMatrixLimits(layout, 'sparse', limits))
+})
