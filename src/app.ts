@@ -30,6 +30,10 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
         // fields silently; the contract (API.md) wants both rejected with 400.
         coerceTypes: false,
         removeAdditional: false,
+        // Defaults are applied by each operation's run (so GraphQL gets the same ones); the
+        // schema's `default` documents them. Inserting them here would also make "bias" look
+        // given when it was not.
+        useDefaults: false,
         // Ajv rejects NaN and ±Infinity (JSON.parse turns 1e999 into Infinity).
         strictNumbers: true,
         // Errors carry the data and parent schema, so messages can quote both.

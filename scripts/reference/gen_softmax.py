@@ -401,3 +401,45 @@ def summarize_disagreements(cases):
                 if ref == 0 or err > 1e-15:
                     bad[lib].append((c["name"], ref, got))
     return bad
+
+
+def _ulps(a, b):
+    """Distance in float64 steps between two finite doubles (same sign assumed)."""
+    if a == b:
+        return 0
+    n, t = 0, a
+    while t != b and n < 64:
+        t = math.nextafter(t, b)
+        n += 1
+    return n
+
+
+def torch_comparison(cases):
+    """How torch.softmax / torch.log_softmax (float64) compare with the exact values."""
+    out = {}
+    for fn_name, key in (("softmax", "softmax"), ("log_softmax", "logSoftmax")):
+        fn = getattr(torch, fn_name)
+        stats = {"entries": 0, "exact": 0, "1ulp": 0, "worse": [], "nonfinite-vs-null": 0}
+        for c in cases:
+            x = c["x"]
+            rows = x if isinstance(x[0], list) else [x]
+            exp_rows = c["expected"][key] if isinstance(x[0], list) else [c["expected"][key]]
+            with np.errstate(all="ignore"):
+                got = fn(torch.tensor(rows, dtype=torch.float64) / c["temperature"], dim=-1).tolist()
+            for r, (g_row, e_row) in enumerate(zip(got, exp_rows)):
+                for i, (g, e) in enumerate(zip(g_row, e_row)):
+                    stats["entries"] += 1
+                    if e is None or not math.isfinite(g):
+                        if e is None and not math.isfinite(g):
+                            stats["nonfinite-vs-null"] += 1
+                        else:
+                            stats["worse"].append((c["name"], r, i, e, g))
+                        continue
+                    if g == e:
+                        stats["exact"] += 1
+                    elif _ulps(g, e) == 1:
+                        stats["1ulp"] += 1
+                    else:
+                        stats["worse"].append((c["name"], r, i, e, g))
+        out[fn_name] = stats
+    return out

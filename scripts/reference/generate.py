@@ -41,6 +41,8 @@ def main():
     n, size = write_fixture(os.path.join(OUT, "softmax.json"), source, cases)
     report.append(("softmax.json", n, size, ""))
     bad = gen_softmax.summarize_disagreements(cases)
+    literal = gen_softmax.STATS["literal-recipe-diffs"]
+    torch_cmp = gen_softmax.torch_comparison(cases)
 
     cases, invalid, source = gen_conv.generate()
     assert len(invalid) >= 15
@@ -57,6 +59,18 @@ def main():
 
     for name, n, size, note in report:
         print("%-22s %4d cases %9d bytes  %s" % (name, n, size, note))
+    print("softmax: %d rows escalated beyond 300 bits, %d values rounded by the tail-sign rule, "
+          "%d values differ from the brief's literal recipe at 2500 bits (%d only in the sign of zero)"
+          % (gen_softmax.STATS["escalated"], gen_softmax.STATS["tail-below-precision"], len(literal),
+             sum(1 for t in literal if t[4] == 0)))
+    for fn, st in torch_cmp.items():
+        print("torch.%s float64 vs exact: %d entries, %d identical, %d off by 1 ulp, %d worse, "
+              "%d non-finite where exact is null" % (fn, st["entries"], st["exact"], st["1ulp"],
+                                                     len(st["worse"]), st["nonfinite-vs-null"]))
+        for t in st["worse"][:12]:
+            print("    %-34s row %d [%d]: exact %r, torch %r" % t)
+        if len(st["worse"]) > 12:
+            print("    ... %d more" % (len(st["worse"]) - 12))
     for lib, rows in bad.items():
         print("%s logsumexp differs from the exact value in %d 1D softmax case(s):" % (lib, len(rows)))
         for case, ref, got in rows:

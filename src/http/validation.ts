@@ -52,8 +52,10 @@ export function schemaErrorFormatter (errors: FastifySchemaValidationError[], da
       return new Error(`${dataVar}${union.instancePath} must be one of ${choices.map((choice) => JSON.stringify(choice.const)).join(', ')}, got ${describeValue(union.data)}`)
     }
   }
-  const deepest = specific.reduce<VerboseError | undefined>((best, error) =>
-    best === undefined || error.instancePath.split('/').length > best.instancePath.split('/').length ? error : best, undefined)
+  // At equal depth, a branch whose type matched but broke a constraint (e.g. a 3-entry pair)
+  // says more than a branch of the wrong type.
+  const score = (error: VerboseError): number => 2 * error.instancePath.split('/').length + (error.keyword === 'type' ? 0 : 1)
+  const deepest = specific.reduce<VerboseError | undefined>((best, error) => best === undefined || score(error) > score(best) ? error : best, undefined)
   const text = deepest === undefined ? `${dataVar}${union?.instancePath ?? ''} is invalid` : describeError(deepest, dataVar)
   const description = union?.parentSchema?.description
   return new Error(description === undefined ? text : `${text} (${dataVar}${union!.instancePath}: ${description})`)

@@ -1,9 +1,19 @@
 /** fastify/demo's build(t): a fresh app per test, closed in teardown. */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { buildApp, type AppOptions } from '../../src/app.js'
 
 export async function build (t: { teardown: (fn: () => unknown) => void }, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = await buildApp(options)
   t.teardown(() => app.close())
   return app
+}
+
+/** POST a JSON body; a string is sent verbatim (for bodies JSON.stringify cannot write, like 1e999). */
+export async function post (app: FastifyInstance, url: string, body: unknown): Promise<LightMyRequestResponse> {
+  return app.inject({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/json' },
+    payload: typeof body === 'string' ? body : JSON.stringify(body)
+  })
 }
