@@ -42,7 +42,7 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     }
   })
   app.addSchema(ErrorResponse)
-  await app.register(swagger, { openapi: openapiDocument, refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) }, transform: addOperationExamples(operations) })
+  await app.register(swagger, { openapi: openapiDocument, refResolver: { buildLocalReference: (json) => String(json.$id) }, transform: addOperationExamples(operations) })
   installErrorHandlers(app, limits, new Map(operations.filter((op) => op.bodyLimit).map((op) => [op.path, op.bodyLimit!])))
   app.get('/health', {
     schema: {

@@ -33,13 +33,20 @@ export interface Config {
  * @throws {Error} naming every invalid variable and its rule
  */
 export function loadConfig (environment: Record<string, string | undefined> = process.env): Config {
-  const known = Object.fromEntries(Object.keys(EnvSchema.properties)
-    .filter((key) => environment[key] !== undefined && environment[key] !== '')
-    .map((key) => [key, environment[key]]))
-  const env = Value.Convert(EnvSchema, Value.Default(EnvSchema, known))
+  const given: Record<string, string> = {}
+  const parsed: Record<string, unknown> = {}
+  for (const [key, schema] of Object.entries(EnvSchema.properties)) {
+    const text = environment[key]
+    if (text === undefined || text === '') continue
+    given[key] = text
+    // Strict: "2.5", "1e3" or "0x10" for an integer stays a string and fails the check
+    // (TypeBox's Value.Convert would truncate 2.5 to 2).
+    parsed[key] = schema.type === 'integer' && /^[0-9]+$/.test(text) ? Number(text) : text
+  }
+  const env = Value.Default(EnvSchema, parsed)
   const errors = [...Value.Errors(EnvSchema, env)]
   if (errors.length > 0) {
-    throw new Error(`invalid configuration: ${errors.map((e) => `${e.path.slice(1)}=${JSON.stringify(known[e.path.slice(1)])}: ${e.message}`).join('; ')}`)
+    throw new Error(`invalid configuration: ${errors.map((e) => `${e.path.slice(1)}=${JSON.stringify(given[e.path.slice(1)])}: ${e.message}`).join('; ')}`)
   }
   const valid = env as Env
   const limits = Object.fromEntries(Object.entries(LIMIT_ENV).map(([key, name]) => [key, valid[name as keyof Env]])) as unknown as Limits

@@ -11,16 +11,16 @@ async function main (): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       app.log.info({ signal }, 'shutting down')
-      app.close().then(() => process.exit(0), (error: unknown) => {
-        app.log.error({ err: error }, 'shutdown failed')
-        process.exit(1)
-      })
+      app.close().then(() => process.exit(0), fatal)
     })
   }
   await app.listen({ port: config.port, host: config.host })
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error)
+/** Start-up and shutdown failures: one line on stderr, exit 1. */
+function fatal (error: unknown): never {
+  console.error(String(error))
   process.exit(1)
-})
+}
+
+main().catch(fatal)

@@ -29,10 +29,10 @@ export function installErrorHandlers (app: FastifyInstance, limits: Limits, body
     }
     let message = error.message
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      const key = bodyLimits.get(request.routeOptions.url ?? '') ?? 'bodyLimit'
+      const key = bodyLimits.get(request.routeOptions.url!) ?? 'bodyLimit'
       message = `the request body is over the limit of ${limits[key]} bytes (${LIMIT_ENV[key]}); send a smaller input, or raise ${LIMIT_ENV[key]} on the server`
     }
-    return reply.code(statusCode).send(errorBody(statusCode, error.code ?? 'FST_ERR', message))
+    return reply.code(statusCode).send(errorBody(statusCode, error.code ?? 'DLCHECK_CLIENT_ERROR', message))
   })
   app.setNotFoundHandler((request, reply) => {
     return reply.code(404).send(errorBody(404, 'DLCHECK_NOT_FOUND', `no route ${request.method} ${request.url}; see /openapi.yaml`))

@@ -26,7 +26,7 @@ function describeError (error: VerboseError, dataVar: string): string {
   const path = dataVar + error.instancePath
   switch (error.keyword) {
     case 'additionalProperties': {
-      const allowed = Object.keys(error.parentSchema?.properties ?? {})
+      const allowed = Object.keys(error.parentSchema!.properties!)
       return `${path} has an unknown property '${String(error.params.additionalProperty)}'; allowed: ${allowed.join(', ')}`
     }
     case 'required':
@@ -35,10 +35,9 @@ function describeError (error: VerboseError, dataVar: string): string {
       if (error.params.type === 'number') return `${path} must be a finite number, got ${describeValue(error.data)}`
       if (error.params.type === 'integer') return `${path} must be an integer, got ${describeValue(error.data)}`
       return `${path} must be ${String(error.params.type)}, got ${describeValue(error.data)}`
-    case 'const':
-      return `${path} must be ${JSON.stringify(error.params.allowedValue)}, got ${describeValue(error.data)}`
     default:
-      return `${path} ${error.message ?? 'is invalid'}${typeof error.data === 'object' ? '' : `, got ${describeValue(error.data)}`}`
+      // Ajv's own wording for the rest: "must be >= 1", "must NOT have more than 2 items", …
+      return `${path} ${error.message!}${typeof error.data === 'object' ? '' : `, got ${describeValue(error.data)}`}`
   }
 }
 
@@ -55,8 +54,10 @@ export function schemaErrorFormatter (errors: FastifySchemaValidationError[], da
   // At equal depth, a branch whose type matched but broke a constraint (e.g. a 3-entry pair)
   // says more than a branch of the wrong type.
   const score = (error: VerboseError): number => 2 * error.instancePath.split('/').length + (error.keyword === 'type' ? 0 : 1)
-  const deepest = specific.reduce<VerboseError | undefined>((best, error) => best === undefined || score(error) > score(best) ? error : best, undefined)
-  const text = deepest === undefined ? `${dataVar}${union?.instancePath ?? ''} is invalid` : describeError(deepest, dataVar)
+  // Ajv reports at least one branch error with every anyOf error, so `specific` is never empty.
+  const deepest = specific.reduce((best, error) => score(error) > score(best) ? error : best)
+  const text = describeError(deepest, dataVar)
+  // Every request union carries a description (test/http/validation.test.ts checks it).
   const description = union?.parentSchema?.description
-  return new Error(description === undefined ? text : `${text} (${dataVar}${union!.instancePath}: ${description})`)
+  return new Error(union === undefined ? text : `${text} (${dataVar}${union.instancePath}: ${description})`)
 }

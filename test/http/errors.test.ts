@@ -68,6 +68,12 @@ t.test('a 5xx never carries internal details, and is logged', async (t) => {
   t.match(lines.join(''), /secret internal detail/, 'the log has the details')
 })
 
+t.test('a 4xx thrown without a code keeps its status and message', async (t) => {
+  const app = await build(t)
+  app.get('/teapot', async () => { throw Object.assign(new Error('short and stout'), { statusCode: 418 }) })
+  t.same((await app.inject({ method: 'GET', url: '/teapot' })).json(), { statusCode: 418, code: 'DLCHECK_CLIENT_ERROR', error: "I'm a Teapot", message: 'short and stout' })
+})
+
 t.test('health', async (t) => {
   const app = await build(t)
   const response = await app.inject({ method: 'GET', url: '/health' })

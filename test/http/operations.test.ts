@@ -61,6 +61,8 @@ t.test('/conv-matrix', async (t) => {
   t.same(sparse.shape, [16, 4])
   t.same(sparse.sparse.value.slice(0, 3), ['w_{0,0}', 'w_{0,1}', 'w_{0,0}'])
   t.same(sparse.sparse.row.slice(0, 3), [0, 1, 2])
+  const numericSparse = (await post(app, '/conv-matrix', { input: [1, 3], kernel: [[2, 3]], format: 'sparse' })).json()
+  t.same(numericSparse.sparse, { row: [0, 0, 1, 1], col: [0, 1, 1, 2], value: [2, 3, 2, 3] })
   const latex = (await post(app, '/conv-matrix', { input: [1, 2], kernel: [[0.5, 1e-7]], format: 'latex' })).json()
   t.equal(latex.latex, '\\begin{bmatrix}\n0.5 & 1 \\times 10^{-7}\n\\end{bmatrix}')
   const overflow = (await post(app, '/conv-matrix', { input: [1, 2], kernel: [[1e308, 1e308]], x: [[1e308, 1]] })).json()
@@ -88,7 +90,7 @@ t.test('/conv-matrix', async (t) => {
 
 t.test('/receptive-field', async (t) => {
   const app = await build(t, { limits: { maxLayers: 3 } })
-  const q53 = (await post(app, '/receptive-field', { input: 32, layers: [{ type: 'conv', kernel: 3, padding: 1 }, { type: 'conv', kernel: 3, padding: 1 }, { type: 'relu' }], pixel: [31, 0] })).json()
+  const q53 = (await post(app, '/receptive-field', { input: 32, layers: [{ type: 'conv', kernel: 3, padding: 1, stride: 1 }, { type: 'conv', kernel: 3, padding: 1 }, { type: 'relu' }], pixel: [31, 0] })).json()
   t.match(q53, { receptiveField: [5, 5], jump: [1, 1], start: [0, 0], outputShape: [32, 32], sameAsInput: true, region: { top: 29, left: -2, bottom: 33, right: 2, clipped: { top: 29, left: 0, bottom: 31, right: 2 } } })
   t.equal(q53.layers[0].name, 'layers[0] (conv)')
   const cases: Array<[unknown, number, RegExp]> = [

@@ -35,18 +35,18 @@ t.test('agrees with mpmath (300 bits) on every reference case', async (t) => {
   for (const c of fixture.cases) {
     const batched = Array.isArray(c.x[0])
     const rows = (batched ? c.x : [c.x]) as number[][]
-    const pick = <T>(value: T | T[], r: number): T => (batched ? (value as T[])[r] : value as T)
+    const pick = <T>(value: unknown, r: number): T => (batched ? (value as T[])[r] : value as T)
     const misses: string[] = []
     rows.forEach((row, r) => {
       const result = softmaxStable(row, c.temperature)
-      misses.push(...arrayCloseness(result.softmax, pick(c.expected.softmax, r) as Array<number | null>, PROBABILITY, `softmax[${r}]`))
-      misses.push(...arrayCloseness(result.logSoftmax, pick(c.expected.logSoftmax, r) as Array<number | null>, LOGARITHM, `logSoftmax[${r}]`))
-      const lse = closeness(result.logSumExp, pick(c.expected.logSumExp, r), LOGARITHM)
+      misses.push(...arrayCloseness(result.softmax, pick<Array<number | null>>(c.expected.softmax, r), PROBABILITY, `softmax[${r}]`))
+      misses.push(...arrayCloseness(result.logSoftmax, pick<Array<number | null>>(c.expected.logSoftmax, r), LOGARITHM, `logSoftmax[${r}]`))
+      const lse = closeness(result.logSumExp, pick<number | null>(c.expected.logSumExp, r), LOGARITHM)
       if (lse !== null) misses.push(`logSumExp[${r}]: ${lse}`)
       // max is x_max / T, one correctly rounded division: it must be identical.
-      const expectedMax = pick(c.expected.max, r)
+      const expectedMax = pick<number | null>(c.expected.max, r)
       if (expectedMax === null ? Number.isFinite(result.max) : result.max !== expectedMax) misses.push(`max[${r}]: ${result.max} ≠ ${expectedMax}`)
-      if (result.argmax !== pick(c.expected.argmax, r)) misses.push(`argmax[${r}]: ${result.argmax}`)
+      if (result.argmax !== pick<number>(c.expected.argmax, r)) misses.push(`argmax[${r}]: ${result.argmax}`)
     })
     t.same(misses, [], `${c.name} (T = ${c.temperature}): ${JSON.stringify(c.x).slice(0, 120)}`)
   }
