@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -8,11 +8,17 @@ import { operations } from '../src/operations/index.js'
 
 const committed = readFileSync(new URL('../openapi.yaml', import.meta.url), 'utf8')
 
-t.test('openapi.yaml is what the route schemas generate (run `npm run openapi` after a schema change)', async (t) => {
-  const target = join(mkdtempSync(join(tmpdir(), 'dlcheck-')), 'openapi.yaml')
+t.test('openapi.yaml and schema/json are what the route schemas generate (run `npm run openapi` after a schema change)', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'dlcheck-'))
   // The child reuses tap's TypeScript loader, as `npm run openapi` runs the compiled script.
-  execFileSync(process.execPath, [...process.execArgv, 'scripts/write-openapi.ts', target])
-  t.equal(readFileSync(target, 'utf8'), committed)
+  execFileSync(process.execPath, [...process.execArgv, 'scripts/write-openapi.ts', root])
+  t.equal(readFileSync(join(root, 'openapi.yaml'), 'utf8'), committed, 'openapi.yaml')
+  const generated = readdirSync(join(root, 'schema', 'json')).sort()
+  t.same(readdirSync(new URL('../schema/json', import.meta.url)).sort(), generated, 'the same schema files')
+  t.equal(generated.length, 2 * operations.length)
+  for (const file of generated) {
+    t.equal(readFileSync(join(root, 'schema', 'json', file), 'utf8'), readFileSync(new URL(`../schema/json/${file}`, import.meta.url), 'utf8'), `schema/json/${file}`)
+  }
 })
 
 t.test('every operation is documented with its examples and error responses', async (t) => {

@@ -22,8 +22,8 @@
 import { divide, twoSum, type DoubleDouble } from './double-double.js'
 
 export interface SoftmaxResult {
-  softmax: number[]
-  logSoftmax: number[]
+  softmax: Float64Array
+  logSoftmax: Float64Array
   logSumExp: number
   /** max_j x_j / T */
   max: number
@@ -32,8 +32,8 @@ export interface SoftmaxResult {
 }
 
 export interface NaiveSoftmaxResult {
-  softmax: number[]
-  logSoftmax: number[]
+  softmax: Float64Array
+  logSoftmax: Float64Array
   logSumExp: number
   /** Σ e^{z_j} overflowed to +∞ (some z_j > 709.78). */
   overflow: boolean
@@ -79,17 +79,21 @@ export function softmaxStable (x: ArrayLike<number>, temperature = 1): SoftmaxRe
   if (n === 0) throw new RangeError('softmaxStable: x must have at least one entry')
   const k = argmax(x)
   const xMax = x[k]
-  const shifted: DoubleDouble[] = new Array(n)
+  // z_j − m as hi + lo in two typed arrays (no per-entry objects survive the loop).
+  const shiftedHi = new Float64Array(n)
+  const shiftedLo = new Float64Array(n)
   const exponentials = new Float64Array(n)
+  exponentials[k] = 1
   // Neumaier's compensated sum of e^{z_j − m}, j ≠ k.
   let sum = 0
   let compensation = 0
   for (let j = 0; j < n; j++) {
-    const z = j === k ? { hi: 0, lo: 0 } : shiftedLogit(x[j], xMax, temperature)
-    shifted[j] = z
+    if (j === k) continue
+    const z = shiftedLogit(x[j], xMax, temperature)
+    shiftedHi[j] = z.hi
+    shiftedLo[j] = z.lo
     const e = expDoubleDouble(z)
     exponentials[j] = e
-    if (j === k) continue
     const t = sum + e
     compensation += Math.abs(sum) >= e ? (sum - t) + e : (e - t) + sum
     sum = t
@@ -97,11 +101,11 @@ export function softmaxStable (x: ArrayLike<number>, temperature = 1): SoftmaxRe
   const s = sum + compensation
   const log1pS = Math.log1p(s)
   const denominator = 1 + s
-  const softmax = new Array<number>(n)
-  const logSoftmax = new Array<number>(n)
+  const softmax = new Float64Array(n)
+  const logSoftmax = new Float64Array(n)
   for (let j = 0; j < n; j++) {
     softmax[j] = exponentials[j] / denominator
-    logSoftmax[j] = (shifted[j].hi - log1pS) + shifted[j].lo
+    logSoftmax[j] = (shiftedHi[j] - log1pS) + shiftedLo[j]
   }
   const max = divide({ hi: xMax, lo: 0 }, temperature)
   const total = twoSum(max.hi, log1pS)
@@ -124,8 +128,8 @@ export function softmaxNaive (x: ArrayLike<number>, temperature = 1): NaiveSoftm
     denominator += exponentials[j]
   }
   const logDenominator = Math.log(denominator)
-  const softmax = new Array<number>(n)
-  const logSoftmax = new Array<number>(n)
+  const softmax = new Float64Array(n)
+  const logSoftmax = new Float64Array(n)
   for (let j = 0; j < n; j++) {
     softmax[j] = exponentials[j] / denominator
     logSoftmax[j] = x[j] / temperature - logDenominator

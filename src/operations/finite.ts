@@ -12,15 +12,20 @@ export class NonFiniteCollector {
     return null
   }
 
-  /** The array with non-finite entries replaced by null; one warning for the field. */
-  array (values: readonly number[], field: string): Array<number | null> {
+  /** A plain array of the values with non-finite entries replaced by null; one warning for the field. */
+  array (values: ArrayLike<number>, field: string): Array<number | null> {
+    const result: Array<number | null> = new Array(values.length)
     let count = 0
     let example = 0
-    const result = values.map((value) => {
-      if (Number.isFinite(value)) return value
-      if (count++ === 0) example = value
-      return null
-    })
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i]
+      if (Number.isFinite(value)) {
+        result[i] = value
+      } else {
+        if (count++ === 0) example = value
+        result[i] = null
+      }
+    }
     if (count > 0) this.warnings.push(`${field}: ${count} entr${count === 1 ? 'y is' : 'ies are'} not finite in float64 (e.g. ${describe(example)}) and ${count === 1 ? 'was' : 'were'} sent as null`)
     return result
   }

@@ -22,7 +22,7 @@ export function closeness (actual: number | null, expected: number | null, toler
 }
 
 /** Every miss in two equally long arrays, with its index; empty when all agree. */
-export function arrayCloseness (actual: ReadonlyArray<number | null>, expected: ReadonlyArray<number | null>, tolerance: Tolerance, field: string): string[] {
+export function arrayCloseness (actual: ArrayLike<number | null>, expected: ArrayLike<number | null>, tolerance: Tolerance, field: string): string[] {
   if (actual.length !== expected.length) return [`${field}: length ${actual.length}, expected ${expected.length}`]
   const misses: string[] = []
   for (let i = 0; i < expected.length; i++) {

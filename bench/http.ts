@@ -1,0 +1,41 @@
+/**
+ * Requests per second and latency of each route through a real socket (autocannon against
+ * the app listening on 127.0.0.1), as Fastify's own benchmarks do. Ratios are to /health
+ * measured in the same run, since absolute numbers move with the machine's load.
+ */
+import autocannon from 'autocannon'
+import { buildApp } from '../src/app.js'
+
+const DURATION = Number(process.env.BENCH_SECONDS ?? 5)
+const CASES: Array<{ name: string, method: 'GET' | 'POST', path: string, body?: unknown }> = [
+  { name: 'GET /health', method: 'GET', path: '/health' },
+  { name: '/softmax-stable 10 entries', method: 'POST', path: '/softmax-stable', body: { x: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] } },
+  { name: '/softmax-stable 10k entries', method: 'POST', path: '/softmax-stable', body: { x: Array.from({ length: 10_000 }, (_, i) => Math.sin(i) * 30) } },
+  { name: '/conv-matrix question 4.3', method: 'POST', path: '/conv-matrix', body: { input: 3, kernelSize: 3, stride: 2, padding: 1 } },
+  { name: '/conv-matrix 32×32 sparse', method: 'POST', path: '/conv-matrix', body: { input: 32, kernel: [[1, 2, 3], [4, 5, 6], [7, 8, 9]], padding: 1, format: 'sparse' } },
+  { name: '/receptive-field question 4.1', method: 'POST', path: '/receptive-field', body: { input: 32, architecture: 'Image → Conv-3x3 → ReLU → Conv-3x3 → MaxPool-2x2 → Conv-3x3 → ReLU → Output' } },
+  { name: '/param-count question 3.2', method: 'POST', path: '/param-count', body: { sizes: [32, 512, 512, 10] } }
+]
+
+export async function benchHttp (): Promise<void> {
+  const app = await buildApp({ logger: false })
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  const rows: Array<{ name: string, rps: number, p50: number, p99: number, errors: number }> = []
+  for (const c of CASES) {
+    const result = await autocannon({
+      url: `${url}${c.path}`,
+      method: c.method,
+      connections: 10,
+      duration: DURATION,
+      headers: c.body === undefined ? {} : { 'content-type': 'application/json' },
+      ...(c.body !== undefined && { body: JSON.stringify(c.body) })
+    })
+    rows.push({ name: c.name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx })
+  }
+  await app.close()
+  const health = rows[0].rps
+  console.log(`\nHTTP, 10 connections, ${DURATION} s per route (one process, one core for the server)`)
+  for (const row of rows) {
+    console.log(`  ${row.name.padEnd(32)} ${row.rps.toFixed(0).padStart(7)} req/s  ${(row.rps / health).toFixed(2)}× /health   p50 ${row.p50} ms  p99 ${row.p99} ms  non-2xx ${row.errors}`)
+  }
+}
