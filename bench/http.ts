@@ -1,10 +1,11 @@
 /**
- * Requests per second and latency of each route through a real socket (autocannon against
- * the app listening on 127.0.0.1), as Fastify's own benchmarks do. Ratios are to /health
- * measured in the same run, since absolute numbers move with the machine's load.
+ * Requests per second and latency of each route through a real socket: the server runs in
+ * its own process (src/server.ts, as `npm start`) and autocannon loads it from this one, as
+ * Fastify's own benchmarks do. Ratios are to /health measured in the same run, since
+ * absolute numbers move with the machine's load.
  */
+import { spawn } from 'node:child_process'
 import autocannon from 'autocannon'
-import { buildApp } from '../src/app.js'
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5)
 const CASES: Array<{ name: string, method: 'GET' | 'POST', path: string, body?: unknown }> = [
@@ -18,9 +19,29 @@ const CASES: Array<{ name: string, method: 'GET' | 'POST', path: string, body?: 
 ]
 
 export async function benchHttp (): Promise<void> {
-  const app = await buildApp({ logger: false })
-  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  const server = spawn(process.execPath, [...process.execArgv, 'src/server.ts'], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit']
+  })
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = ''
+    server.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)))
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString()
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
+      if (match === null) return
+      // From here on the request logs (LOG_LEVEL=info, the production default) are discarded.
+      server.stdout.off('data', onData)
+      server.stdout.resume()
+      resolve(match[1])
+    }
+    server.stdout.on('data', onData)
+  })
   const rows: Array<{ name: string, rps: number, p50: number, p99: number, errors: number }> = []
+  // Warm-up, so the first route measured does not pay for the JIT.
+  for (const c of CASES) {
+    await autocannon({ url: `${url}${c.path}`, method: c.method, connections: 10, amount: 200, headers: { 'content-type': 'application/json' }, ...(c.body !== undefined && { body: JSON.stringify(c.body) }) })
+  }
   for (const c of CASES) {
     const result = await autocannon({
       url: `${url}${c.path}`,
@@ -32,9 +53,10 @@ export async function benchHttp (): Promise<void> {
     })
     rows.push({ name: c.name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx })
   }
-  await app.close()
+  server.removeAllListeners('exit')
+  server.kill('SIGTERM')
   const health = rows[0].rps
-  console.log(`\nHTTP, 10 connections, ${DURATION} s per route (one process, one core for the server)`)
+  console.log(`\nHTTP, 10 connections, ${DURATION} s per route (server in its own process)`)
   for (const row of rows) {
     console.log(`  ${row.name.padEnd(32)} ${row.rps.toFixed(0).padStart(7)} req/s  ${(row.rps / health).toFixed(2)}× /health   p50 ${row.p50} ms  p99 ${row.p99} ms  non-2xx ${row.errors}`)
   }
