@@ -4,6 +4,8 @@
  *
  * - `NotationSyntaxError` (400): a string in the request (architecture notation, formula)
  *   does not parse; the message gives the 1-based position and the token not understood.
+ * - `InvalidRequestError` (400): a rule between fields that a JSON schema does not express
+ *   (e.g. "exactly one of").
  * - `ImpossibleInputError` (422): well-formed but impossible, e.g. a kernel larger than the
  *   padded input; the message states the rule and the numbers.
  * - `LimitExceededError` (413): the input, or the result it would produce, is over a
@@ -12,6 +14,10 @@
 export abstract class ComputationError extends Error {
   abstract readonly statusCode: number
   abstract readonly code: string
+  constructor (message: string) {
+    super(message)
+    this.name = new.target.name
+  }
 }
 
 export class NotationSyntaxError extends ComputationError {
@@ -19,34 +25,20 @@ export class NotationSyntaxError extends ComputationError {
   readonly code = 'DLCHECK_SYNTAX'
   constructor (readonly field: string, readonly position: number, readonly token: string, detail: string) {
     super(`${field}: syntax error at position ${position} near '${token}': ${detail}`)
-    this.name = 'NotationSyntaxError'
   }
+}
+
+export class InvalidRequestError extends ComputationError {
+  readonly statusCode = 400
+  readonly code = 'DLCHECK_INVALID_REQUEST'
 }
 
 export class ImpossibleInputError extends ComputationError {
   readonly statusCode = 422
   readonly code = 'DLCHECK_IMPOSSIBLE'
-  constructor (message: string) {
-    super(message)
-    this.name = 'ImpossibleInputError'
-  }
 }
 
 export class LimitExceededError extends ComputationError {
   readonly statusCode = 413
   readonly code = 'DLCHECK_LIMIT'
-  constructor (message: string) {
-    super(message)
-    this.name = 'LimitExceededError'
-  }
-}
-
-/** 400 for a rule between fields that a JSON schema does not express (e.g. "exactly one of"). */
-export class InvalidRequestError extends ComputationError {
-  readonly statusCode = 400
-  readonly code = 'DLCHECK_INVALID_REQUEST'
-  constructor (message: string) {
-    super(message)
-    this.name = 'InvalidRequestError'
-  }
 }
