@@ -125,7 +125,7 @@ export const symbolicKernelEntry: KernelEntry<string> = (i, j) => `w_{${i},${j}}
 
 /**
  * The dense matrix, zeros included.
- * @example denseConvMatrix(new ConvMatrixLayout({ input: [2, 2], kernelSize: [1, 1], stride: [1, 1], padding: [0, 0], dilation: [1, 1], transposed: false, outputPadding: [0, 0] }), () => 7, 0) // 4×4 diagonal of 7
+ * @example denseConvMatrix(new ConvMatrixLayout({ input: [2, 2], kernelSize: [1, 1], stride: [1, 1], padding: [0, 0], dilation: [1, 1], transposed: false, outputPadding: [0, 0] }), () => 7, 0) // [[7, 0, 0, 0], [0, 7, 0, 0], [0, 0, 7, 0], [0, 0, 0, 7]]
  */
 export function denseConvMatrix<T> (layout: ConvMatrixLayout, entry: KernelEntry<T>, zero: T): T[][] {
   const [rows, cols] = layout.shape

@@ -61,9 +61,10 @@ export function mlpParameterCount (sizes: readonly number[], bias = true): Param
 }
 
 /**
- * A CNN in the architecture notation, from an input [C, H, W].
+ * A CNN in the architecture notation, from an input [C, H, W]. In the example the conv has
+ * 16·1·3·3 + 16 = 160 parameters and the FC layer 10·(16·3·3) + 10 = 1450.
  * @throws {ImpossibleInputError} for a conv without `out=` channels or an impossible shape
- * @example architectureParameterCount(parseArchitecture('Conv-3x3(out=16) → FC-10'), [1, 5, 5]).total // 160 + 9·16·10 + 10 = 1610
+ * @example architectureParameterCount(parseArchitecture('Conv-3x3(out=16) → FC-10'), [1, 5, 5]).total // 1610
  */
 export function architectureParameterCount (specs: readonly LayerSpec[], input: readonly [number, number, number]): ParameterCount {
   let [channels, height, width] = input

@@ -71,8 +71,9 @@ function expDoubleDouble (z: DoubleDouble): number {
  * @returns every quantity of the module comment; non-finite results only where the true
  *   value is outside the float64 range (e.g. logSumExp of 1e308 / 1e-3)
  * @throws {RangeError} when x is empty
+ * (The last entry is 1 ulp below the correctly rounded …219: 1/(1 + s) rounds twice.)
  * @example softmaxStable([0, -40]).logSumExp // 4.248354255291589e-18
- * @example softmaxStable([1, 2, 3]).softmax  // [0.09003057317038046, 0.24472847105479764, 0.6652409557748218] (the last is 1 ulp below the correctly rounded …219)
+ * @example softmaxStable([1, 2, 3]).softmax  // [0.09003057317038046, 0.24472847105479764, 0.6652409557748218]
  */
 export function softmaxStable (x: ArrayLike<number>, temperature = 1): SoftmaxResult {
   const n = x.length
