@@ -3,7 +3,7 @@ import { loadConfig } from '../src/config.js'
 import { DEFAULT_LIMITS } from '../src/operations/limits.js'
 
 t.test('defaults: PORT 3000, HOST 127.0.0.1, the documented limits', async (t) => {
-  t.same(loadConfig({}), { port: 3000, host: '127.0.0.1', logLevel: 'info', limits: DEFAULT_LIMITS })
+  t.strictSame(loadConfig({}), { port: 3000, host: '127.0.0.1', logLevel: 'info', limits: DEFAULT_LIMITS })
 })
 
 t.test('every limit is configurable by env', async (t) => {
@@ -21,7 +21,7 @@ t.test('every limit is configurable by env', async (t) => {
     UNRELATED: 'ignored',
     MAX_LAYER: ''
   })
-  t.same(config, {
+  t.strictSame(config, {
     port: 8080,
     host: '0.0.0.0',
     logLevel: 'warn',

@@ -14,7 +14,7 @@ t.test('openapi.yaml and schema/json are what the route schemas generate (run `n
   execFileSync(process.execPath, [...process.execArgv, 'scripts/write-openapi.ts', root])
   t.equal(readFileSync(join(root, 'openapi.yaml'), 'utf8'), committed, 'openapi.yaml')
   const generated = readdirSync(join(root, 'schema', 'json')).sort()
-  t.same(readdirSync(new URL('../schema/json', import.meta.url)).sort(), generated, 'the same schema files')
+  t.strictSame(readdirSync(new URL('../schema/json', import.meta.url)).sort(), generated, 'the same schema files')
   t.equal(generated.length, 2 * operations.length)
   for (const file of generated) {
     t.equal(readFileSync(join(root, 'schema', 'json', file), 'utf8'), readFileSync(new URL(`../schema/json/${file}`, import.meta.url), 'utf8'), `schema/json/${file}`)
@@ -28,7 +28,7 @@ t.test('every operation is documented with its examples and error responses', as
     const post = document.paths[operation.path]?.post
     t.ok(post, `${operation.path} is documented`)
     t.equal(post.operationId, operation.name)
-    t.same(Object.keys(post.requestBody.content['application/json'].examples).length, operation.examples.length, `${operation.path} examples`)
-    t.same(Object.keys(post.responses).sort(), ['200', '400', '413', '422', '500'], `${operation.path} statuses`)
+    t.strictSame(Object.keys(post.requestBody.content['application/json'].examples).length, operation.examples.length, `${operation.path} examples`)
+    t.strictSame(Object.keys(post.responses).sort(), ['200', '400', '413', '422', '500'], `${operation.path} statuses`)
   }
 })

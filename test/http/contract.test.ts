@@ -22,10 +22,10 @@ t.test('every example and edge-case response matches the schema', async (t) => {
       const response = await post(app, operation.path, body)
       t.equal(response.statusCode, 200, `${operation.path} ${JSON.stringify(body)}`)
       const errors = [...Value.Errors(operation.response, response.json())].map((e) => `${e.path}: ${e.message}`)
-      t.same(errors, [], `${operation.path} ${JSON.stringify(body)}`)
+      t.strictSame(errors, [], `${operation.path} ${JSON.stringify(body)}`)
       t.notMatch(response.body, /NaN|Infinity/, 'no non-JSON numbers')
     }
   }
   const error = await post(app, '/conv-matrix', { input: 1, kernelSize: 3 })
-  t.same([...Value.Errors(ErrorResponse, error.json())], [], 'errors match ErrorResponse')
+  t.strictSame([...Value.Errors(ErrorResponse, error.json())], [], 'errors match ErrorResponse')
 })

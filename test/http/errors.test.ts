@@ -54,7 +54,7 @@ t.test('unknown routes are 404 with the same error shape', async (t) => {
   const app = await build(t)
   const response = await app.inject({ method: 'GET', url: '/softmax' })
   t.equal(response.statusCode, 404)
-  t.same(response.json(), { statusCode: 404, code: 'DLCHECK_NOT_FOUND', error: 'Not Found', message: 'no route GET /softmax; see /openapi.yaml' })
+  t.strictSame(response.json(), { statusCode: 404, code: 'DLCHECK_NOT_FOUND', error: 'Not Found', message: 'no route GET /softmax; see /openapi.yaml' })
 })
 
 t.test('a 5xx never carries internal details, and is logged', async (t) => {
@@ -63,7 +63,7 @@ t.test('a 5xx never carries internal details, and is logged', async (t) => {
   app.get('/boom', async () => { throw new Error('secret internal detail') })
   const response = await app.inject({ method: 'GET', url: '/boom' })
   t.equal(response.statusCode, 500)
-  t.same(response.json(), { statusCode: 500, code: 'DLCHECK_INTERNAL', error: 'Internal Server Error', message: 'the server could not compute this answer; the error has been logged' })
+  t.strictSame(response.json(), { statusCode: 500, code: 'DLCHECK_INTERNAL', error: 'Internal Server Error', message: 'the server could not compute this answer; the error has been logged' })
   t.notMatch(response.body, /secret/)
   t.match(lines.join(''), /secret internal detail/, 'the log has the details')
 })
@@ -71,7 +71,7 @@ t.test('a 5xx never carries internal details, and is logged', async (t) => {
 t.test('a 4xx thrown without a code keeps its status and message', async (t) => {
   const app = await build(t)
   app.get('/teapot', async () => { throw Object.assign(new Error('short and stout'), { statusCode: 418 }) })
-  t.same((await app.inject({ method: 'GET', url: '/teapot' })).json(), { statusCode: 418, code: 'DLCHECK_CLIENT_ERROR', error: "I'm a Teapot", message: 'short and stout' })
+  t.strictSame((await app.inject({ method: 'GET', url: '/teapot' })).json(), { statusCode: 418, code: 'DLCHECK_CLIENT_ERROR', error: "I'm a Teapot", message: 'short and stout' })
 })
 
 t.test('health', async (t) => {

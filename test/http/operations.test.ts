@@ -14,7 +14,7 @@ t.test('every documented example answers 200', async (t) => {
 
 t.test('/softmax-stable', async (t) => {
   const app = await build(t, { limits: { softmaxMaxEntries: 6 } })
-  t.same((await post(app, '/softmax-stable', { x: [0, -40] })).json(), {
+  t.strictSame((await post(app, '/softmax-stable', { x: [0, -40] })).json(), {
     softmax: [1, 4.248354255291589e-18],
     logSoftmax: [-4.248354255291589e-18, -40],
     logSumExp: 4.248354255291589e-18,
@@ -22,18 +22,18 @@ t.test('/softmax-stable', async (t) => {
     argmax: 0
   })
   const batch = (await post(app, '/softmax-stable', { x: [[1, 2], [5]], temperature: 2 })).json()
-  t.same(batch.logSumExp.length, 2, 'a matrix is a batch of rows')
-  t.same(batch.softmax[1], [1])
-  t.same(batch.argmax, [1, 0])
+  t.strictSame(batch.logSumExp.length, 2, 'a matrix is a batch of rows')
+  t.strictSame(batch.softmax[1], [1])
+  t.strictSame(batch.argmax, [1, 0])
   const naive = (await post(app, '/softmax-stable', { x: [[1000, 1001], [-1000, -1001]], naive: true })).json()
-  t.same(naive.naive.overflow, [true, false])
-  t.same(naive.naive.underflow, [false, true])
-  t.same(naive.naive.softmax[0], [null, null], 'NaN is sent as null')
+  t.strictSame(naive.naive.overflow, [true, false])
+  t.strictSame(naive.naive.underflow, [false, true])
+  t.strictSame(naive.naive.softmax[0], [null, null], 'NaN is sent as null')
   t.equal(naive.naive.logSumExp[1], null, '−∞ is sent as null')
   t.equal(naive.warnings, undefined, 'the naive formula\'s failures are its point, not warnings')
   const hot = await post(app, '/softmax-stable', { x: [1e308, 0], temperature: 1e-3 })
   t.equal(hot.statusCode, 200)
-  t.same(hot.json(), {
+  t.strictSame(hot.json(), {
     softmax: [1, 0],
     logSoftmax: [0, null],
     logSumExp: null,
@@ -46,8 +46,8 @@ t.test('/softmax-stable', async (t) => {
     ]
   }, 'x/T = 1e311 is outside float64: only the shift-invariant softmax survives')
   const spread = (await post(app, '/softmax-stable', { x: [[1e308, -1e308, -1e308]] })).json()
-  t.same(spread.logSoftmax, [[0, null, null]])
-  t.same(spread.warnings, ['logSoftmax[0]: 2 entries are not finite in float64 (e.g. −∞ (overflow, or log of an underflowed 0)) and were sent as null'])
+  t.strictSame(spread.logSoftmax, [[0, null, null]])
+  t.strictSame(spread.warnings, ['logSoftmax[0]: 2 entries are not finite in float64 (e.g. −∞ (overflow, or log of an underflowed 0)) and were sent as null'])
   const over = await post(app, '/softmax-stable', { x: [[1, 2, 3, 4], [5, 6, 7]] })
   t.equal(over.statusCode, 413)
   t.match(over.json(), { code: 'DLCHECK_LIMIT', message: 'x has 7 entries, over the limit of 6 (SOFTMAX_MAX_ENTRIES); split it into several requests' })
@@ -56,17 +56,17 @@ t.test('/softmax-stable', async (t) => {
 t.test('/conv-matrix', async (t) => {
   const app = await build(t, { limits: { convMaxDenseEntries: 100, convMaxLatexEntries: 50 } })
   const numeric = (await post(app, '/conv-matrix', { input: [2, 3], kernel: [[1, -1]], x: [[1, 2, 4], [8, 16, 32]] })).json()
-  t.same(numeric, { outputShape: [2, 2], shape: [4, 6], matrix: [[1, -1, 0, 0, 0, 0], [0, 1, -1, 0, 0, 0], [0, 0, 0, 1, -1, 0], [0, 0, 0, 0, 1, -1]], y: [[-1, -2], [-8, -16]] })
+  t.strictSame(numeric, { outputShape: [2, 2], shape: [4, 6], matrix: [[1, -1, 0, 0, 0, 0], [0, 1, -1, 0, 0, 0], [0, 0, 0, 1, -1, 0], [0, 0, 0, 0, 1, -1]], y: [[-1, -2], [-8, -16]] })
   const sparse = (await post(app, '/conv-matrix', { input: 2, kernelSize: 2, stride: 2, transposed: true, format: 'sparse' })).json()
-  t.same(sparse.shape, [16, 4])
-  t.same(sparse.sparse.value.slice(0, 3), ['w_{0,0}', 'w_{0,1}', 'w_{0,0}'])
-  t.same(sparse.sparse.row.slice(0, 3), [0, 1, 2])
+  t.strictSame(sparse.shape, [16, 4])
+  t.strictSame(sparse.sparse.value.slice(0, 3), ['w_{0,0}', 'w_{0,1}', 'w_{0,0}'])
+  t.strictSame(sparse.sparse.row.slice(0, 3), [0, 1, 2])
   const numericSparse = (await post(app, '/conv-matrix', { input: [1, 3], kernel: [[2, 3]], format: 'sparse' })).json()
-  t.same(numericSparse.sparse, { row: [0, 0, 1, 1], col: [0, 1, 1, 2], value: [2, 3, 2, 3] })
+  t.strictSame(numericSparse.sparse, { row: [0, 0, 1, 1], col: [0, 1, 1, 2], value: [2, 3, 2, 3] })
   const latex = (await post(app, '/conv-matrix', { input: [1, 2], kernel: [[0.5, 1e-7]], format: 'latex' })).json()
   t.equal(latex.latex, '\\begin{bmatrix}\n0.5 & 1 \\times 10^{-7}\n\\end{bmatrix}')
   const overflow = (await post(app, '/conv-matrix', { input: [1, 2], kernel: [[1e308, 1e308]], x: [[1e308, 1]] })).json()
-  t.same(overflow.y, [[null]])
+  t.strictSame(overflow.y, [[null]])
   t.match(overflow.warnings, [/^y\[0\]: 1 entry is not finite/])
   const cases: Array<[unknown, number, RegExp]> = [
     [{ input: 3 }, 400, /exactly one of kernel \(numeric\) and kernelSize \(symbolic\)/],
@@ -112,10 +112,10 @@ t.test('/param-count', async (t) => {
   const app = await build(t, { limits: { maxLayers: 3 } })
   const q32 = (await post(app, '/param-count', { sizes: [32, 512, 512, 10] })).json()
   t.equal(q32.total, 284682)
-  t.same(q32.hessian.shape, [284682, 284682])
+  t.strictSame(q32.hessian.shape, [284682, 284682])
   t.equal(q32.hessian.entriesExact, '81043841124')
   const cnn = (await post(app, '/param-count', { architecture: 'Conv-3x3(out=2) → BatchNorm → FC-3', input: [1, 4, 4] })).json()
-  t.same(cnn.layers.map((layer: { params: number }) => layer.params), [20, 4, 27])
+  t.strictSame(cnn.layers.map((layer: { params: number }) => layer.params), [20, 4, 27])
   const cases: Array<[unknown, number, RegExp]> = [
     [{ sizes: [1, 2], architecture: 'FC-2' }, 400, /exactly one of sizes and architecture/],
     [{ sizes: [1, 2], input: [1, 1, 1] }, 400, /input goes with architecture/],

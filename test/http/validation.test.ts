@@ -28,9 +28,9 @@ t.test('every union in a request schema has a description, so its error can say 
     if (schema.items !== undefined) visit(schema.items as TSchema, `${path}/items`)
   }
   for (const operation of operations) visit(operation.body, operation.path)
-  t.same(unions, [])
+  t.strictSame(unions, [])
 })
 
 t.test('an unusual status still gets a status text', async (t) => {
-  t.same(errorBody(599, 'X', 'm'), { statusCode: 599, code: 'X', error: 'Error', message: 'm' })
+  t.strictSame(errorBody(599, 'X', 'm'), { statusCode: 599, code: 'X', error: 'Error', message: 'm' })
 })

@@ -4,24 +4,24 @@ import { NotationSyntaxError } from '../../src/math/errors.js'
 
 t.test('the assignment\'s notation, verbatim', async (t) => {
   const q41 = parseArchitecture('Image → Conv-3x3 → ReLU → Conv-3x3 → MaxPool-2x2 → Conv-3x3 → ReLU → Output')
-  t.same(q41.map((layer) => layer.type), ['conv', 'relu', 'conv', 'maxpool', 'conv', 'relu'])
-  t.same(q41[3], { type: 'maxpool', name: 'MaxPool-2x2', position: 38, kernel: [2, 2] })
+  t.strictSame(q41.map((layer) => layer.type), ['conv', 'relu', 'conv', 'maxpool', 'conv', 'relu'])
+  t.strictSame(q41[3], { type: 'maxpool', name: 'MaxPool-2x2', position: 38, kernel: [2, 2] })
   const q42 = parseArchitecture('Image → Conv-5x5 → ReLU → Conv-5x5 → ReLU → Global Avg. Pool → FC-128 → FC-1 (Output)')
-  t.same(q42.map((layer) => [layer.type, layer.out]), [['conv', undefined], ['relu', undefined], ['conv', undefined], ['relu', undefined], ['globalavgpool', undefined], ['fc', 128], ['fc', 1]])
+  t.strictSame(q42.map((layer) => [layer.type, layer.out]), [['conv', undefined], ['relu', undefined], ['conv', undefined], ['relu', undefined], ['globalavgpool', undefined], ['fc', 128], ['fc', 1]])
   t.equal(q42[6].name, 'FC-1 (Output)')
-  t.same(parseArchitecture('Image -> Conv-3x3 -> Output').map((layer) => layer.kernel), [[3, 3]], 'ASCII arrows')
-  t.same(parseArchitecture('ReLU->Conv-3x3->FC-2').map((layer) => layer.type), ['relu', 'conv', 'fc'], 'an ASCII arrow right after a name is not a size')
+  t.strictSame(parseArchitecture('Image -> Conv-3x3 -> Output').map((layer) => layer.kernel), [[3, 3]], 'ASCII arrows')
+  t.strictSame(parseArchitecture('ReLU->Conv-3x3->FC-2').map((layer) => layer.type), ['relu', 'conv', 'fc'], 'an ASCII arrow right after a name is not a size')
 })
 
 t.test('settings and spellings', async (t) => {
   const [conv] = parseArchitecture('Conv-3x3(stride=2, padding=1, dilation=2, out=16)')
-  t.same(conv, { type: 'conv', name: 'Conv-3x3(stride=2, padding=1, dilation=2, out=16)', position: 1, kernel: [3, 3], stride: [2, 2], padding: [1, 1], dilation: [2, 2], out: 16 })
+  t.strictSame(conv, { type: 'conv', name: 'Conv-3x3(stride=2, padding=1, dilation=2, out=16)', position: 1, kernel: [3, 3], stride: [2, 2], padding: [1, 1], dilation: [2, 2], out: 16 })
   const [rect] = parseArchitecture('conv2d-3×5 (pad=1x2, channels=4, bias=false)')
-  t.same([rect.kernel, rect.padding, rect.out, rect.bias], [[3, 5], [1, 2], 4, false])
-  t.same(parseArchitecture('Conv-7').map((layer) => layer.kernel), [[7, 7]], 'Conv-7 means 7×7')
-  t.same(parseArchitecture('FC-10(bias=TRUE)').map((layer) => layer.bias), [true])
-  t.same(parseArchitecture('Input → BN → Global Average Pooling → Linear-10 → Softmax').map((layer) => layer.type), ['batchnorm', 'globalavgpool', 'fc', 'softmax'])
-  t.same(parseArchitecture('AvgPool-3x3(stride=2, padding=1) → MaxPool-3(dilation=2) → Dropout → Flatten').map((layer) => layer.type), ['avgpool', 'maxpool', 'dropout', 'flatten'])
+  t.strictSame([rect.kernel, rect.padding, rect.out, rect.bias], [[3, 5], [1, 2], 4, false])
+  t.strictSame(parseArchitecture('Conv-7').map((layer) => layer.kernel), [[7, 7]], 'Conv-7 means 7×7')
+  t.strictSame(parseArchitecture('FC-10(bias=TRUE)').map((layer) => layer.bias), [true])
+  t.strictSame(parseArchitecture('Input → BN → Global Average Pooling → Linear-10 → Softmax').map((layer) => layer.type), ['batchnorm', 'globalavgpool', 'fc', 'softmax'])
+  t.strictSame(parseArchitecture('AvgPool-3x3(stride=2, padding=1) → MaxPool-3(dilation=2) → Dropout → Flatten').map((layer) => layer.type), ['avgpool', 'maxpool', 'dropout', 'flatten'])
 })
 
 t.test('syntax errors give the position and the token', async (t) => {

@@ -35,11 +35,11 @@ t.test('matches PyTorch exactly (F.conv2d / F.conv_transpose2d on one-hot inputs
   t.ok(fixture.cases.length >= 100, `${fixture.cases.length} cases`)
   for (const c of fixture.cases) {
     const layout = new ConvMatrixLayout(geometryOf(c))
-    t.same(layout.outputShape, c.expected.outputShape, `${c.name}: output shape`)
-    t.same(denseConvMatrix(layout, numeric(c.kernel), 0), c.expected.matrix, `${c.name}: matrix`)
+    t.strictSame(layout.outputShape, c.expected.outputShape, `${c.name}: output shape`)
+    t.strictSame(denseConvMatrix(layout, numeric(c.kernel), 0), c.expected.matrix, `${c.name}: matrix`)
     const y = applyConvMatrix(layout, c.kernel, c.x)
     // Summation order differs from PyTorch's, so y agrees to rounding, not bit for bit.
-    t.same(y.flatMap((row, i) => arrayCloseness(row, c.expected.y[i], { rel: 1e-12, abs: 1e-12 }, `y[${i}]`)), [], `${c.name}: y`)
+    t.strictSame(y.flatMap((row, i) => arrayCloseness(row, c.expected.y[i], { rel: 1e-12, abs: 1e-12 }, `y[${i}]`)), [], `${c.name}: y`)
   }
 })
 
@@ -58,9 +58,9 @@ t.test('shapes PyTorch rejects are 422s', async (t) => {
 
 t.test('question 4.3: 3×3 kernel, stride 2, padding 1, on a 3×3 input', async (t) => {
   const layout = new ConvMatrixLayout({ input: [3, 3], kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], dilation: [1, 1], transposed: false, outputPadding: [0, 0] })
-  t.same(layout.outputShape, [2, 2])
+  t.strictSame(layout.outputShape, [2, 2])
   // Worked by hand: y_{0,0} sees x_{0..1,0..1} through w_{1..2,1..2}; y_{1,1} sees x_{1..2,1..2} through w_{0..1,0..1}.
-  t.same(denseConvMatrix(layout, symbolicKernelEntry, '0'), [
+  t.strictSame(denseConvMatrix(layout, symbolicKernelEntry, '0'), [
     ['w_{1,1}', 'w_{1,2}', '0', 'w_{2,1}', 'w_{2,2}', '0', '0', '0', '0'],
     ['0', 'w_{1,0}', 'w_{1,1}', '0', 'w_{2,0}', 'w_{2,1}', '0', '0', '0'],
     ['0', '0', '0', 'w_{0,1}', 'w_{0,2}', '0', 'w_{1,1}', 'w_{1,2}', '0'],
@@ -70,12 +70,12 @@ t.test('question 4.3: 3×3 kernel, stride 2, padding 1, on a 3×3 input', async 
 
 t.test('question 4.4: 2×2 transposed convolution, stride 2, on a 2×2 input', async (t) => {
   const layout = new ConvMatrixLayout({ input: [2, 2], kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], transposed: true, outputPadding: [0, 0] })
-  t.same(layout.outputShape, [4, 4])
-  t.same(layout.shape, [16, 4])
+  t.strictSame(layout.outputShape, [4, 4])
+  t.strictSame(layout.shape, [16, 4])
   // Each input pixel stamps the whole kernel on its own 2×2 block of the 4×4 output.
   const matrix = denseConvMatrix(layout, symbolicKernelEntry, '0')
-  t.same(matrix.slice(0, 4), [['w_{0,0}', '0', '0', '0'], ['w_{0,1}', '0', '0', '0'], ['0', 'w_{0,0}', '0', '0'], ['0', 'w_{0,1}', '0', '0']])
-  t.same(matrix.slice(12), [['0', '0', 'w_{1,0}', '0'], ['0', '0', 'w_{1,1}', '0'], ['0', '0', '0', 'w_{1,0}'], ['0', '0', '0', 'w_{1,1}']])
+  t.strictSame(matrix.slice(0, 4), [['w_{0,0}', '0', '0', '0'], ['w_{0,1}', '0', '0', '0'], ['0', 'w_{0,0}', '0', '0'], ['0', 'w_{0,1}', '0', '0']])
+  t.strictSame(matrix.slice(12), [['0', '0', 'w_{1,0}', '0'], ['0', '0', 'w_{1,1}', '0'], ['0', '0', '0', 'w_{1,0}'], ['0', '0', '0', 'w_{1,1}']])
 })
 
 /** A direct convolution, written independently of the matrix code, for the property below. */
@@ -150,7 +150,7 @@ t.test('sparse is the dense matrix\'s non-zeros in row-major order', async (t) =
   const dense = denseConvMatrix(layout, numeric(c.kernel), 0)
   const coo = sparseConvMatrix(layout, numeric(c.kernel))
   const expected = dense.flatMap((row, r) => row.flatMap((v, col) => (v !== 0 ? [[r, col, v]] : [])))
-  t.same(coo.row.map((r, k) => [r, coo.col[k], coo.value[k]]), expected)
+  t.strictSame(coo.row.map((r, k) => [r, coo.col[k], coo.value[k]]), expected)
   t.equal(layout.nonZeros, 16)
 })
 

@@ -25,7 +25,7 @@ const LOGARITHM = { rel: 1e-13 }
 
 t.test('JSDoc examples', async (t) => {
   t.equal(softmaxStable([0, -40]).logSumExp, 4.248354255291589e-18)
-  t.same(Array.from(softmaxStable([1, 2, 3]).softmax), [0.09003057317038046, 0.24472847105479764, 0.6652409557748218])
+  t.strictSame(Array.from(softmaxStable([1, 2, 3]).softmax), [0.09003057317038046, 0.24472847105479764, 0.6652409557748218])
   t.equal(softmaxNaive([1000, 1001]).overflow, true)
 })
 
@@ -48,7 +48,7 @@ t.test('agrees with mpmath (300 bits) on every reference case', async (t) => {
       if (expectedMax === null ? Number.isFinite(result.max) : result.max !== expectedMax) misses.push(`max[${r}]: ${result.max} ≠ ${expectedMax}`)
       if (result.argmax !== pick<number>(c.expected.argmax, r)) misses.push(`argmax[${r}]: ${result.argmax}`)
     })
-    t.same(misses, [], `${c.name} (T = ${c.temperature}): ${JSON.stringify(c.x).slice(0, 120)}`)
+    t.strictSame(misses, [], `${c.name} (T = ${c.temperature}): ${JSON.stringify(c.x).slice(0, 120)}`)
   }
 })
 
@@ -88,14 +88,14 @@ t.test('properties', async (t) => {
 
 t.test('extreme magnitudes', async (t) => {
   const huge = softmaxStable([1e308, -1e308])
-  t.same(Array.from(huge.softmax), [1, 0])
+  t.strictSame(Array.from(huge.softmax), [1, 0])
   t.equal(huge.logSoftmax[1], -Infinity, 'x_i − m = −2e308 is outside float64')
   t.equal(huge.logSumExp, 1e308)
   const cooled = softmaxStable([1.7e308, -1.7e308], 1e10)
   t.equal(cooled.logSoftmax[1], -3.4e298, 'a huge temperature brings the overflowed difference back into range')
   const hot = softmaxStable([1e308, 0], 1e-3)
   t.equal(hot.logSumExp, Infinity, 'x/T overflows: reported as non-finite, the op sends null')
-  t.same(Array.from(hot.softmax), [1, 0])
+  t.strictSame(Array.from(hot.softmax), [1, 0])
   t.equal(softmaxStable([5]).logSumExp, 5)
   t.throws(() => softmaxStable([]), RangeError)
 })
@@ -109,7 +109,7 @@ t.test('naive formula (question 1.4)', async (t) => {
   t.equal(underflow.logSumExp, -Infinity)
   const fine = softmaxNaive([1, 2, 3], 2)
   const stable = softmaxStable([1, 2, 3], 2)
-  t.same(arrayCloseness(fine.softmax, stable.softmax, { rel: 1e-15 }, 'softmax'), [])
+  t.strictSame(arrayCloseness(fine.softmax, stable.softmax, { rel: 1e-15 }, 'softmax'), [])
   t.equal(fine.overflow || fine.underflow, false)
 })
 
@@ -120,9 +120,9 @@ t.test('argmax takes the first maximum, as torch.argmax', async (t) => {
 
 t.test('error-free transformations', async (t) => {
   const sum = twoSum(1, 1e-20)
-  t.same(sum, { hi: 1, lo: 1e-20 })
+  t.strictSame(sum, { hi: 1, lo: 1e-20 })
   const product = twoProduct(1 + 2 ** -30, 1 + 2 ** -30)
-  t.same(product, { hi: 1 + 2 ** -29, lo: 2 ** -60 })
+  t.strictSame(product, { hi: 1 + 2 ** -29, lo: 2 ** -60 })
   // 1/3 = fl(1/3) + (1/3 − fl(1/3)); the residual is 1/(3·2^54) exactly.
   const third = divide({ hi: 1, lo: 0 }, 3)
   t.equal(third.hi, 1 / 3)
@@ -132,6 +132,6 @@ t.test('error-free transformations', async (t) => {
   const big = divide({ hi: 1e300, lo: 0 }, 1e10)
   const remainder = BigInt(1e300) - BigInt(big.hi) * BigInt(1e10)
   t.ok(Math.abs(big.lo - Number(remainder) / 1e10) <= 1e-15 * Math.abs(big.lo), `lo = ${big.lo}`)
-  t.same(divide({ hi: 1e305, lo: 0 }, 1e-5), { hi: 1e310, lo: 0 }, 'an overflowed quotient needs no correction')
-  t.same(divide({ hi: 1e305, lo: 0 }, 10), { hi: 1e304, lo: 0 }, 'nor does one beyond 2^996')
+  t.strictSame(divide({ hi: 1e305, lo: 0 }, 1e-5), { hi: 1e310, lo: 0 }, 'an overflowed quotient needs no correction')
+  t.strictSame(divide({ hi: 1e305, lo: 0 }, 10), { hi: 1e304, lo: 0 }, 'nor does one beyond 2^996')
 })
