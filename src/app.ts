@@ -37,7 +37,9 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
         // Ajv rejects NaN and ±Infinity (JSON.parse turns 1e999 into Infinity).
         strictNumbers: true,
         // Errors carry the data and parent schema, so messages can quote both.
-        verbose: true
+        verbose: true,
+        // `model` is a oneOf discriminated by `kind` (src/operations/models.ts).
+        discriminator: true
       }
     }
   })

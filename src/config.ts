@@ -18,7 +18,10 @@ export const EnvSchema = Type.Object({
   CONV_MAX_DENSE_ENTRIES: Size(DEFAULT_LIMITS.convMaxDenseEntries, 'rows·cols of a dense conv matrix'),
   CONV_MAX_SPARSE_ENTRIES: Size(DEFAULT_LIMITS.convMaxSparseEntries, 'non-zeros of a conv matrix'),
   CONV_MAX_LATEX_ENTRIES: Size(DEFAULT_LIMITS.convMaxLatexEntries, 'rows·cols of a LaTeX conv matrix'),
-  MAX_LAYERS: Size(DEFAULT_LIMITS.maxLayers, 'layers in one network')
+  MAX_LAYERS: Size(DEFAULT_LIMITS.maxLayers, 'layers in one network'),
+  HVP_BODY_LIMIT: Size(DEFAULT_LIMITS.hvpBodyLimit, 'request body limit of /hvp and /newton-step, bytes'),
+  HVP_MAX_WORK: Size(DEFAULT_LIMITS.hvpMaxWork, 'batch size × parameter count of an MLP'),
+  HVP_MAX_ACTIVATIONS: Size(DEFAULT_LIMITS.hvpMaxActivations, 'batch size × Σ layer widths of an MLP')
 })
 export type Env = Static<typeof EnvSchema>
 

@@ -91,3 +91,30 @@ def write_fixture(path, source, cases, extra=None, min_cases=120, max_bytes=3_00
     size = os.path.getsize(path)
     assert size < max_bytes, "%s is %d bytes" % (path, size)
     return len(back["cases"]), size
+
+
+def to_double(v):
+    """Correctly rounded float64 of an mpf or raw mpf tuple (None if it overflows float64).
+
+    mpmath's own float() first rounds to 53 bits and then lets ldexp round
+    again for subnormals (double rounding), and cannot represent huge
+    exponents cheaply, so this converts through exact integer arithmetic:
+    Python's int -> float and int / int are correctly rounded (subnormals
+    included) and raise OverflowError past the float64 range.
+    """
+    t = v if isinstance(v, tuple) else v._mpf_
+    sign, man, exp, bc = t
+    if not man:
+        if exp:  # +-inf / nan special values
+            return None
+        return 0.0
+    top = exp + bc  # 2**(top-1) <= |v| < 2**top
+    if top > 1025:
+        return None
+    if top < -1080:  # far below half the smallest subnormal (2**-1075)
+        return -0.0 if sign else 0.0
+    try:
+        f = float(man << exp) if exp >= 0 else man / (1 << -exp)
+    except OverflowError:
+        return None
+    return -f if sign else f

@@ -11,7 +11,12 @@ import type { FastifySchemaValidationError } from 'fastify'
 /** An Ajv error with `verbose: true`: it carries the failing data and the parent schema. */
 interface VerboseError extends FastifySchemaValidationError {
   data?: unknown
-  parentSchema?: { description?: string, properties?: Record<string, unknown>, anyOf?: Array<{ const?: unknown }> }
+  parentSchema?: {
+    description?: string
+    properties?: Record<string, unknown>
+    anyOf?: Array<{ const?: unknown }>
+    oneOf?: Array<{ properties: Record<string, { const: unknown }> }>
+  }
 }
 
 function describeValue (value: unknown): string {
@@ -19,6 +24,7 @@ function describeValue (value: unknown): string {
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : `${value} (a number outside float64, e.g. 1e999)`
   if (Array.isArray(value)) return 'an array'
   if (value === null) return 'null'
+  if (value === undefined) return 'nothing'
   return typeof value === 'object' ? 'an object' : String(value)
 }
 
@@ -28,6 +34,12 @@ function describeError (error: VerboseError, dataVar: string): string {
     case 'additionalProperties': {
       const allowed = Object.keys(error.parentSchema!.properties!)
       return `${path} has an unknown property '${String(error.params.additionalProperty)}'; allowed: ${allowed.join(', ')}`
+    }
+    case 'discriminator': {
+      // A oneOf keyed by a tag (e.g. model.kind): name the tag and its allowed values.
+      const tag = String(error.params.tag)
+      const allowed = error.parentSchema!.oneOf!.map((branch) => JSON.stringify(branch.properties[tag].const))
+      return `${path}/${tag} must be one of ${allowed.join(', ')}, got ${describeValue(error.params.tagValue)}`
     }
     case 'required':
       return `${path} must have the property '${String(error.params.missingProperty)}'`

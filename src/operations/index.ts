@@ -1,5 +1,7 @@
 /** The table of computations: REST routes, OpenAPI and (later) GraphQL are generated from it. */
 import { convMatrixOperation } from './conv-matrix.js'
+import { hvpOperation } from './hvp.js'
+import { newtonStepOperation } from './newton-step.js'
 import type { Operation } from './operation.js'
 import { paramCountOperation } from './param-count.js'
 import { receptiveFieldOperation } from './receptive-field.js'
@@ -9,5 +11,7 @@ export const operations: readonly Operation[] = [
   softmaxStableOperation,
   convMatrixOperation,
   receptiveFieldOperation,
-  paramCountOperation
+  paramCountOperation,
+  hvpOperation,
+  newtonStepOperation
 ] as unknown as readonly Operation[]

@@ -18,6 +18,12 @@ export interface Limits {
   convMaxLatexEntries: number
   /** layers in a receptive-field or param-count request (MAX_LAYERS) */
   maxLayers: number
+  /** body size for /hvp and /newton-step, which take whole parameter vectors, bytes (HVP_BODY_LIMIT) */
+  hvpBodyLimit: number
+  /** batch size × parameter count of an MLP, about a ninth of the multiply-adds of one HVP (HVP_MAX_WORK) */
+  hvpMaxWork: number
+  /** batch size × Σ layer widths of an MLP: the activations kept for the backward pass (HVP_MAX_ACTIVATIONS) */
+  hvpMaxActivations: number
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -27,7 +33,10 @@ export const DEFAULT_LIMITS: Limits = {
   convMaxDenseEntries: 1_000_000,
   convMaxSparseEntries: 1_000_000,
   convMaxLatexEntries: 10_000,
-  maxLayers: 1000
+  maxLayers: 1000,
+  hvpBodyLimit: 32 * 1024 * 1024,
+  hvpMaxWork: 100_000_000,
+  hvpMaxActivations: 1_000_000
 }
 
 /** The env variable behind each limit, for messages and the README. */
@@ -38,5 +47,8 @@ export const LIMIT_ENV: Record<keyof Limits, string> = {
   convMaxDenseEntries: 'CONV_MAX_DENSE_ENTRIES',
   convMaxSparseEntries: 'CONV_MAX_SPARSE_ENTRIES',
   convMaxLatexEntries: 'CONV_MAX_LATEX_ENTRIES',
-  maxLayers: 'MAX_LAYERS'
+  maxLayers: 'MAX_LAYERS',
+  hvpBodyLimit: 'HVP_BODY_LIMIT',
+  hvpMaxWork: 'HVP_MAX_WORK',
+  hvpMaxActivations: 'HVP_MAX_ACTIVATIONS'
 }

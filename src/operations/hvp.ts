@@ -1,0 +1,81 @@
+import { Type } from '@sinclair/typebox'
+import { InvalidRequestError } from '../math/errors.js'
+import { hessianVectorProduct } from '../math/hvp.js'
+import { NonFiniteCollector } from './finite.js'
+import { buildModel, ModelSchema } from './models.js'
+import { defineOperation } from './operation.js'
+import { NullableNumber, Warnings } from './schemas.js'
+
+const Method = Type.Union([Type.Literal('exact'), Type.Literal('forward'), Type.Literal('central')], {
+  description: 'exact: R-operator (forward-over-reverse, no finite differences); forward: (g(w+rv) − g(w))/r; central: (g(w+rv) − g(w−rv))/2r'
+})
+
+export const ASSIGNMENT_MLP_EXAMPLE = {
+  kind: 'mlp' as const,
+  sizes: [2, 3, 2],
+  activation: 'tanh' as const,
+  loss: 'cross-entropy' as const,
+  inputs: [[0.5, -1], [1.5, 0.25]],
+  targets: [0, 1]
+}
+
+export const hvpOperation = defineOperation({
+  name: 'hvp',
+  path: '/hvp',
+  summary: 'Hessian-vector product: exact (R-operator) or by finite differences',
+  description: 'Questions 3.3–3.6. Returns f(w), ∇f(w) and ∇²f(w)·v for a quadratic, a formula or an MLP (PyTorch\'s parameter layout). ' +
+    'method "exact" is Pearlmutter\'s R-operator; "forward"/"central" are finite differences of the gradient with step r ' +
+    '(default SciPy\'s rule: √ε resp. ∛ε times max(1, ‖w‖)/‖v‖). sweep: true adds the relative error of both for r = 10⁰ … 10⁻¹⁶. ' +
+    'Limits: body up to HVP_BODY_LIMIT bytes (default 32 MiB, enough for the assignment\'s 284,682-parameter MLP); ' +
+    'MLP batch × parameters ≤ HVP_MAX_WORK (default 10⁸) and batch × Σ widths ≤ HVP_MAX_ACTIVATIONS (default 10⁶).',
+  questions: ['3.3', '3.4', '3.5', '3.6'],
+  body: Type.Object({
+    model: ModelSchema,
+    w: Type.Array(Type.Number(), { description: 'the point, one entry per parameter' }),
+    v: Type.Array(Type.Number(), { description: 'the direction, one entry per parameter' }),
+    method: Type.Optional(Method),
+    r: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'finite-difference step (forward and central only)' })),
+    sweep: Type.Optional(Type.Boolean({ description: 'also the forward and central errors against the exact product for r = 10⁰ … 10⁻¹⁶' }))
+  }, { additionalProperties: false }),
+  response: Type.Object({
+    hv: Type.Array(NullableNumber, { description: '∇²f(w)·v' }),
+    value: NullableNumber,
+    gradient: Type.Array(NullableNumber, { description: '∇f(w)' }),
+    method: Method,
+    r: Type.Optional(Type.Number({ description: 'the finite-difference step used' })),
+    sweep: Type.Optional(Type.Array(Type.Object({
+      r: Type.Number(),
+      forwardError: NullableNumber,
+      centralError: NullableNumber
+    }), { description: '‖Hv_fd − Hv_exact‖/‖Hv_exact‖ for r = 10⁰ … 10⁻¹⁶: the V-shaped trade-off of question 3.5' })),
+    warnings: Type.Optional(Warnings)
+  }),
+  examples: [
+    { summary: 'a formula: f = x²y + sin(xy)', value: { model: { kind: 'expression', expression: 'x^2*y + sin(x*y)', variables: ['x', 'y'] }, w: [1.5, -0.7], v: [0.3, 2] } },
+    { summary: 'a non-symmetric quadratic by central differences', value: { model: { kind: 'quadratic', A: [[2, 1], [0, 3]], b: [1, -1] }, w: [1, 2], v: [1, 0], method: 'central' } },
+    { summary: 'a 2 → 3 → 2 tanh MLP with cross-entropy, and the error sweep', value: { model: ASSIGNMENT_MLP_EXAMPLE, w: [0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.01, 0.02, 0.03, 0.7, -0.8, 0.9, 1.0, -1.1, 1.2, 0.05, -0.05], v: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], sweep: true } }
+  ],
+  bodyLimit: 'hvpBodyLimit',
+  run (input, limits) {
+    const method = input.method ?? 'exact'
+    if (input.r !== undefined && method === 'exact') throw new InvalidRequestError('r is the finite-difference step: it goes with method "forward" or "central"')
+    const model = buildModel(input.model, limits)
+    const result = hessianVectorProduct(model, input.w, input.v, { method, r: input.r, sweep: input.sweep })
+    const finite = new NonFiniteCollector()
+    return {
+      hv: finite.array(result.hv, 'hv'),
+      value: finite.number(result.value, 'value'),
+      gradient: finite.array(result.gradient, 'gradient'),
+      method,
+      ...(result.r !== undefined && { r: result.r }),
+      ...(result.sweep !== undefined && {
+        sweep: result.sweep.map((row) => ({
+          r: row.r,
+          forwardError: finite.number(row.forwardError, `sweep r=${row.r} forwardError`),
+          centralError: finite.number(row.centralError, `sweep r=${row.r} centralError`)
+        }))
+      }),
+      ...finite.result()
+    }
+  }
+})
