@@ -423,7 +423,7 @@ def _hd_eval(node, env):
     k = node[0]
     zero = mpf(0)
     if k == "const":
-        return (mpf(node[1]), zero, zero, zero)  # mpf("2.5") is the correctly rounded decimal, like float()
+        return (mpf(float(node[1])), zero, zero, zero)  # the float64 the service and torch use (0.1 is not 1/10)
     if k == "var":
         return env[node[1]]
     if k == "neg":

@@ -6,7 +6,8 @@ mpmath 1.2):
 
     /usr/bin/python3 scripts/reference/generate.py
 
-Writes test/fixtures/{softmax,conv-matrix,receptive-field,param-count}.json
+Writes test/fixtures/{softmax,conv-matrix,receptive-field,param-count,hvp,
+special-functions}.json
 deterministically (fixed seeds) and self-checks each file.
 """
 import os
@@ -23,9 +24,11 @@ torch.set_num_threads(1)  # bit-for-bit reproducible float64 sums
 torch.use_deterministic_algorithms(True)
 
 import gen_conv  # noqa: E402
+import gen_hvp  # noqa: E402
 import gen_params  # noqa: E402
 import gen_rf  # noqa: E402
 import gen_softmax  # noqa: E402
+import gen_special  # noqa: E402
 from common import write_fixture  # noqa: E402
 
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -57,6 +60,17 @@ def main():
     n, size = write_fixture(os.path.join(OUT, "param-count.json"), source, cases)
     report.append(("param-count.json", n, size, ""))
 
+    cases, invalid, source = gen_hvp.generate()
+    assert len(cases) >= 150 and len(invalid) >= 10
+    n, size = write_fixture(os.path.join(OUT, "hvp.json"), source, cases, extra={"invalid": invalid})
+    report.append(("hvp.json", n, size, "+ %d invalid" % len(invalid)))
+    hvp_kinds, hvp_combos = gen_hvp.summary(cases, invalid)
+
+    cases, source = gen_special.generate()
+    n, size = write_fixture(os.path.join(OUT, "special-functions.json"), source, cases)
+    report.append(("special-functions.json", n, size, ""))
+    special_cmp = gen_special.library_comparison(cases)
+
     for name, n, size, note in report:
         print("%-22s %4d cases %9d bytes  %s" % (name, n, size, note))
     print("softmax: %d rows escalated beyond 300 bits, %d values rounded by the tail-sign rule, "
@@ -75,6 +89,18 @@ def main():
         print("%s logsumexp differs from the exact value in %d 1D softmax case(s):" % (lib, len(rows)))
         for case, ref, got in rows:
             print("    %-40s exact %r, %s %r" % (case, ref, lib, got))
+    print("hvp: %s" % ", ".join("%s %d" % kv for kv in sorted(hvp_kinds.items())))
+    print("hvp mlp activation x loss: %s" % ", ".join("%s/%s %d" % (a, l, k) for (a, l), k in sorted(hvp_combos.items())))
+    st = gen_hvp.STATS
+    print("hvp checks: expressions vs 200-bit hyper-dual max rel err %.2g (%d unsafe points, %d inaccurate "
+          "points, %d trees redrawn); mlp hv vs central difference max err %.2g (%d relu redraws); "
+          "quadratic vs closed form max err %.2g"
+          % (st["expr-max-err"], st["expr-rejected-points"], st["expr-rejected-accuracy"],
+             st["expr-rejected-trees"], st["mlp-max-fd-err"], st["mlp-relu-redraws"], st["quad-max-err"]))
+    print("special functions, float64 libraries vs exact (ulps):")
+    for lib, st in special_cmp.items():
+        print("    %-32s %3d exact, %3d off by 1, %3d worse; worst at t=%r: exact %r, got %r"
+              % (lib, st["exact"], st["1ulp"], st["worse"], st["worst"][1], *st["worst-value"]))
     print("done in %.1f s" % (time.time() - t0))
 
 
