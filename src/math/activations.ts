@@ -11,6 +11,8 @@
  *
  * with Φ the standard normal CDF and ϕ its density.
  */
+import { twoProduct } from './double-double.js'
+
 export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'softplus', 'gelu', 'swish'] as const
 export type Activation = typeof ACTIVATIONS[number]
 
@@ -57,33 +59,54 @@ export function erfc (x: number): number {
   return 1 - erf(x)
 }
 
-/** erfc(x) = e^{−x²}/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …)))), x > 2. */
-function erfcPositive (x: number): number {
-  if (x > 27.3) return 0 // below the smallest subnormal
-  const tiny = 1e-300
+/**
+ * e^{−x²·scale} with x² formed exactly (Dekker's product): exp's argument then carries no
+ * rounding error, which would otherwise be amplified by x² (3.7e-14 relatively at x = 26).
+ */
+function expOfNegativeSquare (x: number, scale: number): number {
+  const square = twoProduct(x, x)
+  return Math.exp(-square.hi * scale) * (1 - square.lo * scale)
+}
+
+/** 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …)))) · 1/√π = e^{x²}·erfc(x), for x > 2. */
+function scaledErfcPositive (x: number): number {
+  // Modified Lentz; every partial numerator k/2 and denominator x is positive, so c and d
+  // never vanish and no tiny-value guard is needed.
   let f = x
   let c = x
   let d = 0
   for (let k = 1; k < 500; k++) {
     const a = k / 2
-    d = x + a * d
-    d = 1 / (Math.abs(d) < tiny ? tiny : d)
+    d = 1 / (x + a * d)
     c = x + a / c
     const delta = c * d
     f *= delta
     if (Math.abs(delta - 1) < 1e-16) break
   }
-  return ONE_OVER_SQRT_PI * Math.exp(-x * x) / f
+  return ONE_OVER_SQRT_PI / f
 }
 
-/** Standard normal CDF Φ(t) = erfc(−t/√2)/2, relatively accurate in both tails. */
+/** erfc(x) = e^{−x²}·(continued fraction), x > 2. */
+function erfcPositive (x: number): number {
+  if (x > 27.3) return 0 // below the smallest subnormal
+  return scaledErfcPositive(x) * expOfNegativeSquare(x, 1)
+}
+
+/**
+ * Standard normal CDF Φ(t) = erfc(−t/√2)/2, relatively accurate in both tails: for
+ * t < −2√2 as ½·e^{−t²/2}·(scaled erfc at −t/√2), with t² exact.
+ */
 export function normalCdf (t: number): number {
-  return t < 0 ? erfc(-t * Math.SQRT1_2) / 2 : (1 + erf(t * Math.SQRT1_2)) / 2
+  if (t >= 0) return (1 + erf(t * Math.SQRT1_2)) / 2
+  const x = -t * Math.SQRT1_2
+  if (x <= 2) return erfc(x) / 2
+  if (x > 27.3) return 0
+  return scaledErfcPositive(x) * expOfNegativeSquare(t, 0.5) / 2
 }
 
 /** Standard normal density ϕ(t) = e^{−t²/2}/√(2π). */
 export function normalPdf (t: number): number {
-  return Math.exp(-0.5 * t * t) * 0.3989422804014327
+  return expOfNegativeSquare(t, 0.5) * 0.3989422804014327
 }
 
 /**

@@ -42,13 +42,25 @@ export interface Derivatives {
 }
 
 /** y[b][o] = bias[o] + Σ_i x[b][i]·W[o][i] (x: B×nIn, W: nOut×nIn at offset), added into y when accumulate. */
-function linear (x: Float64Array, w: ArrayLike<number>, weightOffset: number, biasOffset: number, batch: number, nIn: number, nOut: number, y: Float64Array, accumulate: boolean): void {
+function linear (x: Float64Array, w: Float64Array, weightOffset: number, biasOffset: number, batch: number, nIn: number, nOut: number, y: Float64Array, accumulate: boolean): void {
   for (let b = 0; b < batch; b++) {
     const xRow = b * nIn
     for (let o = 0; o < nOut; o++) {
       const wRow = weightOffset + o * nIn
-      let sum = 0
-      for (let i = 0; i < nIn; i++) sum += x[xRow + i] * w[wRow + i]
+      // Four independent partial sums let the CPU overlap the multiply-adds.
+      let s0 = 0
+      let s1 = 0
+      let s2 = 0
+      let s3 = 0
+      let i = 0
+      for (; i + 3 < nIn; i += 4) {
+        s0 += x[xRow + i] * w[wRow + i]
+        s1 += x[xRow + i + 1] * w[wRow + i + 1]
+        s2 += x[xRow + i + 2] * w[wRow + i + 2]
+        s3 += x[xRow + i + 3] * w[wRow + i + 3]
+      }
+      for (; i < nIn; i++) s0 += x[xRow + i] * w[wRow + i]
+      let sum = (s0 + s1) + (s2 + s3)
       if (biasOffset >= 0) sum += w[biasOffset + o]
       y[b * nOut + o] = accumulate ? y[b * nOut + o] + sum : sum
     }
@@ -70,7 +82,7 @@ function outerAccumulate (delta: Float64Array, x: Float64Array, batch: number, n
 }
 
 /** g[b][i] += Σ_o δ[b][o]·W[o][i]. */
-function backThroughWeights (delta: Float64Array, w: ArrayLike<number>, weightOffset: number, batch: number, nIn: number, nOut: number, g: Float64Array): void {
+function backThroughWeights (delta: Float64Array, w: Float64Array, weightOffset: number, batch: number, nIn: number, nOut: number, g: Float64Array): void {
   for (let b = 0; b < batch; b++) {
     const gRow = b * nIn
     for (let o = 0; o < nOut; o++) {
@@ -125,7 +137,10 @@ export class Mlp {
    * The loss, its gradient, and with `v` the exact Hessian-vector product.
    * @param w - parameters, PyTorch's layout
    */
-  evaluate (w: ArrayLike<number>, v?: ArrayLike<number>): Derivatives {
+  evaluate (parameters: ArrayLike<number>, direction?: ArrayLike<number>): Derivatives {
+    // Typed copies keep every kernel monomorphic (JSON gives plain arrays, callers typed ones).
+    const w = parameters instanceof Float64Array ? parameters : Float64Array.from(parameters)
+    const v = direction === undefined || direction instanceof Float64Array ? direction : Float64Array.from(direction)
     const { batch: B, layers } = this
     const L = layers.length
     const withR = v !== undefined
