@@ -18,6 +18,9 @@ t.test('every limit is configurable by env', async (t) => {
     CONV_MAX_SPARSE_ENTRIES: '12',
     CONV_MAX_LATEX_ENTRIES: '13',
     MAX_LAYERS: '14',
+    HVP_BODY_LIMIT: '15',
+    HVP_MAX_WORK: '16',
+    HVP_MAX_ACTIVATIONS: '17',
     UNRELATED: 'ignored',
     MAX_LAYER: ''
   })
@@ -25,7 +28,7 @@ t.test('every limit is configurable by env', async (t) => {
     port: 8080,
     host: '0.0.0.0',
     logLevel: 'warn',
-    limits: { bodyLimit: 2048, softmaxBodyLimit: 4096, softmaxMaxEntries: 10, convMaxDenseEntries: 11, convMaxSparseEntries: 12, convMaxLatexEntries: 13, maxLayers: 14 }
+    limits: { bodyLimit: 2048, softmaxBodyLimit: 4096, softmaxMaxEntries: 10, convMaxDenseEntries: 11, convMaxSparseEntries: 12, convMaxLatexEntries: 13, maxLayers: 14, hvpBodyLimit: 15, hvpMaxWork: 16, hvpMaxActivations: 17 }
   })
   t.equal(loadConfig({ PORT: '' }).port, 3000, 'an empty variable means the default')
 })

@@ -54,10 +54,10 @@ export function defaultStep (method: 'forward' | 'central', w: ArrayLike<number>
   return h * Math.max(1, norm(w)) / (vNorm === 0 ? 1 : vNorm)
 }
 
-/** The finite-difference estimate of H·v with step r. */
-export function finiteDifferenceHvp (model: DifferentiableModel, w: ArrayLike<number>, v: ArrayLike<number>, method: 'forward' | 'central', r: number, gradientAtW?: ArrayLike<number>): Float64Array {
+/** The finite-difference estimate of H·v with step r (g(w) given: forward differences reuse it). */
+export function finiteDifferenceHvp (model: DifferentiableModel, w: ArrayLike<number>, v: ArrayLike<number>, method: 'forward' | 'central', r: number, gradientAtW: ArrayLike<number>): Float64Array {
   const ahead = model.evaluate(step(w, v, r)).gradient
-  const behind = method === 'forward' ? (gradientAtW ?? model.evaluate(w).gradient) : model.evaluate(step(w, v, -r)).gradient
+  const behind = method === 'forward' ? gradientAtW : model.evaluate(step(w, v, -r)).gradient
   const divisor = method === 'forward' ? r : 2 * r
   return Float64Array.from({ length: w.length }, (_, i) => (ahead[i] - behind[i]) / divisor)
 }
@@ -100,7 +100,7 @@ export function hessianVectorProduct (model: DifferentiableModel, w: ArrayLike<n
       return {
         r,
         forwardError: relativeError(finiteDifferenceHvp(model, w, v, 'forward', r, base.gradient)),
-        centralError: relativeError(finiteDifferenceHvp(model, w, v, 'central', r))
+        centralError: relativeError(finiteDifferenceHvp(model, w, v, 'central', r, base.gradient))
       }
     })
   }

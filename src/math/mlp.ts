@@ -108,7 +108,7 @@ export class Mlp {
    */
   constructor (readonly spec: MlpSpec) {
     const { sizes, inputs, targets, loss } = spec
-    if (sizes.length < 2) throw new ImpossibleInputError(`model.sizes needs at least an input and an output size; got ${sizes.length} entr${sizes.length === 1 ? 'y' : 'ies'}`)
+    if (sizes.length < 2) throw new ImpossibleInputError(`model.sizes needs at least two entries, the input and the output sizes; got [${sizes.join(', ')}]`)
     let offset = 0
     for (let l = 1; l < sizes.length; l++) {
       const [nIn, nOut] = [sizes[l - 1], sizes[l]]

@@ -19,6 +19,13 @@ export const ASSIGNMENT_MLP_EXAMPLE = {
   targets: [0, 1]
 }
 
+/** The sweep's rows, with one warning per column rather than one per non-finite entry. */
+function sweepRows (sweep: NonNullable<ReturnType<typeof hessianVectorProduct>['sweep']>, finite: NonFiniteCollector) {
+  const forward = finite.array(sweep.map((row) => row.forwardError), 'sweep forwardError')
+  const central = finite.array(sweep.map((row) => row.centralError), 'sweep centralError')
+  return sweep.map((row, k) => ({ r: row.r, forwardError: forward[k], centralError: central[k] }))
+}
+
 export const hvpOperation = defineOperation({
   name: 'hvp',
   path: '/hvp',
@@ -68,13 +75,7 @@ export const hvpOperation = defineOperation({
       gradient: finite.array(result.gradient, 'gradient'),
       method,
       ...(result.r !== undefined && { r: result.r }),
-      ...(result.sweep !== undefined && {
-        sweep: result.sweep.map((row) => ({
-          r: row.r,
-          forwardError: finite.number(row.forwardError, `sweep r=${row.r} forwardError`),
-          centralError: finite.number(row.centralError, `sweep r=${row.r} centralError`)
-        }))
-      }),
+      ...(result.sweep !== undefined && { sweep: sweepRows(result.sweep, finite) }),
       ...finite.result()
     }
   }

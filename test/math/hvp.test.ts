@@ -62,6 +62,10 @@ t.test('the sweep is V-shaped (question 3.5)', async (t) => {
   t.ok(Math.min(...central) < Math.min(...forward), 'central differences reach a smaller error')
 })
 
+t.test('an MLP needs an input and an output size', async (t) => {
+  t.throws(() => new Mlp({ sizes: [3], activation: 'relu', loss: 'mse', inputs: [[1, 2, 3]], targets: [[1]] }), /model.sizes needs at least two entries, the input and the output sizes; got \[3\]/)
+})
+
 t.test('the MLP\'s Hessian is symmetric: uᵀ(Hv) = vᵀ(Hu)', async (t) => {
   const mlp = new Mlp({ sizes: [3, 4, 2], activation: 'gelu', loss: 'cross-entropy', inputs: [[1, -1, 0.5], [0.2, 0.3, -2]], targets: [1, 0] })
   t.equal(mlp.parameterCount, 3 * 4 + 4 + 4 * 2 + 2)
