@@ -22,6 +22,7 @@
  */
 import { activate, type Activation } from './activations.js'
 import { ImpossibleInputError } from './errors.js'
+import { multiplyAddTransposed, transpose, view } from './gemm.js'
 import { softmaxStable } from './softmax.js'
 
 export type MlpLoss = 'cross-entropy' | 'mse'
@@ -41,57 +42,16 @@ export interface Derivatives {
   hv?: Float64Array
 }
 
-/** y[b][o] = bias[o] + Σ_i x[b][i]·W[o][i] (x: B×nIn, W: nOut×nIn at offset), added into y when accumulate. */
-function linear (x: Float64Array, w: Float64Array, weightOffset: number, biasOffset: number, batch: number, nIn: number, nOut: number, y: Float64Array, accumulate: boolean): void {
-  for (let b = 0; b < batch; b++) {
-    const xRow = b * nIn
-    for (let o = 0; o < nOut; o++) {
-      const wRow = weightOffset + o * nIn
-      // Four independent partial sums let the CPU overlap the multiply-adds.
-      let s0 = 0
-      let s1 = 0
-      let s2 = 0
-      let s3 = 0
-      let i = 0
-      for (; i + 3 < nIn; i += 4) {
-        s0 += x[xRow + i] * w[wRow + i]
-        s1 += x[xRow + i + 1] * w[wRow + i + 1]
-        s2 += x[xRow + i + 2] * w[wRow + i + 2]
-        s3 += x[xRow + i + 3] * w[wRow + i + 3]
-      }
-      for (; i < nIn; i++) s0 += x[xRow + i] * w[wRow + i]
-      let sum = (s0 + s1) + (s2 + s3)
-      if (biasOffset >= 0) sum += w[biasOffset + o]
-      y[b * nOut + o] = accumulate ? y[b * nOut + o] + sum : sum
-    }
-  }
+/** Each row of a B × n matrix set to the bias b (at offset in w). */
+function broadcastBias (w: Float64Array, biasOffset: number, batch: number, n: number): Float64Array {
+  const out = new Float64Array(batch * n)
+  for (let b = 0; b < batch; b++) out.set(w.subarray(biasOffset, biasOffset + n), b * n)
+  return out
 }
 
-/** G[o][i] += Σ_b δ[b][o]·x[b][i], into gradient at offset; and biases Σ_b δ[b][o]. */
-function outerAccumulate (delta: Float64Array, x: Float64Array, batch: number, nIn: number, nOut: number, gradient: Float64Array, weightOffset: number, biasOffset: number): void {
-  for (let b = 0; b < batch; b++) {
-    const xRow = b * nIn
-    for (let o = 0; o < nOut; o++) {
-      const d = delta[b * nOut + o]
-      if (d === 0) continue
-      const gRow = weightOffset + o * nIn
-      for (let i = 0; i < nIn; i++) gradient[gRow + i] += d * x[xRow + i]
-      if (biasOffset >= 0) gradient[biasOffset + o] += d
-    }
-  }
-}
-
-/** g[b][i] += Σ_o δ[b][o]·W[o][i]. */
-function backThroughWeights (delta: Float64Array, w: Float64Array, weightOffset: number, batch: number, nIn: number, nOut: number, g: Float64Array): void {
-  for (let b = 0; b < batch; b++) {
-    const gRow = b * nIn
-    for (let o = 0; o < nOut; o++) {
-      const d = delta[b * nOut + o]
-      if (d === 0) continue
-      const wRow = weightOffset + o * nIn
-      for (let i = 0; i < nIn; i++) g[gRow + i] += d * w[wRow + i]
-    }
-  }
+/** Σ_b δ[b][o], added into out at offset. */
+function addColumnSums (delta: Float64Array, batch: number, n: number, out: Float64Array, offset: number): void {
+  for (let b = 0; b < batch; b++) for (let o = 0; o < n; o++) out[offset + o] += delta[b * n + o]
 }
 
 export class Mlp {
@@ -143,7 +103,6 @@ export class Mlp {
     const v = direction === undefined || direction instanceof Float64Array ? direction : Float64Array.from(direction)
     const { batch: B, layers } = this
     const L = layers.length
-    const withR = v !== undefined
     // Forward: pre-activations z_l, activations a_l, φ′ and φ″ at z_l; and their R-derivatives.
     const activations: Float64Array[] = [this.inputs]
     const rActivations: Array<Float64Array | undefined> = [undefined] // R{a_0} = 0
@@ -153,14 +112,16 @@ export class Mlp {
     const seconds: Float64Array[] = []
     for (let l = 0; l < L; l++) {
       const { nIn, nOut, weightOffset, biasOffset } = layers[l]
-      const z = new Float64Array(B * nOut)
-      linear(activations[l], w, weightOffset, biasOffset, B, nIn, nOut, z, false)
+      const weights = view(w, nOut, nIn, weightOffset)
+      const z = broadcastBias(w, biasOffset, B, nOut)
+      multiplyAddTransposed(view(activations[l], B, nIn), weights, view(z, B, nOut), nOut, nIn)
       pre.push(z)
-      if (withR) {
-        const rz = new Float64Array(B * nOut)
-        linear(activations[l], v, weightOffset, biasOffset, B, nIn, nOut, rz, false)
+      if (v !== undefined) {
+        // R{z} = a·Vᵀ + Vb + R{a}·Wᵀ
+        const rz = broadcastBias(v, biasOffset, B, nOut)
+        multiplyAddTransposed(view(activations[l], B, nIn), view(v, nOut, nIn, weightOffset), view(rz, B, nOut), nOut, nIn)
         const ra = rActivations[l]
-        if (ra !== undefined) linear(ra, w, weightOffset, -1, B, nIn, nOut, rz, true)
+        if (ra !== undefined) multiplyAddTransposed(view(ra, B, nIn), weights, view(rz, B, nOut), nOut, nIn)
         rPre.push(rz)
       }
       if (l === L - 1) break
@@ -171,13 +132,13 @@ export class Mlp {
       activations.push(a)
       firsts.push(first)
       seconds.push(second)
-      if (withR) rActivations.push(rPre[l].map((r, i) => r * first[i]))
+      if (v !== undefined) rActivations.push(rPre[l].map((r, i) => r * first[i]))
     }
     // Loss and δ_L = ∂ℓ/∂z_L (and R{δ_L}).
     const logits = pre[L - 1]
     const nOut = layers[L - 1].nOut
     let delta = new Float64Array(B * nOut)
-    let rDelta = withR ? new Float64Array(B * nOut) : undefined
+    let rDelta = v !== undefined ? new Float64Array(B * nOut) : undefined
     let value = 0
     if (this.classTargets !== undefined) {
       for (let b = 0; b < B; b++) {
@@ -204,29 +165,35 @@ export class Mlp {
     }
     // Backward.
     const gradient = new Float64Array(this.parameterCount)
-    const hv = withR ? new Float64Array(this.parameterCount) : undefined
+    const hv = v !== undefined ? new Float64Array(this.parameterCount) : undefined
     for (let l = L - 1; l >= 0; l--) {
       const { nIn, nOut, weightOffset, biasOffset } = layers[l]
-      outerAccumulate(delta, activations[l], B, nIn, nOut, gradient, weightOffset, biasOffset)
+      // ∇W = δᵀa as (δᵀ)(aᵀ)ᵀ; R{∇W} = R{δ}ᵀa + δᵀR{a}.
+      const deltaT = transpose(view(delta, B, nOut), nOut)
+      const activationT = transpose(view(activations[l], B, nIn), nIn)
+      multiplyAddTransposed(deltaT, activationT, view(gradient, nOut, nIn, weightOffset), nIn, B)
+      addColumnSums(delta, B, nOut, gradient, biasOffset)
+      const ra = rActivations[l]
       if (hv !== undefined) {
-        outerAccumulate(rDelta!, activations[l], B, nIn, nOut, hv, weightOffset, biasOffset)
-        const ra = rActivations[l]
-        if (ra !== undefined) outerAccumulate(delta, ra, B, nIn, nOut, hv, weightOffset, -1)
+        multiplyAddTransposed(transpose(view(rDelta!, B, nOut), nOut), activationT, view(hv, nOut, nIn, weightOffset), nIn, B)
+        if (ra !== undefined) multiplyAddTransposed(deltaT, transpose(view(ra, B, nIn), nIn), view(hv, nOut, nIn, weightOffset), nIn, B)
+        addColumnSums(rDelta!, B, nOut, hv, biasOffset)
       }
       if (l === 0) break
+      // g = δ·W as δ·(Wᵀ)ᵀ; R{g} = R{δ}·W + δ·V.
+      const weightsT = transpose(view(w, nOut, nIn, weightOffset), nIn)
       const g = new Float64Array(B * nIn)
-      backThroughWeights(delta, w, weightOffset, B, nIn, nOut, g)
+      multiplyAddTransposed(view(delta, B, nOut), weightsT, view(g, B, nIn), nIn, nOut)
       const first = firsts[l - 1]
-      const nextDelta = g.map((x, i) => x * first[i])
       if (hv !== undefined) {
         const rg = new Float64Array(B * nIn)
-        backThroughWeights(rDelta!, w, weightOffset, B, nIn, nOut, rg)
-        backThroughWeights(delta, v!, weightOffset, B, nIn, nOut, rg)
+        multiplyAddTransposed(view(rDelta!, B, nOut), weightsT, view(rg, B, nIn), nIn, nOut)
+        multiplyAddTransposed(view(delta, B, nOut), transpose(view(v!, nOut, nIn, weightOffset), nIn), view(rg, B, nIn), nIn, nOut)
         const second = seconds[l - 1]
         const rz = rPre[l - 1]
         rDelta = rg.map((x, i) => x * first[i] + g[i] * second[i] * rz[i])
       }
-      delta = nextDelta
+      delta = g.map((x, i) => x * first[i])
     }
     return hv === undefined ? { value, gradient } : { value, gradient, hv }
   }
