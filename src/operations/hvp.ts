@@ -54,7 +54,7 @@ export const hvpOperation = defineOperation({
       r: Type.Number(),
       forwardError: NullableNumber,
       centralError: NullableNumber
-    }), { description: '‖Hv_fd − Hv_exact‖/‖Hv_exact‖ for r = 10⁰ … 10⁻¹⁶: the V-shaped trade-off of question 3.5' })),
+    }), { description: '‖Hv_fd − Hv_exact‖/‖Hv_exact‖ for r = 10⁰ … 10⁻¹⁶: the V-shaped trade-off of question 3.5 (null, with a warning, where Hv_exact is 0)' })),
     warnings: Type.Optional(Warnings)
   }),
   examples: [
