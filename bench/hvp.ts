@@ -7,22 +7,14 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { Mlp } from '../src/math/mlp.js'
+import { medianMilliseconds, uniformStream } from './timing.js'
 
 const SIZES = [32, 512, 512, 10]
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 15)
 
-let seed = 7
-const uniform = (): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31 - 0.5 }
-
-function median (f: () => void): number {
-  const times: number[] = []
-  for (let r = 0; r < REPEATS; r++) {
-    const start = process.hrtime.bigint()
-    f()
-    times.push(Number(process.hrtime.bigint() - start) / 1e6)
-  }
-  return times.sort((a, b) => a - b)[Math.floor(REPEATS / 2)]
-}
+const stream = uniformStream(7)
+const uniform = (): number => stream() - 0.5
+const median = (f: () => void): number => medianMilliseconds(f, REPEATS)
 
 const TORCH = `
 import sys, time, torch

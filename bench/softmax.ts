@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { softmaxStable } from '../src/math/softmax.js'
+import { medianMilliseconds, uniformStream } from './timing.js'
 
 const N = 1_000_000
 const REPEATS = 15
@@ -23,19 +24,10 @@ function textbookShifted (x: Float64Array): { logSumExp: number, softmax: Float6
   return { logSumExp: m + Math.log(sum), softmax: e }
 }
 
-function median (f: () => void): number {
-  const times: number[] = []
-  for (let r = 0; r < REPEATS; r++) {
-    const start = process.hrtime.bigint()
-    f()
-    times.push(Number(process.hrtime.bigint() - start) / 1e6)
-  }
-  return times.sort((a, b) => a - b)[Math.floor(REPEATS / 2)]
-}
+const median = (f: () => void): number => medianMilliseconds(f, REPEATS)
 
 // Deterministic logits, roughly N(0, 10²): Box–Muller on a fixed linear congruential stream.
-let seed = 12345
-const uniform = (): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return (seed + 1) / (2 ** 31 + 1) }
+const uniform = uniformStream(12345)
 const x = Float64Array.from({ length: N }, () => 10 * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()))
 
 export function benchSoftmax (): Array<[string, number]> {
