@@ -21,7 +21,12 @@ export const EnvSchema = Type.Object({
   MAX_LAYERS: Size(DEFAULT_LIMITS.maxLayers, 'layers in one network'),
   HVP_BODY_LIMIT: Size(DEFAULT_LIMITS.hvpBodyLimit, 'request body limit of /hvp and /newton-step, bytes'),
   HVP_MAX_WORK: Size(DEFAULT_LIMITS.hvpMaxWork, 'batch size × parameter count of an MLP'),
-  HVP_MAX_ACTIVATIONS: Size(DEFAULT_LIMITS.hvpMaxActivations, 'batch size × Σ layer widths of an MLP')
+  HVP_MAX_ACTIVATIONS: Size(DEFAULT_LIMITS.hvpMaxActivations, 'batch size × Σ layer widths of an MLP'),
+  GRAPHQL_MAX_DEPTH: Size(DEFAULT_LIMITS.graphqlMaxDepth, 'nesting depth of a GraphQL document'),
+  GRAPHQL_MAX_ALIASES: Size(DEFAULT_LIMITS.graphqlMaxAliases, 'aliased fields in a GraphQL document'),
+  GRAPHQL_MAX_TOKENS: Size(DEFAULT_LIMITS.graphqlMaxTokens, 'tokens in a GraphQL document'),
+  GRAPHQL_MAX_FIELDS: Size(DEFAULT_LIMITS.graphqlMaxFields, 'field selections in a GraphQL document'),
+  GRAPHQL_MAX_COMPUTATIONS: Size(DEFAULT_LIMITS.graphqlMaxComputations, 'Query fields in a GraphQL document')
 })
 export type Env = Static<typeof EnvSchema>
 

@@ -21,6 +21,11 @@ t.test('every limit is configurable by env', async (t) => {
     HVP_BODY_LIMIT: '15',
     HVP_MAX_WORK: '16',
     HVP_MAX_ACTIVATIONS: '17',
+    GRAPHQL_MAX_DEPTH: '18',
+    GRAPHQL_MAX_ALIASES: '19',
+    GRAPHQL_MAX_TOKENS: '20',
+    GRAPHQL_MAX_FIELDS: '21',
+    GRAPHQL_MAX_COMPUTATIONS: '22',
     UNRELATED: 'ignored',
     MAX_LAYER: ''
   })
@@ -28,7 +33,7 @@ t.test('every limit is configurable by env', async (t) => {
     port: 8080,
     host: '0.0.0.0',
     logLevel: 'warn',
-    limits: { bodyLimit: 2048, softmaxBodyLimit: 4096, softmaxMaxEntries: 10, convMaxDenseEntries: 11, convMaxSparseEntries: 12, convMaxLatexEntries: 13, maxLayers: 14, hvpBodyLimit: 15, hvpMaxWork: 16, hvpMaxActivations: 17 }
+    limits: { bodyLimit: 2048, softmaxBodyLimit: 4096, softmaxMaxEntries: 10, convMaxDenseEntries: 11, convMaxSparseEntries: 12, convMaxLatexEntries: 13, maxLayers: 14, hvpBodyLimit: 15, hvpMaxWork: 16, hvpMaxActivations: 17, graphqlMaxDepth: 18, graphqlMaxAliases: 19, graphqlMaxTokens: 20, graphqlMaxFields: 21, graphqlMaxComputations: 22 }
   })
   t.equal(loadConfig({ PORT: '' }).port, 3000, 'an empty variable means the default')
 })

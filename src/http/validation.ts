@@ -8,6 +8,27 @@
  */
 import type { FastifySchemaValidationError } from 'fastify'
 
+/**
+ * The validator's options, shared by REST (Fastify's Ajv) and GraphQL (src/graphql), so both
+ * doors accept and reject the same inputs with the same messages.
+ */
+export const AJV_OPTIONS = {
+  // Fastify's defaults coerce "Infinity" and "0x10" into numbers and drop unknown fields
+  // silently; the contract (API.md) wants both rejected with 400.
+  coerceTypes: false,
+  removeAdditional: false,
+  // Defaults are applied by each operation's run; the schema's `default` documents them.
+  // Inserting them here would also make "bias" look given when it was not.
+  useDefaults: false,
+  // Ajv rejects NaN and ±Infinity (JSON.parse turns 1e999 into Infinity).
+  strictNumbers: true,
+  // Errors carry the data and parent schema, so messages can quote both.
+  verbose: true,
+  // `model` is a oneOf discriminated by `kind` (src/operations/models.ts).
+  discriminator: true,
+  allErrors: false
+} as const
+
 /** An Ajv error with `verbose: true`: it carries the failing data and the parent schema. */
 interface VerboseError extends FastifySchemaValidationError {
   data?: unknown

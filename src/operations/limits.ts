@@ -24,6 +24,16 @@ export interface Limits {
   hvpMaxWork: number
   /** batch size × Σ layer widths of an MLP: the activations kept for the backward pass (HVP_MAX_ACTIVATIONS) */
   hvpMaxActivations: number
+  /** nesting depth of a GraphQL document (GRAPHQL_MAX_DEPTH) */
+  graphqlMaxDepth: number
+  /** aliased fields in a GraphQL document (GRAPHQL_MAX_ALIASES) */
+  graphqlMaxAliases: number
+  /** lexical tokens in a GraphQL document; put large inputs in variables (GRAPHQL_MAX_TOKENS) */
+  graphqlMaxTokens: number
+  /** field selections in a GraphQL document, fragments expanded (GRAPHQL_MAX_FIELDS) */
+  graphqlMaxFields: number
+  /** computations (Query fields) in one GraphQL document (GRAPHQL_MAX_COMPUTATIONS) */
+  graphqlMaxComputations: number
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -36,7 +46,12 @@ export const DEFAULT_LIMITS: Limits = {
   maxLayers: 1000,
   hvpBodyLimit: 32 * 1024 * 1024,
   hvpMaxWork: 100_000_000,
-  hvpMaxActivations: 1_000_000
+  hvpMaxActivations: 1_000_000,
+  graphqlMaxDepth: 8,
+  graphqlMaxAliases: 10,
+  graphqlMaxTokens: 5000,
+  graphqlMaxFields: 500,
+  graphqlMaxComputations: 5
 }
 
 /** The env variable behind each limit, for messages and the README. */
@@ -50,5 +65,10 @@ export const LIMIT_ENV: Record<keyof Limits, string> = {
   maxLayers: 'MAX_LAYERS',
   hvpBodyLimit: 'HVP_BODY_LIMIT',
   hvpMaxWork: 'HVP_MAX_WORK',
-  hvpMaxActivations: 'HVP_MAX_ACTIVATIONS'
+  hvpMaxActivations: 'HVP_MAX_ACTIVATIONS',
+  graphqlMaxDepth: 'GRAPHQL_MAX_DEPTH',
+  graphqlMaxAliases: 'GRAPHQL_MAX_ALIASES',
+  graphqlMaxTokens: 'GRAPHQL_MAX_TOKENS',
+  graphqlMaxFields: 'GRAPHQL_MAX_FIELDS',
+  graphqlMaxComputations: 'GRAPHQL_MAX_COMPUTATIONS'
 }

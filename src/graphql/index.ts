@@ -1,0 +1,74 @@
+/**
+ * POST /graphql (Mercurius): the SDL in schema/schema.graphql, resolvers generated from the
+ * operations table. Each resolver validates `input` with the operation's own JSON schema and
+ * the same Ajv options and messages as REST, then calls the same run(); there is no second
+ * implementation.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { Ajv, type ValidateFunction } from 'ajv'
+import type { FastifyInstance } from 'fastify'
+import { GraphQLScalarType, valueFromASTUntyped } from 'graphql'
+import mercurius from 'mercurius'
+import { ComputationError } from '../math/errors.js'
+import { AJV_OPTIONS, schemaErrorFormatter } from '../http/validation.js'
+import type { Limits } from '../operations/limits.js'
+import type { Operation } from '../operations/operation.js'
+import { costRule, maxAliasesRule } from './limits.js'
+
+/** schema/schema.graphql, from src/graphql (tsx, tap) or dist/src/graphql (npm start). */
+export function readSchema (candidates = ['../../schema/schema.graphql', '../../../schema/schema.graphql']): string {
+  for (const relative of candidates) {
+    const url = new URL(relative, import.meta.url)
+    if (existsSync(url)) return readFileSync(url, 'utf8')
+  }
+  throw new Error(`schema/schema.graphql not found (looked for ${candidates.join(', ')} from src/graphql)`)
+}
+
+/**
+ * The scalars for what GraphQL's types cannot say (a pair `n` or `[h, w]`, a vector or one per
+ * row, …): JSON values passed through as they are, to be checked by the operation's schema.
+ */
+const JSON_SCALARS = ['Pair', 'Logits', 'PerRow', 'MatrixEntries', 'Entry', 'Targets'].map((name) => new GraphQLScalarType({
+  name,
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables)
+}))
+
+/** graphql-js hands resolvers objects without a prototype; REST's validator sees plain JSON. */
+function plain (value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plain)
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, plain(inner)]))
+  return value
+}
+
+export async function registerGraphql (app: FastifyInstance, operations: readonly Operation[], limits: Limits): Promise<void> {
+  const ajv = new Ajv({ ...AJV_OPTIONS, strict: false })
+  const validators = new Map<string, ValidateFunction>(operations.map((operation) => [operation.name, ajv.compile(operation.body)]))
+  const fail = (message: string, code: string, statusCode: number): never => {
+    throw new mercurius.ErrorWithProps(message, { code, statusCode })
+  }
+  const query = Object.fromEntries(operations.map((operation) => [operation.name, (_root: unknown, args: { input: unknown }, context: { app: FastifyInstance }) => {
+    const input = plain(args.input)
+    const validate = validators.get(operation.name)!
+    if (!validate(input)) fail(schemaErrorFormatter(validate.errors!, 'input').message, 'FST_ERR_VALIDATION', 400)
+    try {
+      return operation.run(input as never, limits)
+    } catch (error) {
+      if (error instanceof ComputationError) fail(error.message, error.code, error.statusCode)
+      context.app.log.error({ err: error }, 'graphql resolver failed')
+      return fail('the server could not compute this answer; the error has been logged', 'DLCHECK_INTERNAL', 500)
+    }
+  }]))
+  await app.register(mercurius, {
+    schema: readSchema(),
+    resolvers: { Query: query, ...Object.fromEntries(JSON_SCALARS.map((scalar) => [scalar.name, scalar])) },
+    graphiql: false,
+    allowBatchedQueries: false,
+    queryDepth: limits.graphqlMaxDepth,
+    validationRules: [maxAliasesRule(limits.graphqlMaxAliases), costRule(limits.graphqlMaxFields, limits.graphqlMaxComputations)],
+    graphql: { parseOptions: { maxTokens: limits.graphqlMaxTokens } },
+    // Variables carry whole parameter vectors (the assignment's MLP is about 12 MB of JSON).
+    additionalRouteOptions: { bodyLimit: limits.hvpBodyLimit }
+  })
+}

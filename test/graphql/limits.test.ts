@@ -1,0 +1,53 @@
+/** Each bound on GraphQL documents, one test apiece (limits in src/operations/limits.ts). */
+import t from 'tap'
+import { build, post } from '../helpers/app.js'
+
+const FIELD = '{ receptiveField(input: {architecture: "Conv-3x3"}) { jump region { clipped { top } } } }'
+
+t.test('depth (GRAPHQL_MAX_DEPTH)', async (t) => {
+  const app = await build(t, { limits: { graphqlMaxDepth: 3 } })
+  t.equal((await post(app, '/graphql', { query: '{ receptiveField(input: {architecture: "Conv-3x3"}) { region { top } } }' })).statusCode, 200)
+  const deep = await post(app, '/graphql', { query: FIELD })
+  t.equal(deep.statusCode, 400)
+  t.match(deep.json().errors[0].message, /query depth \(4\) exceeds the query depth limit of 3/)
+})
+
+t.test('aliases (GRAPHQL_MAX_ALIASES)', async (t) => {
+  const app = await build(t, { limits: { graphqlMaxAliases: 2 } })
+  t.equal((await post(app, '/graphql', { query: '{ paramCount(input: {sizes: [1, 2]}) { a: total b: total } }' })).statusCode, 200)
+  const many = await post(app, '/graphql', { query: '{ paramCount(input: {sizes: [1, 2]}) { a: total b: total c: total d: total } }' })
+  t.equal(many.statusCode, 400)
+  t.strictSame(many.json().errors.map((e: { message: string }) => e.message), ['the document has more than 2 aliases (GRAPHQL_MAX_ALIASES)'])
+})
+
+t.test('tokens (GRAPHQL_MAX_TOKENS): large inputs belong in variables', async (t) => {
+  const app = await build(t, { limits: { graphqlMaxTokens: 200 } })
+  const x = Array.from({ length: 300 }, (_, i) => i)
+  const inline = await post(app, '/graphql', { query: `{ softmaxStable(input: {x: [${x.join(', ')}]}) { argmax } }` })
+  t.equal(inline.statusCode, 400)
+  t.match(inline.json().errors[0].message, /Document contains more that 200 tokens/)
+  const variables = await post(app, '/graphql', { query: 'query ($x: Logits!) { softmaxStable(input: {x: $x}) { argmax } }', variables: { x } })
+  t.strictSame(variables.json(), { data: { softmaxStable: { argmax: 299 } } })
+})
+
+t.test('field selections and computations (GRAPHQL_MAX_FIELDS, GRAPHQL_MAX_COMPUTATIONS)', async (t) => {
+  const app = await build(t, { limits: { graphqlMaxFields: 6, graphqlMaxComputations: 2 } })
+  const fragments = `fragment G on ReceptiveFieldResult { jump start }
+    { receptiveField(input: {architecture: "Conv-3x3"}) { ...G ... on ReceptiveFieldResult { ...G } } }`
+  t.equal((await post(app, '/graphql', { query: fragments })).statusCode, 200, '5 fields with fragments expanded')
+  const over = await post(app, '/graphql', { query: `fragment G on ReceptiveFieldResult { jump start receptiveField }
+    { receptiveField(input: {architecture: "Conv-3x3"}) { ...G ...G } }` })
+  t.equal(over.statusCode, 400)
+  t.match(over.json().errors[0].message, /selects more than 6 fields \(GRAPHQL_MAX_FIELDS\)/)
+  const computations = await post(app, '/graphql', { query: '{ a: paramCount(input: {sizes: [1, 2]}) { total } b: paramCount(input: {sizes: [1, 2]}) { total } c: paramCount(input: {sizes: [1, 2]}) { total } }' })
+  t.match(computations.json().errors[0].message, /asks for 3 computations, over the limit of 2 \(GRAPHQL_MAX_COMPUTATIONS\)/)
+  const cyclic = await post(app, '/graphql', { query: 'fragment A on ParamCountResult { total ...B } fragment B on ParamCountResult { ...A } { paramCount(input: {sizes: [1, 2]}) { ...A } }' })
+  t.equal(cyclic.statusCode, 400, 'a fragment cycle is graphql-js\' own error, not a hang')
+  t.match(cyclic.json().errors.map((e: { message: string }) => e.message).join(' '), /Cannot spread fragment "A" within itself/)
+})
+
+t.test('batched queries are off', async (t) => {
+  const app = await build(t)
+  const batch = await post(app, '/graphql', [{ query: '{ paramCount(input: {sizes: [1, 2]}) { total } }' }, { query: '{ paramCount(input: {sizes: [1, 2]}) { total } }' }])
+  t.equal(batch.statusCode, 400)
+})
