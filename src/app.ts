@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger'
 import { Type } from '@sinclair/typebox'
 import { registerGraphql } from './graphql/index.js'
 import { installErrorHandlers } from './http/errors.js'
+import { registerPlaygrounds } from './http/playgrounds.js'
 import { registerOperationRoutes } from './http/routes.js'
 import { operations } from './operations/index.js'
 import { DEFAULT_LIMITS, type Limits } from './operations/limits.js'
@@ -40,5 +41,6 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   }, async () => ({ status: 'ok' as const, uptime: process.uptime() }))
   registerOperationRoutes(app, operations, limits)
   await registerGraphql(app, operations, limits)
+  await registerPlaygrounds(app, operations)
   return app
 }

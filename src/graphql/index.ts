@@ -13,7 +13,7 @@ import { ComputationError } from '../math/errors.js'
 import { AJV_OPTIONS, schemaErrorFormatter } from '../http/validation.js'
 import type { Limits } from '../operations/limits.js'
 import type { Operation } from '../operations/operation.js'
-import { costRule, maxAliasesRule } from './limits.js'
+import { costRule, maxAliasesRule, maxDepthRule } from './limits.js'
 
 /** schema/schema.graphql, from src/graphql (tsx, tap) or dist/src/graphql (npm start). */
 export function readSchema (candidates = ['../../schema/schema.graphql', '../../../schema/schema.graphql']): string {
@@ -65,8 +65,11 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
     resolvers: { Query: query, ...Object.fromEntries(JSON_SCALARS.map((scalar) => [scalar.name, scalar])) },
     graphiql: false,
     allowBatchedQueries: false,
-    queryDepth: limits.graphqlMaxDepth,
-    validationRules: [maxAliasesRule(limits.graphqlMaxAliases), costRule(limits.graphqlMaxFields, limits.graphqlMaxComputations)],
+    validationRules: [
+      maxDepthRule(limits.graphqlMaxDepth),
+      maxAliasesRule(limits.graphqlMaxAliases),
+      costRule(limits.graphqlMaxFields, limits.graphqlMaxComputations)
+    ],
     graphql: { parseOptions: { maxTokens: limits.graphqlMaxTokens } },
     // Variables carry whole parameter vectors (the assignment's MLP is about 12 MB of JSON).
     additionalRouteOptions: { bodyLimit: limits.hvpBodyLimit }

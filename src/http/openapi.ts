@@ -17,7 +17,8 @@ export const openapiDocument = {
       'Errors have the shape {statusCode, code, error, message}.',
     license: { name: 'MIT', identifier: 'MIT' }
   },
-  servers: [{ url: 'http://127.0.0.1:3000', description: 'npm start' }],
+  // Relative: Swagger UI's "Try it out" and generated clients call the server that serves the document.
+  servers: [{ url: '/', description: 'this server (npm start listens on http://127.0.0.1:3000)' }],
   tags: [
     { name: 'computations', description: 'POST a JSON body, get JSON back; no state between calls' },
     { name: 'operations', description: 'liveness and documentation' }

@@ -9,7 +9,11 @@ t.test('depth (GRAPHQL_MAX_DEPTH)', async (t) => {
   t.equal((await post(app, '/graphql', { query: '{ receptiveField(input: {architecture: "Conv-3x3"}) { region { top } } }' })).statusCode, 200)
   const deep = await post(app, '/graphql', { query: FIELD })
   t.equal(deep.statusCode, 400)
-  t.match(deep.json().errors[0].message, /query depth \(4\) exceeds the query depth limit of 3/)
+  t.match(deep.json().errors[0].message, /the operation nests fields more than 3 deep \(GRAPHQL_MAX_DEPTH\)/)
+  const fragment = await post(app, '/graphql', { query: 'fragment R on ReceptiveFieldResult { region { clipped { top } } } { receptiveField(input: {architecture: "Conv-3x3"}) { ...R } }' })
+  t.match(fragment.json().errors[0].message, /more than 3 deep/, 'fragments are expanded')
+  const introspection = await post(app, '/graphql', { query: '{ __schema { types { fields { type { ofType { ofType { name } } } } } } }' })
+  t.equal(introspection.statusCode, 200, 'introspection is exempt, as GraphQL Armor\'s ignoreIntrospection')
 })
 
 t.test('aliases (GRAPHQL_MAX_ALIASES)', async (t) => {

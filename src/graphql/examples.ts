@@ -1,0 +1,33 @@
+/**
+ * Example GraphQL queries, one per computation, generated from the operations' documented
+ * examples and the SDL (every field of the result selected), for the playground.
+ */
+import { buildSchema, getNamedType, isObjectType, type GraphQLObjectType } from 'graphql'
+import type { Operation } from '../operations/operation.js'
+
+/** Every field of a result type, recursively, one per line. */
+export function fullSelection (type: GraphQLObjectType, indent = '  '): string {
+  const lines = Object.values(type.getFields()).map((field) => {
+    const named = getNamedType(field.type)
+    return isObjectType(named) ? `${indent}  ${field.name} ${fullSelection(named, `${indent}  `)}` : `${indent}  ${field.name}`
+  })
+  return `{\n${lines.join('\n')}\n${indent}}`
+}
+
+export interface ExampleQuery { name: string, title: string, query: string, variables: string }
+
+export function exampleQueries (sdl: string, operations: readonly Operation[]): ExampleQuery[] {
+  const schema = buildSchema(sdl)
+  const fields = schema.getQueryType()!.getFields()
+  return operations.map((operation) => {
+    const field = fields[operation.name]
+    const inputType = getNamedType(field.args[0].type).name
+    const [example] = operation.examples
+    return {
+      name: operation.name,
+      title: example.summary,
+      query: `# ${operation.summary}: ${example.summary}\nquery ${operation.name[0].toUpperCase()}${operation.name.slice(1)}($input: ${inputType}!) {\n  ${operation.name}(input: $input) ${fullSelection(getNamedType(field.type) as GraphQLObjectType, '  ')}\n}\n`,
+      variables: JSON.stringify({ input: example.value }, null, 2)
+    }
+  })
+}

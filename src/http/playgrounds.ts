@@ -1,0 +1,111 @@
+/**
+ * The pages a student opens in a browser, served entirely from this service's own assets
+ * (no CDN: the machines have no internet access): a landing page at /, GraphiQL at /graphiql
+ * (React 18 and GraphiQL 3's UMD bundles from node_modules), Swagger UI at /docs
+ * (@fastify/swagger-ui, which bundles swagger-ui-dist), and the OpenAPI document.
+ */
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import swaggerUi from '@fastify/swagger-ui'
+import type { FastifyInstance } from 'fastify'
+import { exampleQueries } from '../graphql/examples.js'
+import { readSchema } from '../graphql/index.js'
+import type { Operation } from '../operations/operation.js'
+
+const require = createRequire(import.meta.url)
+
+/** Browser assets by URL name: the package and file they come from, and their content type. */
+const ASSETS: Record<string, { package: string, file: string, type: string }> = {
+  'react.js': { package: 'react', file: 'umd/react.production.min.js', type: 'text/javascript' },
+  'react-dom.js': { package: 'react-dom', file: 'umd/react-dom.production.min.js', type: 'text/javascript' },
+  'graphiql.js': { package: 'graphiql', file: 'graphiql.min.js', type: 'text/javascript' },
+  'graphiql.css': { package: 'graphiql', file: 'graphiql.min.css', type: 'text/css' }
+}
+
+/** A file inside an installed package, past its "exports" map (UMD builds are not exported). */
+function packageFile (name: string, file: string): Buffer {
+  return readFileSync(join(dirname(require.resolve(`${name}/package.json`)), file))
+}
+
+const escapeHtml = (text: string): string => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!)
+/** JSON inside a <script>: "</" would end the element. */
+const scriptJson = (value: unknown): string => JSON.stringify(value).replace(/</g, '\\u003c')
+
+function page (title: string, body: string, head = ''): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+${head}
+</head>
+<body>
+${body}
+</body>
+</html>
+`
+}
+
+export async function registerPlaygrounds (app: FastifyInstance, operations: readonly Operation[]): Promise<void> {
+  const assets = new Map(Object.entries(ASSETS).map(([name, asset]) => [name, { body: packageFile(asset.package, asset.file), type: asset.type }]))
+  const examples = exampleQueries(readSchema(), operations)
+  const hidden = { schema: { hide: true } }
+
+  app.get('/graphiql/assets/:name', hidden, async (request, reply) => {
+    const asset = assets.get((request.params as { name: string }).name)
+    if (asset === undefined) return reply.callNotFound()
+    return reply.type(asset.type).header('cache-control', 'public, max-age=86400').send(asset.body)
+  })
+
+  app.get('/graphiql', hidden, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page('dlcheck — GraphiQL', `
+<div id="graphiql" style="height: 100vh">Loading GraphiQL…</div>
+<script src="/graphiql/assets/react.js"></script>
+<script src="/graphiql/assets/react-dom.js"></script>
+<script src="/graphiql/assets/graphiql.js"></script>
+<script>
+  // One tab per computation, from the operations' documented examples.
+  const examples = ${scriptJson(examples)};
+  const fetcher = GraphiQL.createFetcher({ url: '/graphql' });
+  ReactDOM.createRoot(document.getElementById('graphiql')).render(React.createElement(GraphiQL, {
+    fetcher,
+    defaultTabs: examples.map((example) => ({ query: example.query, variables: example.variables })),
+    // GraphiQL 3 fills the first tab's variable editor from this prop, not from defaultTabs.
+    variables: examples[0].variables,
+    defaultEditorToolsVisibility: 'variables',
+    shouldPersistHeaders: false
+  }));
+</script>`, '<link rel="stylesheet" href="/graphiql/assets/graphiql.css">\n<style>body { margin: 0; }</style>')))
+
+  app.get('/openapi.yaml', hidden, async (_request, reply) => reply.type('application/yaml; charset=utf-8').send(app.swagger({ yaml: true })))
+  app.get('/openapi.json', hidden, async () => app.swagger())
+
+  app.get('/', hidden, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page('dlcheck', `
+<main style="font-family: system-ui, sans-serif; max-width: 48rem; margin: 2rem auto; line-height: 1.5">
+<h1>dlcheck</h1>
+<p>Exact answers to the computational questions of a graduate deep-learning assignment: stable softmax,
+Hessian-vector products and Newton steps, convolutions as matrices, receptive fields, parameter counts.</p>
+<ul>
+<li><a href="/graphiql">GraphiQL playground</a> — one example tab per computation; works without internet access</li>
+<li><a href="/docs">Swagger UI</a> — every REST endpoint with examples; “Try it out” calls this server</li>
+<li><a href="/openapi.yaml">openapi.yaml</a> (also <a href="/openapi.json">JSON</a>) — the contract, for client generators</li>
+<li><a href="/health">/health</a> — liveness</li>
+</ul>
+<h2>Computations</h2>
+<table>
+<thead><tr><th align="left">REST</th><th align="left">GraphQL</th><th align="left">questions</th><th align="left">example</th></tr></thead>
+<tbody>
+${operations.map((op) => `<tr><td><code>POST ${op.path}</code></td><td><code>${op.name}</code></td><td>${op.questions.join(', ')}</td><td>${escapeHtml(op.examples[0].summary)}</td></tr>`).join('\n')}
+</tbody>
+</table>
+<p>Try one with curl:</p>
+<pre>curl -s localhost:3000/softmax-stable -H 'content-type: application/json' -d '{"x": [0, -40]}'</pre>
+<p>The README has a curl example, with its real output, for every endpoint.</p>
+</main>`)))
+
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: false, tryItOutEnabled: true }
+  })
+}

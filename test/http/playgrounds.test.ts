@@ -1,0 +1,69 @@
+/**
+ * The browser pages: served from this service's own assets, and usable in a real browser
+ * (headless Chromium, Debian's package, driven by playwright-core) with no request leaving
+ * 127.0.0.1. The browser part skips, saying why, where Chromium is not installed; .ci/run
+ * installs it so CI runs it.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import t from 'tap'
+import { build } from '../helpers/app.js'
+
+const CHROMIUM = '/usr/bin/chromium'
+
+t.test('pages and assets', async (t) => {
+  const app = await build(t)
+  const get = (url: string) => app.inject({ method: 'GET', url })
+  const landing = await get('/')
+  t.equal(landing.statusCode, 200)
+  for (const link of ['/graphiql', '/docs', '/openapi.yaml', '/openapi.json']) t.match(landing.body, `href="${link}"`)
+  t.match(landing.body, '<code>POST /hvp</code>')
+  const graphiql = await get('/graphiql')
+  t.match(graphiql.headers['content-type'], 'text/html')
+  t.notMatch(graphiql.body, /https?:\/\//, 'no absolute URL: everything loads from this server')
+  for (const asset of ['react.js', 'react-dom.js', 'graphiql.js', 'graphiql.css']) {
+    const response = await get(`/graphiql/assets/${asset}`)
+    t.equal(response.statusCode, 200, asset)
+    t.ok(response.body.length > 1000, `${asset} has content`)
+  }
+  t.equal((await get('/graphiql/assets/secret.js')).statusCode, 404)
+  t.equal((await get('/openapi.yaml')).body, readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8').replace(/^#.*\n/, ''), '/openapi.yaml serves the committed document')
+  t.equal((await get('/openapi.json')).json().openapi, '3.1.0')
+  t.equal((await get('/docs/static/swagger-ui.css')).statusCode, 200, 'Swagger UI\'s own assets')
+})
+
+t.test('in headless Chromium', { timeout: 180_000, skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium); .ci/run installs it` }, async (t) => {
+  const { chromium } = await import('playwright-core')
+  const app = await build(t)
+  const origin = await app.listen({ port: 0, host: '127.0.0.1' })
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    // As the machine's probe: no background traffic, which a closed network refuses anyway.
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+  })
+  t.teardown(() => browser.close())
+  const requested: string[] = []
+  const page = await browser.newPage()
+  page.on('request', (request) => requested.push(request.url()))
+
+  await page.goto(`${origin}/graphiql`)
+  await page.waitForSelector('.graphiql-execute-button', { timeout: 30_000 })
+  t.strictSame(await page.locator('.graphiql-tab-button').allTextContents(), ['SoftmaxStable', 'ConvMatrix', 'ReceptiveField', 'ParamCount', 'Hvp', 'NewtonStep'], 'one example tab per computation')
+  await page.click('.graphiql-execute-button')
+  await page.waitForFunction(() => document.querySelector('.result-window')?.textContent?.includes('logSumExp'), null, { timeout: 30_000 })
+  t.match(await page.textContent('.result-window'), '4.248354255291589e-18', 'the softmax example ran and shows its result')
+  await page.locator('.graphiql-tab-button', { hasText: /^Hvp$/ }).click()
+  await page.click('.graphiql-execute-button')
+  await page.waitForFunction(() => document.querySelector('.result-window')?.textContent?.includes('"hv"'), null, { timeout: 30_000 })
+  t.match(await page.textContent('.result-window'), '4.881064536198339', 'the hvp tab ran with its own variables')
+
+  await page.goto(`${origin}/docs`)
+  const block = '#operations-computations-softmaxStable'
+  await page.waitForSelector(`${block} .opblock-summary`, { timeout: 30_000 })
+  await page.click(`${block} .opblock-summary`)
+  await page.click(`${block} .execute`)
+  await page.waitForSelector(`${block} .live-responses-table .highlight-code`, { timeout: 30_000 })
+  t.match(await page.textContent(`${block} .live-responses-table`), '4.248354255291589e-18', 'Swagger UI\'s Try it out ran the example')
+
+  const elsewhere = [...new Set(requested.map((url) => new URL(url).origin))].filter((o) => o !== origin)
+  t.strictSame(elsewhere, [], `every request went to ${origin} (${requested.length} requests)`)
+})
