@@ -33,6 +33,7 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   installErrorHandlers(app, limits, new Map(operations.filter((op) => op.bodyLimit).map((op) => [op.path, op.bodyLimit!])))
   app.get('/health', {
     schema: {
+      operationId: 'health',
       summary: 'Liveness',
       description: 'Answers as long as the process serves requests; no computation runs here.',
       tags: ['operations'],

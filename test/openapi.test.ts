@@ -32,3 +32,19 @@ t.test('every operation is documented with its examples and error responses', as
     t.strictSame(Object.keys(post.responses).sort(), ['200', '400', '413', '422', '500'], `${operation.path} statuses`)
   }
 })
+
+t.test('openapi.yaml passes @redocly/cli lint with the recommended rules', { timeout: 120_000 }, async (t) => {
+  let output: string
+  try {
+    output = execFileSync(process.execPath, ['node_modules/@redocly/cli/bin/cli.js', 'lint', 'openapi.yaml', '--extends=recommended', '--format=json'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' }
+    })
+  } catch (error) {
+    output = (error as { stdout: string }).stdout // lint exits 1 on errors; the JSON says which
+  }
+  const report = JSON.parse(output) as { totals: { errors: number, warnings: number }, problems: Array<{ ruleId: string, severity: string, message: string }> }
+  t.strictSame(report.problems.filter((p) => p.severity === 'error').map((p) => `${p.ruleId}: ${p.message}`), [], '0 errors')
+  t.comment(`warnings: ${report.totals.warnings} (${[...new Set(report.problems.map((p) => p.ruleId))].join(', ')})`)
+})

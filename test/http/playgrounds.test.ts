@@ -49,11 +49,22 @@ t.test('in headless Chromium', { timeout: 180_000, skip: existsSync(CHROMIUM) ? 
   await page.waitForSelector('.graphiql-execute-button', { timeout: 30_000 })
   t.strictSame(await page.locator('.graphiql-tab-button').allTextContents(), ['SoftmaxStable', 'ConvMatrix', 'ReceptiveField', 'ParamCount', 'Hvp', 'NewtonStep'], 'one example tab per computation')
   await page.click('.graphiql-execute-button')
-  await page.waitForFunction(() => document.querySelector('.result-window')?.textContent?.includes('logSumExp'), null, { timeout: 30_000 })
+  // Evaluated in the page (a string, since this file is type-checked without the DOM library).
+  const shows = (selector: string, text: string) => page.waitForFunction(`document.querySelector(${JSON.stringify(selector)})?.textContent?.includes(${JSON.stringify(text)})`, null, { timeout: 60_000 })
+  const resultShows = (text: string) => shows('.result-window', text)
+  await resultShows('logSumExp')
   t.match(await page.textContent('.result-window'), '4.248354255291589e-18', 'the softmax example ran and shows its result')
   await page.locator('.graphiql-tab-button', { hasText: /^Hvp$/ }).click()
-  await page.click('.graphiql-execute-button')
-  await page.waitForFunction(() => document.querySelector('.result-window')?.textContent?.includes('"hv"'), null, { timeout: 30_000 })
+  // Run only once the tab's query and variables are in the editors.
+  await shows('.graphiql-query-editor', 'hvp(input')
+  await shows('.graphiql-editor-tool', 'x^2*y')
+  // GraphiQL syncs a switched tab's editors into its state asynchronously: a click that lands
+  // before that runs the previous tab's query, so click until the result is this tab's.
+  for (let attempt = 1; ; attempt++) {
+    await page.click('.graphiql-execute-button')
+    const shown = await page.waitForFunction(`document.querySelector('.result-window')?.textContent?.includes('"hv"')`, null, { timeout: 5_000 }).then(() => true, () => false)
+    if (shown || attempt === 6) break
+  }
   t.match(await page.textContent('.result-window'), '4.881064536198339', 'the hvp tab ran with its own variables')
 
   await page.goto(`${origin}/docs`)
