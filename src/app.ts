@@ -12,7 +12,7 @@ import { registerOperationRoutes } from './http/routes.js'
 import { operations } from './operations/index.js'
 import { DEFAULT_LIMITS, type Limits } from './operations/limits.js'
 import { ErrorResponse } from './operations/schemas.js'
-import { openapiDocument, addOperationExamples } from './http/openapi.js'
+import { addErrorExamples, addOperationExamples, openapiDocument } from './http/openapi.js'
 import { AJV_OPTIONS, schemaErrorFormatter } from './http/validation.js'
 
 export interface AppOptions {
@@ -29,7 +29,7 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     ajv: { customOptions: AJV_OPTIONS }
   })
   app.addSchema(ErrorResponse)
-  await app.register(swagger, { openapi: openapiDocument, refResolver: { buildLocalReference: (json) => String(json.$id) }, hideUntagged: true, transform: addOperationExamples(operations) })
+  await app.register(swagger, { openapi: openapiDocument, refResolver: { buildLocalReference: (json) => String(json.$id) }, hideUntagged: true, transform: addOperationExamples(operations), transformObject: addErrorExamples })
   installErrorHandlers(app, limits, new Map(operations.filter((op) => op.bodyLimit).map((op) => [op.path, op.bodyLimit!])))
   app.get('/health', {
     schema: {

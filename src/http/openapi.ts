@@ -2,7 +2,7 @@
  * The OpenAPI document's fixed parts, and the transform that puts each operation's request
  * examples into it (@fastify/swagger moves `x-examples` to the media type's `examples`).
  */
-import type { SwaggerTransform } from '@fastify/swagger'
+import type { SwaggerTransform, SwaggerTransformObject } from '@fastify/swagger'
 import type { FastifySchema } from 'fastify'
 import type { Operation } from '../operations/operation.js'
 
@@ -35,4 +35,33 @@ export function addOperationExamples (operations: readonly Operation[]): Swagger
     const examples = Object.fromEntries(operation.examples.map((example, i) => [`example${i + 1}`, example]))
     return { schema: { ...schema, body: { ...(schema.body as object), 'x-examples': examples } }, url }
   }
+}
+
+/** One example per error status, with messages as the service writes them. */
+export const ERROR_EXAMPLES: Record<string, { statusCode: number, code: string, error: string, message: string }> = {
+  400: { statusCode: 400, code: 'FST_ERR_VALIDATION', error: 'Bad Request', message: 'body/x/0 must be a finite number, got the string "Infinity" (body/x: logits: a vector, or a matrix whose rows are independent vectors)' },
+  413: { statusCode: 413, code: 'DLCHECK_LIMIT', error: 'Payload Too Large', message: 'the dense matrix would have 3844·4096 = 15745024 entries, over the limit of 1000000 (CONV_MAX_DENSE_ENTRIES); ask for format: "sparse" (34596 non-zeros)' },
+  422: { statusCode: 422, code: 'DLCHECK_IMPOSSIBLE', error: 'Unprocessable Entity', message: 'w has 1 entries; the model has 284682 parameters' },
+  500: { statusCode: 500, code: 'DLCHECK_INTERNAL', error: 'Internal Server Error', message: 'the server could not compute this answer; the error has been logged' }
+}
+
+type Document = { paths?: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { examples?: unknown }> }> }>> }
+
+/**
+ * Adds ERROR_EXAMPLES to every error response of the finished document (@fastify/swagger's
+ * transformObject): the responses are $refs to ErrorResponse, which drop sibling keywords.
+ */
+export const addErrorExamples: SwaggerTransformObject = (documentObject) => {
+  const openapiObject = (documentObject as { openapiObject: Document }).openapiObject
+  for (const methods of Object.values(openapiObject.paths ?? {})) {
+    for (const operation of Object.values(methods)) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        const example = ERROR_EXAMPLES[status]
+        const media = response.content?.['application/json']
+        // A copy per response, so the YAML has no anchors and aliases.
+        if (example !== undefined && media !== undefined) media.examples = { example: { summary: `${example.statusCode} ${example.error}`, value: { ...example } } }
+      }
+    }
+  }
+  return openapiObject as ReturnType<SwaggerTransformObject>
 }
