@@ -16,8 +16,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# The GraphQL SDL is read at start (src/graphql/index.ts looks for it beside dist/).
+# Read at start beside dist/ (src/project-file.ts): the GraphQL SDL and the README the landing page links.
 COPY schema ./schema
+COPY README.md ./
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \

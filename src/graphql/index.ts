@@ -4,24 +4,20 @@
  * the same Ajv options and messages as REST, then calls the same run(); there is no second
  * implementation.
  */
-import { existsSync, readFileSync } from 'node:fs'
 import { Ajv, type ValidateFunction } from 'ajv'
 import type { FastifyInstance } from 'fastify'
 import { GraphQLScalarType, valueFromASTUntyped } from 'graphql'
 import mercurius from 'mercurius'
 import { ComputationError } from '../math/errors.js'
+import { readProjectFile } from '../project-file.js'
 import { AJV_OPTIONS, schemaErrorFormatter } from '../http/validation.js'
 import type { Limits } from '../operations/limits.js'
 import type { Operation } from '../operations/operation.js'
 import { costRule, maxAliasesRule, maxDepthRule } from './limits.js'
 
-/** schema/schema.graphql, from src/graphql (tsx, tap) or dist/src/graphql (npm start). */
-export function readSchema (candidates = ['../../schema/schema.graphql', '../../../schema/schema.graphql']): string {
-  for (const relative of candidates) {
-    const url = new URL(relative, import.meta.url)
-    if (existsSync(url)) return readFileSync(url, 'utf8')
-  }
-  throw new Error(`schema/schema.graphql not found (looked for ${candidates.join(', ')} from src/graphql)`)
+/** The SDL, schema/schema.graphql. */
+export function readSchema (): string {
+  return readProjectFile('schema/schema.graphql')
 }
 
 /**

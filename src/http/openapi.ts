@@ -53,13 +53,14 @@ type Document = { paths?: Record<string, Record<string, { responses?: Record<str
  */
 export const addErrorExamples: SwaggerTransformObject = (documentObject) => {
   const openapiObject = (documentObject as { openapiObject: Document }).openapiObject
-  for (const methods of Object.values(openapiObject.paths ?? {})) {
+  // Every documented route declares its responses with a JSON schema, so paths, responses and
+  // their application/json content are always there.
+  for (const methods of Object.values(openapiObject.paths!)) {
     for (const operation of Object.values(methods)) {
-      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+      for (const [status, response] of Object.entries(operation.responses!)) {
         const example = ERROR_EXAMPLES[status]
-        const media = response.content?.['application/json']
         // A copy per response, so the YAML has no anchors and aliases.
-        if (example !== undefined && media !== undefined) media.examples = { example: { summary: `${example.statusCode} ${example.error}`, value: { ...example } } }
+        if (example !== undefined) response.content!['application/json'].examples = { example: { summary: `${example.statusCode} ${example.error}`, value: { ...example } } }
       }
     }
   }

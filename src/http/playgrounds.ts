@@ -11,6 +11,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import { exampleQueries } from '../graphql/examples.js'
 import { readSchema } from '../graphql/index.js'
+import { readProjectFile } from '../project-file.js'
 import type { Operation } from '../operations/operation.js'
 
 const require = createRequire(import.meta.url)
@@ -78,6 +79,8 @@ export async function registerPlaygrounds (app: FastifyInstance, operations: rea
   }));
 </script>`, '<link rel="stylesheet" href="/graphiql/assets/graphiql.css">\n<style>body { margin: 0; }</style>')))
 
+  const readme = readProjectFile('README.md')
+  app.get('/README.md', hidden, async (_request, reply) => reply.type('text/markdown; charset=utf-8').send(readme))
   app.get('/openapi.yaml', hidden, async (_request, reply) => reply.type('application/yaml; charset=utf-8').send(app.swagger({ yaml: true })))
   app.get('/openapi.json', hidden, async () => app.swagger())
 
@@ -101,7 +104,7 @@ ${operations.map((op) => `<tr><td><code>POST ${op.path}</code></td><td><code>${o
 </table>
 <p>Try one with curl:</p>
 <pre>curl -s localhost:3000/softmax-stable -H 'content-type: application/json' -d '{"x": [0, -40]}'</pre>
-<p>The README has a curl example, with its real output, for every endpoint.</p>
+<p>The <a href="/README.md">README</a> has a curl example, with its real output, for every endpoint.</p>
 </main>`)))
 
   await app.register(swaggerUi, {

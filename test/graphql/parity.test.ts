@@ -6,6 +6,7 @@
 import t from 'tap'
 import { buildSchema, getNamedType, isObjectType, type GraphQLObjectType } from 'graphql'
 import { readSchema } from '../../src/graphql/index.js'
+import { readProjectFile } from '../../src/project-file.js'
 import { operations } from '../../src/operations/index.js'
 import { build, post } from '../helpers/app.js'
 import { loadFixture } from '../helpers/fixtures.js'
@@ -97,7 +98,8 @@ t.test('an internal error is masked', async (t) => {
 
 t.test('the schema file is found from src/ and dist/, or the start fails clearly', async (t) => {
   t.match(readSchema(), /type Query/)
-  t.throws(() => readSchema(['../nowhere.graphql']), /schema\/schema.graphql not found \(looked for \.\.\/nowhere\.graphql from src\/graphql\)/)
+  t.match(readProjectFile('schema/schema.graphql', ['../../nowhere/', '../']), /type Query/, 'the second root')
+  t.throws(() => readProjectFile('schema/schema.graphql', ['../nowhere/']), /schema\/schema.graphql not found \(looked in \.\.\/nowhere\/ from src\/\)/)
 })
 
 t.test('scalars written inline in the document mean what they mean in variables', async (t) => {

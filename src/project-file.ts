@@ -1,0 +1,18 @@
+/**
+ * Files of the repository read at start (schema/schema.graphql, README.md), found from
+ * src/ (tsx, tap) or from dist/src/ (npm start, the container).
+ */
+import { existsSync, readFileSync } from 'node:fs'
+
+/**
+ * @param path - relative to the repository root
+ * @param roots - where the root may be, relative to this module
+ * @throws {Error} naming the file and where it was looked for
+ */
+export function readProjectFile (path: string, roots = ['../', '../../']): string {
+  for (const root of roots) {
+    const url = new URL(`${root}${path}`, import.meta.url)
+    if (existsSync(url)) return readFileSync(url, 'utf8')
+  }
+  throw new Error(`${path} not found (looked in ${roots.join(', ')} from src/)`)
+}
