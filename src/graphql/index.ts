@@ -67,6 +67,18 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
       costRule(limits.graphqlMaxFields, limits.graphqlMaxComputations)
     ],
     graphql: { parseOptions: { maxTokens: limits.graphqlMaxTokens } },
+    // Mercurius answers transport errors itself; name the body limit as REST does.
+    errorFormatter: (execution, context) => {
+      const { statusCode, response } = mercurius.defaultErrorFormatter(execution, context)
+      const errors = response.errors!.map((formatted, i) =>
+        (execution.errors[i].originalError as { code?: string } | undefined)?.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? {
+              message: `the request body is over the limit of ${limits.hvpBodyLimit} bytes (HVP_BODY_LIMIT); send a smaller input, or raise HVP_BODY_LIMIT on the server`,
+              extensions: { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }
+            }
+          : formatted)
+      return { statusCode, response: { ...response, errors } }
+    },
     // Variables carry whole parameter vectors (the assignment's MLP is about 12 MB of JSON).
     additionalRouteOptions: { bodyLimit: limits.hvpBodyLimit }
   })

@@ -55,3 +55,10 @@ t.test('batched queries are off', async (t) => {
   const batch = await post(app, '/graphql', [{ query: '{ paramCount(input: {sizes: [1, 2]}) { total } }' }, { query: '{ paramCount(input: {sizes: [1, 2]}) { total } }' }])
   t.equal(batch.statusCode, 400)
 })
+
+t.test('the body limit is HVP_BODY_LIMIT, and its 413 says so', async (t) => {
+  const app = await build(t, { limits: { hvpBodyLimit: 500 } })
+  const big = await post(app, '/graphql', { query: 'query ($x: Logits!) { softmaxStable(input: {x: $x}) { argmax } }', variables: { x: Array.from({ length: 200 }, () => 1.5) } })
+  t.equal(big.statusCode, 413)
+  t.match(big.json().errors[0], { message: /over the limit of 500 bytes \(HVP_BODY_LIMIT\)/, extensions: { statusCode: 413 } })
+})
