@@ -10,6 +10,7 @@ import { GraphQLScalarType, valueFromASTUntyped } from 'graphql'
 import mercurius from 'mercurius'
 import { ComputationError } from '../math/errors.js'
 import { readProjectFile } from '../project-file.js'
+import { bodyLimitMessage } from '../http/errors.js'
 import { AJV_OPTIONS, schemaErrorFormatter } from '../http/validation.js'
 import type { Limits } from '../operations/limits.js'
 import type { Operation } from '../operations/operation.js'
@@ -73,7 +74,7 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
       const errors = response.errors!.map((formatted, i) =>
         (execution.errors[i].originalError as { code?: string } | undefined)?.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
           ? {
-              message: `the request body is over the limit of ${limits.hvpBodyLimit} bytes (HVP_BODY_LIMIT); send a smaller input, or raise HVP_BODY_LIMIT on the server`,
+              message: bodyLimitMessage(limits, 'hvpBodyLimit'),
               extensions: { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }
             }
           : formatted)

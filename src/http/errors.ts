@@ -14,6 +14,11 @@ export function errorBody (statusCode: number, code: string, message: string): E
   return { statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message }
 }
 
+/** The 413 message for a body over `key`'s limit, shared by REST and GraphQL. */
+export function bodyLimitMessage (limits: Limits, key: keyof Limits): string {
+  return `the request body is over the limit of ${limits[key]} bytes (${LIMIT_ENV[key]}); send a smaller input, or raise ${LIMIT_ENV[key]} on the server`
+}
+
 /**
  * @param bodyLimits - route URL → the limit bounding its body, for routes not on the default
  */
@@ -30,7 +35,7 @@ export function installErrorHandlers (app: FastifyInstance, limits: Limits, body
     let message = error.message
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       const key = bodyLimits.get(request.routeOptions.url!) ?? 'bodyLimit'
-      message = `the request body is over the limit of ${limits[key]} bytes (${LIMIT_ENV[key]}); send a smaller input, or raise ${LIMIT_ENV[key]} on the server`
+      message = bodyLimitMessage(limits, key)
     }
     return reply.code(statusCode).send(errorBody(statusCode, error.code ?? 'DLCHECK_CLIENT_ERROR', message))
   })

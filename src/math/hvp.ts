@@ -131,8 +131,10 @@ export interface NewtonStepResult {
  * residual falls below tolerance·‖∇f‖, after maxIterations, or on a direction of non-positive
  * curvature, which it reports instead of dividing by it (Steihaug's truncation).
  */
-export function newtonStep (model: DifferentiableModel, w: ArrayLike<number>, options: { damping?: number, maxIterations?: number, tolerance?: number } = {}): NewtonStepResult {
-  checkLength('w', w, model.parameterCount)
+export function newtonStep (model: DifferentiableModel, point: ArrayLike<number>, options: { damping?: number, maxIterations?: number, tolerance?: number } = {}): NewtonStepResult {
+  checkLength('w', point, model.parameterCount)
+  // One typed copy for every CG iteration's HVP (the MLP would otherwise copy a plain array each time).
+  const w = Float64Array.from(point)
   const n = model.parameterCount
   const damping = options.damping ?? 0
   const maxIterations = options.maxIterations ?? Math.min(n, 100)

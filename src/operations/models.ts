@@ -9,6 +9,7 @@ import { Expression, FUNCTIONS, MAX_EXPRESSION_LENGTH } from '../math/expression
 import type { DifferentiableModel } from '../math/hvp.js'
 import { QuadraticModel } from '../math/hvp.js'
 import { Mlp } from '../math/mlp.js'
+import { mlpParameterCount } from '../math/param-count.js'
 import type { Limits } from './limits.js'
 import { MAX_FEATURES } from './param-count.js'
 
@@ -69,7 +70,7 @@ export function buildModel (model: ModelInput, limits: Limits): DifferentiableMo
     case 'expression':
       return Expression.parse(model.expression, model.variables)
     case 'mlp': {
-      const parameters = model.sizes.slice(1).reduce((total, size, l) => total + (model.sizes[l] + 1) * size, 0)
+      const parameters = mlpParameterCount(model.sizes).total
       const work = model.inputs.length * parameters
       if (work > limits.hvpMaxWork) {
         throw new LimitExceededError(`the MLP has ${parameters} parameters and a batch of ${model.inputs.length}: batch × parameters = ${work}, over the limit of ${limits.hvpMaxWork} (HVP_MAX_WORK); use a smaller batch`)
