@@ -14,10 +14,18 @@ import { DEFAULT_LIMITS, type Limits } from './operations/limits.js'
 import { ErrorResponse } from './operations/schemas.js'
 import { addErrorExamples, addOperationExamples, openapiDocument } from './http/openapi.js'
 import { AJV_OPTIONS, schemaErrorFormatter } from './http/validation.js'
+import { randomBytes } from 'node:crypto'
+import type { GradingSecrets } from './config.js'
+import { GraderAccess } from './grading/access.js'
+import { Grader } from './grading/grader.js'
+import { GRADE_EXAMPLES } from './grading/schemas.js'
+import { registerGradingRoutes } from './http/grading.js'
 
 export interface AppOptions {
   limits?: Partial<Limits>
   logger?: FastifyServerOptions['logger']
+  /** GRADER_TOKEN and VARIANT_SECRET; both optional (see the warnings below) */
+  grading?: GradingSecrets
 }
 
 export async function buildApp (options: AppOptions = {}): Promise<FastifyInstance> {
@@ -29,7 +37,13 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     ajv: { customOptions: AJV_OPTIONS }
   })
   app.addSchema(ErrorResponse)
-  await app.register(swagger, { openapi: openapiDocument, refResolver: { buildLocalReference: (json) => String(json.$id) }, hideUntagged: true, transform: addOperationExamples(operations), transformObject: addErrorExamples })
+  await app.register(swagger, {
+    openapi: openapiDocument,
+    refResolver: { buildLocalReference: (json) => String(json.$id) },
+    hideUntagged: true,
+    transform: addOperationExamples([...operations, { path: '/grade', examples: GRADE_EXAMPLES }]),
+    transformObject: addErrorExamples
+  })
   installErrorHandlers(app, limits, new Map(operations.filter((op) => op.bodyLimit).map((op) => [op.path, op.bodyLimit!])))
   app.get('/health', {
     schema: {
@@ -41,7 +55,17 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     }
   }, async () => ({ status: 'ok' as const, uptime: process.uptime() }))
   registerOperationRoutes(app, operations, limits)
-  await registerGraphql(app, operations, limits)
+  const { graderToken, variantSecret } = options.grading ?? {}
+  const access = new GraderAccess(graderToken)
+  if (access.open) {
+    app.log.warn('grading is open: GRADER_TOKEN is not set, so anyone may call /grade and read variants (REST and GraphQL); set GRADER_TOKEN to require Authorization: Bearer <token>')
+  }
+  if (variantSecret === undefined) {
+    app.log.warn('VARIANT_SECRET is not set: variants come from a random secret of this process, so they change on restart and differ between replicas')
+  }
+  const grader = new Grader(variantSecret === undefined ? randomBytes(32) : Buffer.from(variantSecret, 'utf8'), limits)
+  registerGradingRoutes(app, grader, access)
+  await registerGraphql(app, operations, limits, grader, access)
   await registerPlaygrounds(app, operations)
   return app
 }

@@ -26,7 +26,10 @@ export const EnvSchema = Type.Object({
   GRAPHQL_MAX_ALIASES: Size(DEFAULT_LIMITS.graphqlMaxAliases, 'aliased fields in a GraphQL document'),
   GRAPHQL_MAX_TOKENS: Size(DEFAULT_LIMITS.graphqlMaxTokens, 'tokens in a GraphQL document'),
   GRAPHQL_MAX_FIELDS: Size(DEFAULT_LIMITS.graphqlMaxFields, 'field selections in a GraphQL document'),
-  GRAPHQL_MAX_COMPUTATIONS: Size(DEFAULT_LIMITS.graphqlMaxComputations, 'Query fields in a GraphQL document')
+  GRAPHQL_MAX_COMPUTATIONS: Size(DEFAULT_LIMITS.graphqlMaxComputations, 'Query fields in a GraphQL document'),
+  GRADE_MAX_ITEMS: Size(DEFAULT_LIMITS.gradeMaxItems, 'answers graded by one /grade request'),
+  GRADER_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'bearer token that /grade and the variants require; unset: grading is open' })),
+  VARIANT_SECRET: Type.Optional(Type.String({ minLength: 16, description: 'HMAC key of the per-student variants; the same on every replica' }))
 })
 export type Env = Static<typeof EnvSchema>
 
@@ -35,7 +38,18 @@ export interface Config {
   host: string
   logLevel: Env['LOG_LEVEL']
   limits: Limits
+  grading: GradingSecrets
 }
+
+export interface GradingSecrets {
+  /** GRADER_TOKEN: when set, grading and variants need `Authorization: Bearer <token>` */
+  graderToken?: string
+  /** VARIANT_SECRET: the HMAC key of the variants */
+  variantSecret?: string
+}
+
+/** Variables whose values never appear in a message or a log line. */
+const SECRET_VARIABLES = new Set(['GRADER_TOKEN', 'VARIANT_SECRET'])
 
 /**
  * @throws {Error} naming every invalid variable and its rule
@@ -54,9 +68,17 @@ export function loadConfig (environment: Record<string, string | undefined> = pr
   const env = Value.Default(EnvSchema, parsed)
   const errors = [...Value.Errors(EnvSchema, env)]
   if (errors.length > 0) {
-    throw new Error(`invalid configuration: ${errors.map((e) => `${e.path.slice(1)}=${JSON.stringify(given[e.path.slice(1)])}: ${e.message}`).join('; ')}`)
+    throw new Error(`invalid configuration: ${errors.map((e) => {
+      const name = e.path.slice(1)
+      const value = SECRET_VARIABLES.has(name) ? `(${given[name].length} characters, not shown)` : JSON.stringify(given[name])
+      return `${name}=${value}: ${e.message}`
+    }).join('; ')}`)
   }
   const valid = env as Env
+  // Replicas with different random secrets would hand one student different variants.
+  if (valid.GRADER_TOKEN !== undefined && valid.VARIANT_SECRET === undefined) {
+    throw new Error('invalid configuration: GRADER_TOKEN is set but VARIANT_SECRET is not; set VARIANT_SECRET (at least 16 characters, the same on every replica) so variants survive restarts and agree between replicas')
+  }
   const limits = Object.fromEntries(Object.entries(LIMIT_ENV).map(([key, name]) => [key, valid[name as keyof Env]])) as unknown as Limits
-  return { port: valid.PORT, host: valid.HOST, logLevel: valid.LOG_LEVEL, limits }
+  return { port: valid.PORT, host: valid.HOST, logLevel: valid.LOG_LEVEL, limits, grading: { graderToken: valid.GRADER_TOKEN, variantSecret: valid.VARIANT_SECRET } }
 }

@@ -7,7 +7,7 @@ import { loadConfig } from './config.js'
 
 async function main (): Promise<void> {
   const config = loadConfig()
-  const app = await buildApp({ limits: config.limits, logger: { level: config.logLevel } })
+  const app = await buildApp({ limits: config.limits, logger: { level: config.logLevel }, grading: config.grading })
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       app.log.info({ signal }, 'shutting down')

@@ -3,7 +3,7 @@ import { loadConfig } from '../src/config.js'
 import { DEFAULT_LIMITS } from '../src/operations/limits.js'
 
 t.test('defaults: PORT 3000, HOST 127.0.0.1, the documented limits', async (t) => {
-  t.strictSame(loadConfig({}), { port: 3000, host: '127.0.0.1', logLevel: 'info', limits: DEFAULT_LIMITS })
+  t.strictSame(loadConfig({}), { port: 3000, host: '127.0.0.1', logLevel: 'info', limits: DEFAULT_LIMITS, grading: { graderToken: undefined, variantSecret: undefined } })
 })
 
 t.test('every limit is configurable by env', async (t) => {
@@ -26,6 +26,9 @@ t.test('every limit is configurable by env', async (t) => {
     GRAPHQL_MAX_TOKENS: '20',
     GRAPHQL_MAX_FIELDS: '21',
     GRAPHQL_MAX_COMPUTATIONS: '22',
+    GRADE_MAX_ITEMS: '23',
+    GRADER_TOKEN: 'a-grader-token-of-some-length',
+    VARIANT_SECRET: 'a-variant-secret-of-some-length',
     UNRELATED: 'ignored',
     MAX_LAYER: ''
   })
@@ -33,7 +36,8 @@ t.test('every limit is configurable by env', async (t) => {
     port: 8080,
     host: '0.0.0.0',
     logLevel: 'warn',
-    limits: { bodyLimit: 2048, softmaxBodyLimit: 4096, softmaxMaxEntries: 10, convMaxDenseEntries: 11, convMaxSparseEntries: 12, convMaxLatexEntries: 13, maxLayers: 14, hvpBodyLimit: 15, hvpMaxWork: 16, hvpMaxActivations: 17, graphqlMaxDepth: 18, graphqlMaxAliases: 19, graphqlMaxTokens: 20, graphqlMaxFields: 21, graphqlMaxComputations: 22 }
+    limits: { bodyLimit: 2048, softmaxBodyLimit: 4096, softmaxMaxEntries: 10, convMaxDenseEntries: 11, convMaxSparseEntries: 12, convMaxLatexEntries: 13, maxLayers: 14, hvpBodyLimit: 15, hvpMaxWork: 16, hvpMaxActivations: 17, graphqlMaxDepth: 18, graphqlMaxAliases: 19, graphqlMaxTokens: 20, graphqlMaxFields: 21, graphqlMaxComputations: 22, gradeMaxItems: 23 },
+    grading: { graderToken: 'a-grader-token-of-some-length', variantSecret: 'a-variant-secret-of-some-length' }
   })
   t.equal(loadConfig({ PORT: '' }).port, 3000, 'an empty variable means the default')
 })
@@ -43,4 +47,19 @@ t.test('a bad value stops the service with the variable named', async (t) => {
   t.throws(() => loadConfig({ MAX_LAYERS: '2.5' }), /MAX_LAYERS="2.5": Expected integer/)
   t.throws(() => loadConfig({ SOFTMAX_MAX_ENTRIES: '0' }), /SOFTMAX_MAX_ENTRIES="0"/)
   t.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL="loud"/)
+})
+
+t.test('grading secrets: checked at start, never echoed', async (t) => {
+  const canary = 'CANARY-short'
+  let message = ''
+  try {
+    loadConfig({ GRADER_TOKEN: canary, VARIANT_SECRET: `${canary}-x` })
+  } catch (error) {
+    message = (error as Error).message
+  }
+  t.match(message, 'GRADER_TOKEN=(12 characters, not shown): Expected string length greater or equal to 16')
+  t.match(message, 'VARIANT_SECRET=(14 characters, not shown)')
+  t.notMatch(message, 'CANARY', 'the values are not in the message')
+  t.throws(() => loadConfig({ GRADER_TOKEN: 'a-grader-token-of-some-length' }), /GRADER_TOKEN is set but VARIANT_SECRET is not; set VARIANT_SECRET/, 'a token without a secret would give each replica its own variants')
+  t.strictSame(loadConfig({ VARIANT_SECRET: 'a-variant-secret-of-some-length' }).grading, { graderToken: undefined, variantSecret: 'a-variant-secret-of-some-length' }, 'a secret alone: open grading, stable variants')
 })

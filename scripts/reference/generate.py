@@ -7,7 +7,7 @@ mpmath 1.2):
     /usr/bin/python3 scripts/reference/generate.py
 
 Writes test/fixtures/{softmax,conv-matrix,receptive-field,param-count,hvp,
-special-functions}.json
+special-functions,comparison,questions}.json
 deterministically (fixed seeds) and self-checks each file.
 """
 import os
@@ -23,9 +23,11 @@ import torch  # noqa: E402
 torch.set_num_threads(1)  # bit-for-bit reproducible float64 sums
 torch.use_deterministic_algorithms(True)
 
+import gen_comparison  # noqa: E402
 import gen_conv  # noqa: E402
 import gen_hvp  # noqa: E402
 import gen_params  # noqa: E402
+import gen_questions  # noqa: E402
 import gen_rf  # noqa: E402
 import gen_softmax  # noqa: E402
 import gen_special  # noqa: E402
@@ -70,6 +72,14 @@ def main():
     n, size = write_fixture(os.path.join(OUT, "special-functions.json"), source, cases)
     report.append(("special-functions.json", n, size, ""))
     special_cmp = gen_special.library_comparison(cases)
+
+    cases, source = gen_comparison.generate()
+    n, size = write_fixture(os.path.join(OUT, "comparison.json"), source, cases)
+    report.append(("comparison.json", n, size, ""))
+
+    cases, source = gen_questions.generate()
+    n, size = write_fixture(os.path.join(OUT, "questions.json"), source, cases, min_cases=9)
+    report.append(("questions.json", n, size, "the question bank's defaults"))
 
     for name, n, size, note in report:
         print("%-22s %4d cases %9d bytes  %s" % (name, n, size, note))

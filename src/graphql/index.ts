@@ -10,6 +10,9 @@ import { GraphQLScalarType, valueFromASTUntyped } from 'graphql'
 import mercurius from 'mercurius'
 import { ComputationError } from '../math/errors.js'
 import { readProjectFile } from '../project-file.js'
+import type { GraderAccess } from '../grading/access.js'
+import type { Grader } from '../grading/grader.js'
+import { GradeBody, VariantQuery } from '../grading/schemas.js'
 import { bodyLimitMessage } from '../http/errors.js'
 import { AJV_OPTIONS, schemaErrorFormatter } from '../http/validation.js'
 import type { Limits } from '../operations/limits.js'
@@ -25,7 +28,7 @@ export function readSchema (): string {
  * The scalars for what GraphQL's types cannot say (a pair `n` or `[h, w]`, a vector or one per
  * row, …): JSON values passed through as they are, to be checked by the operation's schema.
  */
-const JSON_SCALARS = ['Pair', 'Logits', 'PerRow', 'MatrixEntries', 'Entry', 'Targets'].map((name) => new GraphQLScalarType({
+const JSON_SCALARS = ['Pair', 'Logits', 'PerRow', 'MatrixEntries', 'Entry', 'Targets', 'JSON'].map((name) => new GraphQLScalarType({
   name,
   serialize: (value) => value,
   parseValue: (value) => value,
@@ -39,27 +42,52 @@ function plain (value: unknown): unknown {
   return value
 }
 
-export async function registerGraphql (app: FastifyInstance, operations: readonly Operation[], limits: Limits): Promise<void> {
+interface Context { app: FastifyInstance, reply: { request: { headers: { authorization?: string } } } }
+
+export async function registerGraphql (app: FastifyInstance, operations: readonly Operation[], limits: Limits, grader: Grader, access: GraderAccess): Promise<void> {
   const ajv = new Ajv({ ...AJV_OPTIONS, strict: false })
   const validators = new Map<string, ValidateFunction>(operations.map((operation) => [operation.name, ajv.compile(operation.body)]))
+  const validateGrade = ajv.compile(GradeBody)
+  const validateVariant = ajv.compile(VariantQuery)
   const fail = (message: string, code: string, statusCode: number): never => {
     throw new mercurius.ErrorWithProps(message, { code, statusCode })
   }
-  const query = Object.fromEntries(operations.map((operation) => [operation.name, (_root: unknown, args: { input: unknown }, context: { app: FastifyInstance }) => {
-    const input = plain(args.input)
-    const validate = validators.get(operation.name)!
-    if (!validate(input)) fail(schemaErrorFormatter(validate.errors!, 'input').message, 'FST_ERR_VALIDATION', 400)
+  /** Validates `input` as REST validates the body, then runs `compute` with REST's error mapping. */
+  const resolve = <T> (validate: ValidateFunction, input: unknown, dataVar: string, context: Context, compute: (input: never) => T): T => {
+    const value = plain(input)
+    if (!validate(value)) fail(schemaErrorFormatter(validate.errors!, dataVar).message, 'FST_ERR_VALIDATION', 400)
     try {
-      return operation.run(input as never, limits)
+      return compute(value as never)
     } catch (error) {
       if (error instanceof ComputationError) fail(error.message, error.code, error.statusCode)
       context.app.log.error({ err: error }, 'graphql resolver failed')
       return fail('the server could not compute this answer; the error has been logged', 'DLCHECK_INTERNAL', 500)
     }
-  }]))
+  }
+  const authorized = (context: Context): void => {
+    try {
+      access.check(context.reply.request.headers.authorization)
+    } catch (error) {
+      const unauthorized = error as ComputationError
+      fail(unauthorized.message, unauthorized.code, unauthorized.statusCode)
+    }
+  }
+  const query: Record<string, unknown> = Object.fromEntries(operations.map((operation) => [operation.name, (_root: unknown, args: { input: unknown }, context: Context) =>
+    resolve(validators.get(operation.name)!, args.input, 'input', context, (input) => operation.run(input, limits))]))
+  query.questions = () => grader.list().questions
+  query.variant = (_root: unknown, args: { question: string, student: string }, context: Context) => {
+    authorized(context)
+    return resolve(validateVariant, { student: args.student }, 'args', context, () => grader.variant(args.question, args.student))
+  }
+  const mutation = {
+    grade: (_root: unknown, args: { input: unknown }, context: Context) => {
+      authorized(context)
+      return resolve(validateGrade, args.input, 'input', context, (input) => grader.grade(input, 'input'))
+    }
+  }
   await app.register(mercurius, {
     schema: readSchema(),
-    resolvers: { Query: query, ...Object.fromEntries(JSON_SCALARS.map((scalar) => [scalar.name, scalar])) },
+    resolvers: { Query: query, Mutation: mutation, ...Object.fromEntries(JSON_SCALARS.map((scalar) => [scalar.name, scalar])) },
     graphiql: false,
     allowBatchedQueries: false,
     validationRules: [

@@ -5,7 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance } from 'fastify'
-import { ComputationError } from '../math/errors.js'
+import { ComputationError, UnauthorizedError } from '../math/errors.js'
 import { LIMIT_ENV, type Limits } from '../operations/limits.js'
 
 export interface ErrorBody { statusCode: number, code: string, error: string, message: string }
@@ -25,6 +25,7 @@ export function bodyLimitMessage (limits: Limits, key: keyof Limits): string {
 export function installErrorHandlers (app: FastifyInstance, limits: Limits, bodyLimits: ReadonlyMap<string, keyof Limits>): void {
   app.setErrorHandler((error: FastifyError | ComputationError, request, reply) => {
     if (error instanceof ComputationError) {
+      if (error instanceof UnauthorizedError) reply.header('www-authenticate', error.challenge)
       return reply.code(error.statusCode).send(errorBody(error.statusCode, error.code, error.message))
     }
     const statusCode = error.statusCode ?? 500

@@ -19,16 +19,24 @@ export const openapiDocument = {
   },
   // Relative: Swagger UI's "Try it out" and generated clients call the server that serves the document.
   servers: [{ url: '/', description: 'this server (npm start listens on http://127.0.0.1:3000)' }],
-  // No authentication on these routes (stated, so clients and linters need not guess).
+  // No authentication on the computations (stated, so clients and linters need not guess);
+  // the grading routes that need the grader token say so themselves.
   security: [],
+  components: {
+    securitySchemes: {
+      graderToken: { type: 'http' as const, scheme: 'bearer', description: 'GRADER_TOKEN, when the server sets it: `Authorization: Bearer <token>`' }
+    }
+  },
   tags: [
     { name: 'computations', description: 'POST a JSON body, get JSON back; no state between calls' },
+    { name: 'grading', description: 'the question bank, per-student variants, and grading with PrairieLearn\'s rules' },
     { name: 'operations', description: 'liveness and documentation' }
   ]
 }
 
-export function addOperationExamples (operations: readonly Operation[]): SwaggerTransform<FastifySchema> {
-  const byPath = new Map(operations.map((operation) => [operation.path, operation]))
+/** @param routes - POST routes and their request examples: the operations, and /grade */
+export function addOperationExamples (routes: ReadonlyArray<Pick<Operation, 'path' | 'examples'>>): SwaggerTransform<FastifySchema> {
+  const byPath = new Map(routes.map((route) => [route.path, route]))
   return ({ schema, url }) => {
     const operation = byPath.get(url)
     if (operation === undefined || schema.body === undefined) return { schema, url }
@@ -40,6 +48,8 @@ export function addOperationExamples (operations: readonly Operation[]): Swagger
 /** One example per error status, with messages as the service writes them. */
 export const ERROR_EXAMPLES: Record<string, { statusCode: number, code: string, error: string, message: string }> = {
   400: { statusCode: 400, code: 'FST_ERR_VALIDATION', error: 'Bad Request', message: 'body/x/0 must be a finite number, got the string "Infinity" (body/x: logits: a vector, or a matrix whose rows are independent vectors)' },
+  401: { statusCode: 401, code: 'DLCHECK_UNAUTHORIZED', error: 'Unauthorized', message: 'grading needs the grader token: send Authorization: Bearer <GRADER_TOKEN>' },
+  404: { statusCode: 404, code: 'DLCHECK_NOT_FOUND', error: 'Not Found', message: "body/items/0/question: no question '3.7-hvp'; the ids are 1.4-log-softmax, 3.2-param-count, … (GET /questions)" },
   413: { statusCode: 413, code: 'DLCHECK_LIMIT', error: 'Payload Too Large', message: 'the dense matrix would have 3844·4096 = 15745024 entries, over the limit of 1000000 (CONV_MAX_DENSE_ENTRIES); ask for format: "sparse" (34596 non-zeros)' },
   422: { statusCode: 422, code: 'DLCHECK_IMPOSSIBLE', error: 'Unprocessable Entity', message: 'w has 1 entries; the model has 284682 parameters' },
   500: { statusCode: 500, code: 'DLCHECK_INTERNAL', error: 'Internal Server Error', message: 'the server could not compute this answer; the error has been logged' }

@@ -40,7 +40,8 @@ interface VerboseError extends FastifySchemaValidationError {
   }
 }
 
-function describeValue (value: unknown): string {
+/** A received value, briefly: `the string "abc"`, `an array`, `Infinity (a number outside float64, e.g. 1e999)`. */
+export function describeValue (value: unknown): string {
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : `${value} (a number outside float64, e.g. 1e999)`
   if (Array.isArray(value)) return 'an array'

@@ -34,6 +34,8 @@ export interface Limits {
   graphqlMaxFields: number
   /** computations (Query fields) in one GraphQL document (GRAPHQL_MAX_COMPUTATIONS) */
   graphqlMaxComputations: number
+  /** answers graded by one /grade request (GRADE_MAX_ITEMS) */
+  gradeMaxItems: number
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -51,7 +53,8 @@ export const DEFAULT_LIMITS: Limits = {
   graphqlMaxAliases: 10,
   graphqlMaxTokens: 5000,
   graphqlMaxFields: 500,
-  graphqlMaxComputations: 5
+  graphqlMaxComputations: 5,
+  gradeMaxItems: 100
 }
 
 /** The env variable behind each limit, for messages and the README. */
@@ -70,5 +73,6 @@ export const LIMIT_ENV: Record<keyof Limits, string> = {
   graphqlMaxAliases: 'GRAPHQL_MAX_ALIASES',
   graphqlMaxTokens: 'GRAPHQL_MAX_TOKENS',
   graphqlMaxFields: 'GRAPHQL_MAX_FIELDS',
-  graphqlMaxComputations: 'GRAPHQL_MAX_COMPUTATIONS'
+  graphqlMaxComputations: 'GRAPHQL_MAX_COMPUTATIONS',
+  gradeMaxItems: 'GRADE_MAX_ITEMS'
 }

@@ -1,0 +1,186 @@
+/**
+ * The grading door's logic, shared by REST and GraphQL: the question list, variants, and
+ * grading an answer sheet. Expected answers come from the same computations as the
+ * computation routes (each question's operation.run), never from a second implementation.
+ */
+import { Ajv, type ValidateFunction } from 'ajv'
+import { describeValue, AJV_OPTIONS, schemaErrorFormatter } from '../http/validation.js'
+import { ComputationError, ImpossibleInputError, LimitExceededError, LocatedError, NotFoundError, SchemaValidationError } from '../math/errors.js'
+import type { Limits } from '../operations/limits.js'
+import { isClose, resolveComparison, type ResolvedComparison } from './comparison.js'
+import { questions, questionsById, type Answer, type Question } from './questions.js'
+import type { GradeBody, GradedItem, GradeResult } from './schemas.js'
+import { VariantRandom } from './variants.js'
+
+type Nested = number | Nested[]
+
+/** "the answer", "[2]", "[1][0]": where in the answer something is. */
+const at = (path: string): string => path === '' ? 'the answer' : `entry ${path}`
+
+function shapeText (expected: Answer): string {
+  if (typeof expected === 'number') return 'a number'
+  if (expected.length > 0 && Array.isArray(expected[0])) return `a ${expected.length} × ${(expected[0]).length} matrix (a list of ${expected.length} rows of ${(expected[0]).length} numbers)`
+  return `a list of ${expected.length} number${expected.length === 1 ? '' : 's'}`
+}
+
+/**
+ * The answer's numbers in the expected answer's order, or what is wrong with its shape.
+ * JSON.parse turns 1e999 into Infinity, so a number can still be non-finite here.
+ */
+function flatten (answer: unknown, expected: Nested, path: string, into: number[]): string | undefined {
+  if (typeof expected === 'number') {
+    if (typeof answer !== 'number') return `${at(path)} must be a number, got ${describeValue(answer)}`
+    if (!Number.isFinite(answer)) return `${at(path)} must be a finite number, got ${describeValue(answer)}`
+    into.push(answer)
+    return undefined
+  }
+  if (!Array.isArray(answer)) return `${at(path)} must be a list of ${expected.length}, got ${describeValue(answer)}`
+  if (answer.length !== expected.length) return `${at(path)} must have ${expected.length} entries, got ${answer.length}`
+  for (let i = 0; i < expected.length; i++) {
+    const problem = flatten(answer[i], expected[i], `${path}[${i}]`, into)
+    if (problem !== undefined) return problem
+  }
+  return undefined
+}
+
+function flatIndices (expected: Nested, path: string, into: string[]): string[] {
+  if (typeof expected === 'number') into.push(path)
+  else expected.forEach((inner, i) => flatIndices(inner, `${path}[${i}]`, into))
+  return into
+}
+
+function ruleName (comparison: ResolvedComparison): string {
+  switch (comparison.mode) {
+    case 'relabs': return `relabs, rtol = ${comparison.rtol}, atol = ${comparison.atol}`
+    case 'sigfig': return `sigfig, ${comparison.digits} significant digit${comparison.digits === 1 ? '' : 's'}`
+    case 'decdig': return `decdig, ${comparison.digits} decimal digit${comparison.digits === 1 ? '' : 's'}`
+    case 'exact': return 'exact'
+  }
+}
+
+/**
+ * An answer against the reference, element-wise; a wrong shape or a non-number is incorrect
+ * with feedback, never an error.
+ */
+export function compareAnswer (answer: unknown, expected: Answer, comparison: ResolvedComparison): { correct: boolean, feedback: string } {
+  const numbers: number[] = []
+  const problem = flatten(answer, expected, '', numbers)
+  if (problem !== undefined) return { correct: false, feedback: `expected ${shapeText(expected)}: ${problem}` }
+  const references = typeof expected === 'number' ? [expected] : expected.flat()
+  const paths = flatIndices(expected, '', [])
+  let wrong = 0
+  let first = ''
+  for (let i = 0; i < references.length; i++) {
+    const verdict = isClose(numbers[i], references[i], comparison)
+    if (!verdict.correct && wrong++ === 0) first = `${at(paths[i])} is ${numbers[i]}, expected ${references[i]}: ${verdict.rule}`
+  }
+  const count = references.length === 1 ? '' : ` (${references.length} entries)`
+  if (wrong === 0) return { correct: true, feedback: `correct${count}, ${ruleName(comparison)}` }
+  return { correct: false, feedback: `${references.length === 1 ? '' : `${wrong} of ${references.length} entries are off; `}${first} (${ruleName(comparison)})` }
+}
+
+export class Grader {
+  private readonly validators: ReadonlyMap<string, ValidateFunction>
+
+  /**
+   * @param secret - VARIANT_SECRET's bytes: the HMAC key of every variant
+   */
+  constructor (private readonly secret: Buffer, private readonly limits: Limits) {
+    const ajv = new Ajv({ ...AJV_OPTIONS, strict: false })
+    this.validators = new Map(questions.map((question) => [question.id, ajv.compile(question.params)]))
+  }
+
+  /** GET /questions: every question with its default params. */
+  list () {
+    return {
+      questions: questions.map((question) => ({
+        id: question.id,
+        title: question.title,
+        question: question.question,
+        statement: question.statement(question.defaults),
+        computation: { name: question.operation.name, path: question.operation.path, request: question.request(question.defaults) },
+        params: question.defaults as Record<string, unknown>,
+        paramsSchema: question.params as unknown,
+        answer: question.answer,
+        comparison: question.comparison
+      }))
+    }
+  }
+
+  /**
+   * @param where - the field naming the id in the request, for the 404's message
+   * @throws {NotFoundError} for an unknown id
+   */
+  question (id: string, where: string): Question {
+    const question = questionsById.get(id)
+    if (question === undefined) throw new NotFoundError(`${where}: no question '${id}'; the ids are ${questions.map((q) => q.id).join(', ')} (GET /questions)`)
+    return question
+  }
+
+  /** The params of `student`'s variant, drawn from HMAC-SHA256(VARIANT_SECRET, id, student). */
+  variantParams (question: Question, student: string): unknown {
+    return question.variant(new VariantRandom(this.secret, question.id, student))
+  }
+
+  /** GET /questions/{id}/variant */
+  variant (id: string, student: string) {
+    const question = this.question(id, 'id')
+    const params = this.variantParams(question, student)
+    return { question: id, student, params: params as Record<string, unknown>, statement: question.statement(params) }
+  }
+
+  /**
+   * The reference answer for `params`, from the question's computation.
+   *
+   * @throws {ImpossibleInputError} when the answer has entries outside float64
+   */
+  expected (question: Question, params: unknown): Answer {
+    const result = question.expected(question.operation.run(question.request(params) as never, this.limits))
+    if (typeof result !== 'number' && result.flat().some((entry) => entry === null)) {
+      throw new ImpossibleInputError(`the answer for these params has entries outside float64 (${JSON.stringify(result)}); choose params whose answer is finite`)
+    }
+    return result as Answer
+  }
+
+  /**
+   * POST /grade and the grade mutation.
+   *
+   * @param dataVar - "body" (REST) or "input" (GraphQL), to root the messages' paths
+   * @throws {ComputationError} 404 for an unknown question, 400 for params that fail the
+   *   question's schema, 413 over GRADE_MAX_ITEMS, and the computation's own 4xx, each
+   *   naming the item
+   */
+  grade (sheet: GradeBody, dataVar: string): GradeResult {
+    if (sheet.items.length > this.limits.gradeMaxItems) {
+      throw new LimitExceededError(`${dataVar}/items has ${sheet.items.length} entries, over the limit of ${this.limits.gradeMaxItems} (GRADE_MAX_ITEMS); send them in several requests`)
+    }
+    const items: GradedItem[] = sheet.items.map((item, i) => {
+      const where = `${dataVar}/items/${i}`
+      const question = this.question(item.question, `${where}/question`)
+      let params: unknown = item.params
+      if (params === undefined) {
+        params = sheet.student === undefined ? question.defaults : this.variantParams(question, sheet.student)
+      } else {
+        const validate = this.validators.get(question.id)!
+        if (!validate(params)) throw new SchemaValidationError(schemaErrorFormatter(validate.errors!, `${where}/params`).message)
+      }
+      let expected: Answer
+      try {
+        expected = this.expected(question, params)
+      } catch (error) {
+        if (error instanceof ComputationError) throw new LocatedError(`${where} (${question.id})`, error)
+        throw error
+      }
+      const comparison = item.comparison === undefined ? question.comparison : resolveComparison(item.comparison)
+      const { correct, feedback } = compareAnswer(item.answer, expected, comparison)
+      const weight = item.weight ?? 1
+      return { question: question.id, correct, score: correct ? weight : 0, maxScore: weight, expected, feedback, params: params as Record<string, unknown>, comparison }
+    })
+    return {
+      ...(sheet.student === undefined ? {} : { student: sheet.student }),
+      score: items.reduce((sum, item) => sum + item.score, 0),
+      maxScore: items.reduce((sum, item) => sum + item.maxScore, 0),
+      items
+    }
+  }
+}

@@ -1,0 +1,279 @@
+/**
+ * The question bank: one entry per computational question of the assignment. Each question
+ * names the computation that answers it (an entry of src/operations), the request it sends
+ * for given params, the part of the response that is the answer, its default comparison, and
+ * how a per-student variant draws its params.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { ArchitectureNotation } from '../operations/architecture-input.js'
+import { convMatrixOperation } from '../operations/conv-matrix.js'
+import { hvpOperation } from '../operations/hvp.js'
+import { ModelSchema } from '../operations/models.js'
+import type { Operation } from '../operations/operation.js'
+import { MAX_FEATURES, paramCountOperation } from '../operations/param-count.js'
+import { receptiveFieldOperation } from '../operations/receptive-field.js'
+import { MAX_DIMENSION, PairInput } from '../operations/schemas.js'
+import { softmaxStableOperation } from '../operations/softmax-stable.js'
+import type { ResolvedComparison } from './comparison.js'
+import type { VariantRandom } from './variants.js'
+
+/** An answer: a number, a vector, or a matrix (row-major). */
+export type Answer = number | number[] | number[][]
+
+export const ANSWER_SHAPES = ['integer', 'integer-pair', 'vector', 'matrix'] as const
+export type AnswerShape = typeof ANSWER_SHAPES[number]
+
+export interface Question<P extends TSchema = TSchema, B extends TSchema = TSchema, R extends TSchema = TSchema> {
+  /** stable id: the assignment's question number and what is asked */
+  id: string
+  title: string
+  /** the assignment's question number */
+  question: string
+  operation: Operation<B, R>
+  params: P
+  /** the assignment's own numbers */
+  defaults: Static<P>
+  answer: { shape: AnswerShape, description: string }
+  comparison: ResolvedComparison
+  statement: (params: Static<P>) => string
+  /** the body of the computation's request that answers the question */
+  request: (params: Static<P>) => Static<B>
+  /** the answer, out of the computation's response; null entries are results outside float64 */
+  expected: (result: Static<R>) => Answer | Array<number | null>
+  variant: (random: VariantRandom) => Static<P>
+}
+
+/** Type-checks a question's functions against its params and its operation's schemas. */
+function defineQuestion<P extends TSchema, B extends TSchema, R extends TSchema> (question: Question<P, B, R>): Question {
+  return question as unknown as Question
+}
+
+/** Exact integers: pl-integer-input's rule. */
+const EXACT: ResolvedComparison = { mode: 'exact' }
+/**
+ * Floating-point answers: NumPy's allclose defaults (rtol 1e-5, atol 1e-8), which PrairieLearn's
+ * is_correct_ndarray2D_ra also uses; loose enough for a float32 computation, tight enough to
+ * catch a wrong formula.
+ */
+const CLOSE: ResolvedComparison = { mode: 'relabs', rtol: 1e-5, atol: 1e-8 }
+
+const json = (value: unknown): string => JSON.stringify(value)
+const strict = <T extends Record<string, TSchema>>(properties: T) => Type.Object(properties, { additionalProperties: false })
+
+const conv = convMatrixOperation.body.properties
+const Kernel = Type.Array(Type.Array(Type.Number(), { minItems: 1, maxItems: 64 }), {
+  minItems: 1, maxItems: 64, description: 'a numeric kernel kh × kw, so the answer is numbers'
+})
+const Sizes = Type.Array(Type.Integer({ minimum: 1, maximum: MAX_FEATURES }), {
+  minItems: 2, maxItems: 100, description: 'MLP layer widths, input first'
+})
+const ShapeParams = strict({
+  input: PairInput(1, MAX_DIMENSION, 'input image size [H, W]'),
+  architecture: ArchitectureNotation
+})
+
+const drawKernel = (random: VariantRandom, height: number, width: number): number[][] =>
+  Array.from({ length: height }, () => Array.from({ length: width }, () => random.nonZero(-9, 9)))
+
+/** "3*x^2*y - sin(y)*z + 2*x*z^2": integer coefficients written as a person would. */
+export function polynomial (terms: ReadonlyArray<readonly [number, string]>): string {
+  return terms.map(([coefficient, monomial], i) => {
+    const magnitude = Math.abs(coefficient) === 1 ? monomial : `${Math.abs(coefficient)}*${monomial}`
+    if (i === 0) return coefficient < 0 ? `-${magnitude}` : magnitude
+    return `${coefficient < 0 ? '-' : '+'} ${magnitude}`
+  }).join(' ')
+}
+
+/** [input, stride, padding] of question 4.3's variants, with 3 × 3 kernels. */
+const CONV_SETTINGS = [[3, 2, 1], [3, 1, 0], [3, 1, 1], [4, 1, 0], [4, 2, 1], [4, 2, 0], [5, 2, 1], [5, 2, 0]] as const
+
+const chain = (count: number, layer: (i: number) => string): string => Array.from({ length: count }, (_, i) => layer(i)).join(' → ')
+
+/** Question 5's network: `count` convolutions k×k with the given padding, 16 channels, 1 out. */
+const question5Network = (count: number, kernel: number, padding: number): string =>
+  chain(count, (i) => `Conv-${kernel}x${kernel}(padding=${padding}, out=${i === count - 1 ? 1 : 16})`)
+
+export const questions: readonly Question[] = [
+  defineQuestion({
+    id: '1.4-log-softmax',
+    title: 'Stable log-softmax',
+    question: '1.4',
+    operation: softmaxStableOperation,
+    params: strict({
+      x: Type.Array(Type.Number(), { minItems: 1, maxItems: 1000, description: 'the logits' }),
+      temperature: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'T > 0 (default 1)' }))
+    }),
+    defaults: { x: [1000, 1001, 1002] },
+    answer: { shape: 'vector', description: 'log S(x)_i for every i, one number per entry of x' },
+    comparison: CLOSE,
+    statement: (p) => `Compute log S(x)_i = x_i − log Σ_j e^{x_j} for every i, with x = ${json(p.x)}${p.temperature === undefined ? '' : ` divided by the temperature T = ${p.temperature}`}. ` +
+      'Evaluated as written, e^{x_j} overflows when every x_j is large and underflows to log 0 when every x_j is very negative ' +
+      '(« si tous les x_j sont petits … si tous les x_j sont grands »); subtract max_j x_j first.',
+    request: (p) => ({ x: p.x, temperature: p.temperature }),
+    expected: (result) => result.logSoftmax as Array<number | null>,
+    variant: (random) => {
+      // |x_j| ≥ 791: e^{x_j} overflows (x > 709.8) or underflows to 0 (x < −745.1) in float64.
+      const base = random.pick([1, -1]) * 100 * random.integer(8, 20)
+      return { x: Array.from({ length: random.integer(3, 5) }, () => base + random.integer(-9, 9)) }
+    }
+  }),
+  defineQuestion({
+    id: '3.2-param-count',
+    title: 'Parameters of an MLP',
+    question: '3.2',
+    operation: paramCountOperation,
+    params: strict({ sizes: Sizes, bias: Type.Optional(Type.Boolean({ description: 'layers have biases (default true)' })) }),
+    defaults: { sizes: [32, 512, 512, 10] },
+    answer: { shape: 'integer', description: 'the number of parameters n, biases included' },
+    comparison: EXACT,
+    statement: (p) => `A multilayer perceptron has layer widths ${p.sizes.join(' → ')} (input ${p.sizes[0]} features, output ${p.sizes.at(-1)!}), ` +
+      `fully connected${p.bias === false ? ', without biases' : ', with biases'}. How many parameters does it have? (« Combien de paramètres le modèle a-t-il ? »)`,
+    request: (p) => ({ sizes: p.sizes, bias: p.bias }),
+    expected: (result) => result.total,
+    variant: (random) => ({
+      sizes: [random.pick([16, 32, 64, 128]), ...Array.from({ length: random.integer(1, 3) }, () => random.pick([64, 128, 256, 512])), random.integer(2, 10)]
+    })
+  }),
+  defineQuestion({
+    id: '3.2-hessian-shape',
+    title: 'Shape of the Hessian of an MLP',
+    question: '3.2',
+    operation: paramCountOperation,
+    params: strict({ sizes: Sizes, bias: Type.Optional(Type.Boolean({ description: 'layers have biases (default true)' })) }),
+    defaults: { sizes: [32, 512, 512, 10] },
+    answer: { shape: 'integer-pair', description: '[n, n], the shape of the Hessian of the loss with respect to the n parameters' },
+    comparison: EXACT,
+    statement: (p) => `A multilayer perceptron has layer widths ${p.sizes.join(' → ')}${p.bias === false ? ', without biases' : ', with biases'}. ` +
+      'What is the shape of the Hessian matrix H of the loss with respect to all its parameters? (« Quelle est la taille de la matrice H ? »)',
+    request: (p) => ({ sizes: p.sizes, bias: p.bias }),
+    expected: (result) => result.hessian.shape,
+    variant: (random) => ({
+      sizes: [random.pick([16, 32, 64, 128]), ...Array.from({ length: random.integer(1, 3) }, () => random.pick([64, 128, 256, 512])), random.integer(2, 10)]
+    })
+  }),
+  defineQuestion({
+    id: '3.6-hvp',
+    title: 'Exact Hessian-vector product',
+    question: '3.6',
+    operation: hvpOperation,
+    params: strict({
+      model: ModelSchema,
+      w: Type.Array(Type.Number(), { description: 'the point' }),
+      v: Type.Array(Type.Number(), { description: 'the direction' })
+    }),
+    defaults: { model: { kind: 'expression', expression: 'x^2*y + sin(y)*z', variables: ['x', 'y', 'z'] }, w: [1, 2, 3], v: [1, 0, -1] },
+    answer: { shape: 'vector', description: 'H(w)·v, one number per parameter' },
+    comparison: CLOSE,
+    statement: (p) => `Let f be ${p.model.kind === 'expression' ? `f(${p.model.variables.join(', ')}) = ${p.model.expression}` : `the ${p.model.kind} model ${json(p.model)}`}. ` +
+      `With Pearlmutter's R-operator, R_v{∇f(w)} = ∂/∂r ∇f(w + r·v) at r = 0, compute the Hessian-vector product H(w)·v exactly at w = ${json(p.w)} for v = ${json(p.v)}.`,
+    request: (p) => ({ model: p.model, w: p.w, v: p.v }),
+    expected: (result) => result.hv,
+    variant: (random) => {
+      const [a, b, c] = [random.nonZero(-5, 5), random.nonZero(-5, 5), random.nonZero(-5, 5)]
+      return {
+        model: { kind: 'expression' as const, expression: polynomial([[a, 'x^2*y'], [b, 'sin(y)*z'], [c, 'x*z^2']]), variables: ['x', 'y', 'z'] },
+        w: [random.integer(-2, 2), random.integer(-2, 2), random.integer(-2, 2)],
+        v: [random.nonZero(-2, 2), random.nonZero(-2, 2), random.nonZero(-2, 2)]
+      }
+    }
+  }),
+  defineQuestion({
+    id: '4.1-output-shape',
+    title: 'Output resolution of a small CNN',
+    question: '4.1',
+    operation: receptiveFieldOperation,
+    params: ShapeParams,
+    defaults: { input: 32, architecture: 'Image → Conv-3x3 → ReLU → Conv-3x3 → MaxPool-2x2 → Conv-3x3 → ReLU → Output' },
+    answer: { shape: 'integer-pair', description: '[H, W] of the output feature map' },
+    comparison: EXACT,
+    statement: (p) => `An image of size ${json(p.input)} goes through ${p.architecture}. Convolutions have stride 1 and no padding; pooling windows do not overlap. ` +
+      'What is the resolution [H, W] of the output?',
+    request: (p) => ({ input: p.input, architecture: p.architecture }),
+    expected: (result) => result.outputShape as number[],
+    variant: (random) => {
+      // Even sides keep the 2×2 pooling exact; ≥ 24 leaves at least one pixel with 5×5 kernels.
+      const k = random.pick([3, 5])
+      return {
+        input: [2 * random.integer(12, 32), 2 * random.integer(12, 32)],
+        architecture: `Image → Conv-${k}x${k} → ReLU → Conv-${k}x${k} → MaxPool-2x2 → Conv-${k}x${k} → ReLU → Output`
+      }
+    }
+  }),
+  defineQuestion({
+    id: '4.3-conv-matrix',
+    title: 'A convolution as a matrix',
+    question: '4.3',
+    operation: convMatrixOperation,
+    params: strict({ input: conv.input, kernel: Kernel, stride: conv.stride, padding: conv.padding, dilation: conv.dilation }),
+    defaults: { input: 3, kernel: [[1, 2, 3], [4, 5, 6], [7, 8, 9]], stride: 2, padding: 1 },
+    answer: { shape: 'matrix', description: 'A with y = A·x for x and y flattened row-major: one row per output pixel, one column per input pixel' },
+    comparison: CLOSE,
+    statement: (p) => `A convolution (cross-correlation, as PyTorch) with kernel ${json(p.kernel)}, stride ${json(p.stride ?? 1)}, zero padding ${json(p.padding ?? 0)}` +
+      `${p.dilation === undefined ? '' : ` and dilation ${json(p.dilation)}`} is applied to an input of size ${json(p.input)}. ` +
+      'Write it as y = A·x with x and y flattened row-major (x_{0,0}, x_{0,1}, …): what is A?',
+    request: (p) => ({ input: p.input, kernel: p.kernel, stride: p.stride, padding: p.padding, dilation: p.dilation }),
+    expected: (result) => result.matrix as number[][],
+    variant: (random) => {
+      // [input, stride, padding] giving at most a 9 × 25 matrix: small enough to write by hand.
+      const [input, stride, padding] = random.pick(CONV_SETTINGS)
+      return { input, kernel: drawKernel(random, 3, 3), stride, padding }
+    }
+  }),
+  defineQuestion({
+    id: '4.4-transposed-conv-matrix',
+    title: 'A transposed convolution as a matrix',
+    question: '4.4',
+    operation: convMatrixOperation,
+    params: strict({ input: conv.input, kernel: Kernel, stride: conv.stride, padding: conv.padding, dilation: conv.dilation, outputPadding: conv.outputPadding }),
+    defaults: { input: 2, kernel: [[1, 2], [3, 4]], stride: 2, padding: 0 },
+    answer: { shape: 'matrix', description: 'A with y = A·x for x and y flattened row-major: one row per output pixel, one column per input pixel' },
+    comparison: CLOSE,
+    statement: (p) => `A transposed convolution (PyTorch's conv_transpose2d) with kernel ${json(p.kernel)}, stride ${json(p.stride ?? 1)} and padding ${json(p.padding ?? 0)} ` +
+      `is applied to an input of size ${json(p.input)}. Write it as y = A·x with x and y flattened row-major: what is A?`,
+    request: (p) => ({ input: p.input, kernel: p.kernel, stride: p.stride, padding: p.padding, dilation: p.dilation, outputPadding: p.outputPadding, transposed: true }),
+    expected: (result) => result.matrix as number[][],
+    variant: (random) => {
+      // A 2 × 2 input as in the assignment: at most a 25 × 4 matrix.
+      const k = random.integer(2, 3)
+      return { input: 2, kernel: drawKernel(random, k, k), stride: random.integer(1, 2), padding: 0 }
+    }
+  }),
+  defineQuestion({
+    id: '5.1-output-shape',
+    title: 'Output resolution of a padded CNN',
+    question: '5.1',
+    operation: receptiveFieldOperation,
+    params: ShapeParams,
+    defaults: { input: 32, architecture: question5Network(4, 3, 1) },
+    answer: { shape: 'integer-pair', description: '[H, W] of the output feature map' },
+    comparison: EXACT,
+    statement: (p) => `An image of size ${json(p.input)} goes through ${p.architecture} (stride 1). What is the resolution [H, W] of the output?`,
+    request: (p) => ({ input: p.input, architecture: p.architecture }),
+    expected: (result) => result.outputShape as number[],
+    variant: (random) => {
+      // ≥ 32 pixels leave an output even for six unpadded 5×5 convolutions (32 − 24 = 8).
+      const k = random.pick([3, 5])
+      return { input: random.integer(32, 64), architecture: question5Network(random.integer(3, 6), k, random.pick([0, (k - 1) / 2])) }
+    }
+  }),
+  defineQuestion({
+    id: '5.3-receptive-field',
+    title: 'Receptive field of the output features',
+    question: '5.3',
+    operation: receptiveFieldOperation,
+    params: strict({ architecture: ArchitectureNotation }),
+    defaults: { architecture: question5Network(4, 3, 1) },
+    answer: { shape: 'integer-pair', description: '[h, w], the size of the input region one output feature sees' },
+    comparison: EXACT,
+    statement: (p) => `For the network ${p.architecture} (stride 1), what is the size [h, w] of the receptive field of one output feature, ` +
+      'that is, of the input region that can influence it?',
+    request: (p) => ({ architecture: p.architecture }),
+    expected: (result) => result.receptiveField as number[],
+    variant: (random) => {
+      const k = random.pick([3, 5])
+      return { architecture: question5Network(random.integer(3, 6), k, (k - 1) / 2) }
+    }
+  })
+]
+
+export const questionsById: ReadonlyMap<string, Question> = new Map(questions.map((question) => [question.id, question]))

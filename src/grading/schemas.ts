@@ -1,0 +1,104 @@
+/**
+ * The grading routes' schemas: REST validates and documents with them, GraphQL's resolvers
+ * validate `input` with the same ones (src/graphql), openapi.yaml is generated from them.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+import { Comparison } from './comparison.js'
+import { ANSWER_SHAPES } from './questions.js'
+
+const QuestionId = Type.String({ minLength: 1, maxLength: 100, description: 'a question id from GET /questions, e.g. "3.2-param-count"' })
+export const Student = Type.String({
+  minLength: 1,
+  maxLength: 256,
+  description: 'the student\'s identifier (e.g. an e-mail or a Gradescope user id), used exactly as given: it seeds the variant'
+})
+const Params = Type.Object({}, { additionalProperties: true, description: 'the question\'s parameters; their schema is the question\'s paramsSchema' })
+/** Any JSON: the answer a student gave, or a computed answer. */
+const AnyJson = (description: string) => Type.Unknown({ description })
+
+const ResolvedComparison = Type.Object({
+  mode: Type.Union([Type.Literal('relabs'), Type.Literal('sigfig'), Type.Literal('decdig'), Type.Literal('exact')]),
+  rtol: Type.Optional(Type.Number()),
+  atol: Type.Optional(Type.Number()),
+  digits: Type.Optional(Type.Integer())
+}, { description: 'the comparison, PrairieLearn\'s defaults filled in' })
+
+export const QuestionSummary = Type.Object({
+  id: QuestionId,
+  title: Type.String(),
+  question: Type.String({ description: 'the assignment\'s question number' }),
+  statement: Type.String({ description: 'the question with its default params, in English' }),
+  computation: Type.Object({
+    name: Type.String({ description: 'the GraphQL field' }),
+    path: Type.String({ description: 'the REST route (POST)' }),
+    request: AnyJson('the body that computes the answer for the default params')
+  }, { description: 'the computation that answers the question' }),
+  params: Params,
+  paramsSchema: AnyJson('JSON Schema of params'),
+  answer: Type.Object({
+    shape: Type.Union(ANSWER_SHAPES.map((shape) => Type.Literal(shape))),
+    description: Type.String()
+  }),
+  comparison: ResolvedComparison
+})
+
+export const QuestionList = Type.Object({ questions: Type.Array(QuestionSummary) })
+
+export const VariantQuery = Type.Object({ student: Student }, { additionalProperties: false })
+export const VariantParams = Type.Object({ id: QuestionId })
+export const Variant = Type.Object({
+  question: QuestionId,
+  student: Student,
+  params: Params,
+  statement: Type.String({ description: 'the question with this student\'s params' })
+})
+
+export const GradeBody = Type.Object({
+  student: Type.Optional(Student),
+  items: Type.Array(Type.Object({
+    question: QuestionId,
+    params: Type.Optional(Params),
+    answer: AnyJson('the student\'s answer: a number, a list, or a list of lists; anything else is graded incorrect with feedback'),
+    comparison: Type.Optional(Comparison),
+    weight: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e6, default: 1, description: 'points for a correct answer (PrairieLearn\'s weight)' }))
+  }, { additionalProperties: false }), { minItems: 1, description: 'the answers to grade; at most GRADE_MAX_ITEMS (default 100)' })
+}, { additionalProperties: false })
+export type GradeBody = Static<typeof GradeBody>
+
+export const GradedItem = Type.Object({
+  question: QuestionId,
+  correct: Type.Boolean(),
+  score: Type.Number({ description: 'weight when correct, else 0' }),
+  maxScore: Type.Number({ description: 'the weight' }),
+  expected: AnyJson('the reference answer'),
+  feedback: Type.String({ description: 'why: the rule, and the first entry off or the shape expected' }),
+  params: Params,
+  comparison: ResolvedComparison
+})
+export type GradedItem = Static<typeof GradedItem>
+
+export const GradeResult = Type.Object({
+  student: Type.Optional(Student),
+  score: Type.Number({ description: 'Σ item scores' }),
+  maxScore: Type.Number({ description: 'Σ item weights' }),
+  items: Type.Array(GradedItem)
+})
+export type GradeResult = Static<typeof GradeResult>
+
+/** Request examples for POST /grade, shown in openapi.yaml and tested to run. */
+export const GRADE_EXAMPLES: Array<{ summary: string, value: GradeBody }> = [
+  {
+    summary: 'the assignment\'s own numbers: question 3.2, and question 1.4 at 3 significant digits',
+    value: {
+      items: [
+        { question: '3.2-param-count', answer: 284682 },
+        { question: '3.2-hessian-shape', answer: [284682, 284682] },
+        { question: '1.4-log-softmax', answer: [-2.41, -1.41, -0.408], comparison: { mode: 'sigfig', digits: 3 } }
+      ]
+    }
+  },
+  {
+    summary: 'a student\'s variant (params drawn from VARIANT_SECRET and the student), with an answer of the wrong shape',
+    value: { student: 'ada@example.edu', items: [{ question: '5.3-receptive-field', answer: [9, 9] }, { question: '4.4-transposed-conv-matrix', answer: [[1, 2], [3, 4]], weight: 2 }] }
+  }
+]

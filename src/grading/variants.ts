@@ -1,0 +1,58 @@
+/**
+ * Per-student variants without state: every number of a variant is drawn from
+ * HMAC-SHA256(VARIANT_SECRET, question id, student), so any replica, before or after a restart,
+ * derives the same variant for the same student, and without the secret nobody can predict
+ * another student's (HMAC is a PRF: RFC 2104, Bellare 2006).
+ */
+import { createHmac } from 'node:crypto'
+
+/**
+ * A deterministic stream of uniform integers: HMAC blocks in counter mode, as HKDF-Expand
+ * (RFC 5869) chains HMAC to get more bytes than one digest.
+ */
+export class VariantRandom {
+  private block = new Uint8Array(0)
+  private used = 0
+  private counter = 0
+
+  constructor (private readonly secret: Buffer, private readonly questionId: string, private readonly student: string) {}
+
+  private nextUint32 (): number {
+    if (this.used + 4 > this.block.length) {
+      // The NUL separators keep ("a", "bc") and ("ab", "c") apart.
+      this.block = createHmac('sha256', this.secret).update(`${this.questionId}\0${this.student}\0${this.counter++}`).digest()
+      this.used = 0
+    }
+    const value = Buffer.from(this.block.buffer, this.block.byteOffset + this.used, 4).readUInt32BE(0)
+    this.used += 4
+    return value
+  }
+
+  /**
+   * A uniform integer in [lo, hi]: rejection sampling, so no value is favoured by the modulo.
+   *
+   * @throws {RangeError} when hi < lo
+   */
+  integer (lo: number, hi: number): number {
+    const span = hi - lo + 1
+    if (!(span >= 1)) throw new RangeError(`integer(${lo}, ${hi}): empty range`)
+    const limit = Math.floor(2 ** 32 / span) * span
+    let value: number
+    do value = this.nextUint32()
+    while (value >= limit)
+    return lo + (value % span)
+  }
+
+  /** One of the choices, uniformly. */
+  pick<T> (choices: readonly T[]): T {
+    return choices[this.integer(0, choices.length - 1)]
+  }
+
+  /** A uniform integer in [lo, hi] other than 0. */
+  nonZero (lo: number, hi: number): number {
+    let value: number
+    do value = this.integer(lo, hi)
+    while (value === 0)
+    return value
+  }
+}
