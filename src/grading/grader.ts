@@ -60,7 +60,9 @@ function ruleName (comparison: ResolvedComparison): string {
 
 /**
  * An answer against the reference, element-wise; a wrong shape or a non-number is incorrect
- * with feedback, never an error.
+ * with feedback, never an error. The feedback is meant for students: it names the rule, the
+ * shape expected and the first entry off, but never the expected value, nor a tolerance
+ * from which it could be worked out (relabs' atol + rtol·|e| would give |e|).
  */
 export function compareAnswer (answer: unknown, expected: Answer, comparison: ResolvedComparison): { correct: boolean, feedback: string } {
   const numbers: number[] = []
@@ -71,12 +73,12 @@ export function compareAnswer (answer: unknown, expected: Answer, comparison: Re
   let wrong = 0
   let first = ''
   for (let i = 0; i < references.length; i++) {
-    const verdict = isClose(numbers[i], references[i], comparison)
-    if (!verdict.correct && wrong++ === 0) first = `${at(paths[i])} is ${numbers[i]}, expected ${references[i]}: ${verdict.rule}`
+    if (!isClose(numbers[i], references[i], comparison) && wrong++ === 0) first = `${at(paths[i])}, ${numbers[i]},`
   }
   const count = references.length === 1 ? '' : ` (${references.length} entries)`
   if (wrong === 0) return { correct: true, feedback: `correct${count}, ${ruleName(comparison)}` }
-  return { correct: false, feedback: `${references.length === 1 ? '' : `${wrong} of ${references.length} entries are off; `}${first} (${ruleName(comparison)})` }
+  const where = references.length === 1 ? `${first} is off` : `${wrong} of ${references.length} entries are off, the first: ${first} is off`
+  return { correct: false, feedback: `incorrect: ${where} (${ruleName(comparison)})` }
 }
 
 export class Grader {

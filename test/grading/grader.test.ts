@@ -58,7 +58,7 @@ t.test('wrong shapes and non-numbers are graded incorrect with feedback, never a
     [[1, 2, 3, 4, 5, 6], matrix, 'the answer must have 2 entries, got 6'],
     [[1, [2, 3, 4]], matrix, 'entry [0] must be a list of 3, got 1'],
     [[5], [5], 'correct, exact'],
-    [[1], [5], 'entry [0] is 1, expected 5: needs a = e exactly (exact)']
+    [[1], [5], 'incorrect: entry [0], 1, is off (exact)']
   ]
   for (const [answer, expected, feedback] of cases) {
     const verdict = compareAnswer(answer, expected, exact)
@@ -66,9 +66,10 @@ t.test('wrong shapes and non-numbers are graded incorrect with feedback, never a
     t.match(verdict.feedback, feedback, JSON.stringify(answer))
   }
   const scalar = compareAnswer(284000, 284682, exact)
-  t.equal(scalar.feedback, 'the answer is 284000, expected 284682: needs a = e exactly (exact)', 'a scalar has no entry count')
+  t.equal(scalar.feedback, 'incorrect: the answer, 284000, is off (exact)', 'a scalar has no entry count')
   const several = compareAnswer([[1, 2, 3], [4, 0, 0]], matrix, { mode: 'relabs', rtol: 1e-5, atol: 1e-8 })
-  t.equal(several.feedback, `2 of 6 entries are off; entry [1][1] is 0, expected 5: needs |a − e| ≤ atol + rtol·|e| = ${1e-8 + 1e-5 * 5} (relabs, rtol = 0.00001, atol = 1e-8)`)
+  t.equal(several.feedback, 'incorrect: 2 of 6 entries are off, the first: entry [1][1], 0, is off (relabs, rtol = 0.00001, atol = 1e-8)')
+  t.notMatch(several.feedback, /5/, 'the expected value is not in the feedback: students may see it')
   t.equal(compareAnswer([1, 2], [1, 2], { mode: 'sigfig', digits: 1 }).feedback, 'correct (2 entries), sigfig, 1 significant digit')
   t.equal(compareAnswer(1.5, 1.49, { mode: 'decdig', digits: 1 }).feedback, 'correct, decdig, 1 decimal digit')
 })

@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""Grade a Gradescope submission's answers.json with dlcheck's POST /grade.
+
+Python 3.6+ standard library only, so the autograder image needs no setup.
+
+Reads, under AUTOGRADER_ROOT (default /autograder):
+  submission_metadata.json   the submitter (users[0].email, or users[0].id)
+  submission/answers.json    {"<question id>": <answer>, ...}
+  source/config.json         optional: url, token, questions, weights, student_field,
+                             visibility, timeout
+and the environment, which overrides config.json: DLCHECK_URL, DLCHECK_TOKEN,
+DLCHECK_QUESTIONS (comma-separated ids), DLCHECK_STUDENT_FIELD, DLCHECK_TIMEOUT.
+
+Writes results/results.json in Gradescope's format, one test per question, and exits 0.
+A missing or unreadable answers.json is the student's problem: score 0 and a top-level
+output saying what was expected. A problem only staff can fix (the service unreachable or
+answering non-200, no submitter in the metadata, a bad config.json) prints the error to
+stderr and exits 1 WITHOUT writing results.json: Gradescope then shows the submission as
+failed to grade, and staff can re-run it once the problem is fixed, instead of students
+being recorded a 0. The token is never printed.
+"""
+import http.client
+import json
+import math
+import os
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+
+DEFAULT_URL = 'http://127.0.0.1:3000'
+DEFAULT_TIMEOUT = 60.0
+# The service's GET /questions, in its order; a question not listed here is named by its id alone.
+TITLES = {
+    '1.4-log-softmax': 'Stable log-softmax',
+    '3.2-param-count': 'Parameters of an MLP',
+    '3.2-hessian-shape': 'Shape of the Hessian of an MLP',
+    '3.6-hvp': 'Exact Hessian-vector product',
+    '4.1-output-shape': 'Output resolution of a small CNN',
+    '4.3-conv-matrix': 'A convolution as a matrix',
+    '4.4-transposed-conv-matrix': 'A transposed convolution as a matrix',
+    '5.1-output-shape': 'Output resolution of a padded CNN',
+    '5.3-receptive-field': 'Receptive field of the output features',
+}
+DEFAULT_QUESTIONS = list(TITLES)
+ANSWERS_FILE = 'answers.json'
+# Far above any real answer sheet (the largest answer is a 49 × 9 matrix), far below the
+# service's 1 MiB body limit: a student's huge file must not turn into a 413 staff must handle.
+MAX_ANSWERS_BYTES = 256 * 1024
+VISIBILITIES = ('hidden', 'after_due_date', 'after_published', 'visible')
+EXAMPLE = '{"3.2-param-count": 284682, "5.3-receptive-field": [9, 9], "4.3-conv-matrix": [[5, 6, 0, 8], [0, 4, 5, 0]]}'
+
+
+# Every token read, so that no message printed can carry one.
+SECRETS = []
+
+
+class StaffError(Exception):
+    """A problem staff must fix; the submission is left ungraded so it can be re-run."""
+
+
+class SubmissionError(Exception):
+    """A problem with the student's file; graded 0 with this message."""
+
+
+def load_json_file(path, what):
+    try:
+        with open(path, 'rb') as handle:
+            return json.loads(handle.read().decode('utf-8-sig'))
+    except (OSError, ValueError) as error:
+        # ValueError covers JSONDecodeError and UnicodeDecodeError; neither quotes the file's content.
+        raise StaffError('cannot read {} {}: {}'.format(what, path, error))
+
+
+def env(name):
+    """An environment variable, an empty one counting as unset."""
+    value = os.environ.get(name, '')
+    return value if value != '' else None
+
+
+def load_config(root):
+    path = os.path.join(root, 'source', 'config.json')
+    config = load_json_file(path, 'the config') if os.path.exists(path) else {}
+    if not isinstance(config, dict):
+        raise StaffError('{} must hold a JSON object, e.g. {{"url": "https://dlcheck.example.edu", "token": "..."}}'.format(path))
+    for key, name in (('url', 'DLCHECK_URL'), ('token', 'DLCHECK_TOKEN'), ('questions', 'DLCHECK_QUESTIONS'),
+                      ('student_field', 'DLCHECK_STUDENT_FIELD'), ('timeout', 'DLCHECK_TIMEOUT')):
+        if env(name) is not None:
+            config[key] = env(name)
+
+    token = config.get('token')
+    if token is not None and not isinstance(token, str):
+        raise StaffError('token in config.json must be a string')
+    if token:
+        SECRETS.append(token)
+    url = config.get('url', DEFAULT_URL)
+    if not isinstance(url, str) or not url.startswith(('http://', 'https://')):
+        raise StaffError('the service URL (url in config.json, or DLCHECK_URL) must start with http:// or https://, got {!r}'.format(url))
+
+    questions = config.get('questions', DEFAULT_QUESTIONS)
+    if isinstance(questions, str):
+        questions = [question.strip() for question in questions.split(',')]
+    if not isinstance(questions, list) or not all(isinstance(question, str) for question in questions):
+        raise StaffError('questions (config.json, or DLCHECK_QUESTIONS) must be a list of question ids or a comma-separated string')
+    unique = []
+    for question in questions:
+        if question != '' and question not in unique:
+            unique.append(question)
+    if not unique:
+        raise StaffError('questions (config.json, or DLCHECK_QUESTIONS) lists no question')
+
+    weights = config.get('weights', {})
+    if not isinstance(weights, dict) or not all(
+            isinstance(weight, (int, float)) and not isinstance(weight, bool) and weight > 0 for weight in weights.values()):
+        raise StaffError('weights in config.json must map question ids to positive numbers, e.g. {"4.3-conv-matrix": 2}')
+
+    student_field = config.get('student_field', 'email')
+    if student_field not in ('email', 'id'):
+        raise StaffError('student_field (config.json, or DLCHECK_STUDENT_FIELD) must be "email" or "id", got {!r}'.format(student_field))
+    visibility = config.get('visibility')
+    if visibility is not None and visibility not in VISIBILITIES:
+        raise StaffError('visibility in config.json must be one of {}, got {!r}'.format(', '.join(VISIBILITIES), visibility))
+    try:
+        timeout = float(config.get('timeout', DEFAULT_TIMEOUT))
+    except (TypeError, ValueError):
+        raise StaffError('timeout (config.json, or DLCHECK_TIMEOUT) must be a number of seconds')
+    if not timeout > 0:
+        raise StaffError('timeout (config.json, or DLCHECK_TIMEOUT) must be positive')
+    return {
+        'url': url.rstrip('/'), 'token': token, 'questions': unique, 'weights': weights,
+        'student_field': student_field,
+        'visibility': visibility, 'timeout': timeout,
+    }
+
+
+def load_student(root, field):
+    path = os.path.join(root, 'submission_metadata.json')
+    metadata = load_json_file(path, "Gradescope's metadata")
+    users = metadata.get('users') if isinstance(metadata, dict) else None
+    user = users[0] if isinstance(users, list) and users and isinstance(users[0], dict) else {}
+    student = user.get(field)
+    if isinstance(student, bool) or not isinstance(student, (str, int)) or str(student) == '':
+        raise StaffError('{} has no users[0].{}: cannot tell whose variant to grade'.format(path, field))
+    return str(student)
+
+
+def keep_as_text(text):
+    """NaN, Infinity and 1e999 are not JSON the service accepts: send them as the text they were."""
+    return text
+
+
+def parse_float(text):
+    number = float(text)
+    return number if math.isfinite(number) else text
+
+
+def find_answers(submission):
+    path = os.path.join(submission, ANSWERS_FILE)
+    if os.path.isfile(path):
+        return path
+    # An upload from GitHub or a zip may put it in a folder: accept exactly one answers.json anywhere.
+    found = []
+    for folder, _, files in os.walk(submission):
+        if ANSWERS_FILE in files:
+            found.append(os.path.join(folder, ANSWERS_FILE))
+    if len(found) == 1:
+        return found[0]
+    if found:
+        names = ', '.join(sorted(os.path.relpath(name, submission) for name in found))
+        raise SubmissionError('Found several {} files ({}); submit exactly one, at the top level.'.format(ANSWERS_FILE, names))
+    raise SubmissionError('No {} in your submission. Submit a file named exactly {}.'.format(ANSWERS_FILE, ANSWERS_FILE))
+
+
+def load_answers(root):
+    """The student's answers, or SubmissionError saying what was expected."""
+    path = find_answers(os.path.join(root, 'submission'))
+    name = os.path.relpath(path, os.path.join(root, 'submission'))
+    try:
+        with open(path, 'rb') as handle:
+            data = handle.read(MAX_ANSWERS_BYTES + 1)
+    except OSError as error:
+        raise SubmissionError('Could not read {}: {}.'.format(name, error.strerror or error))
+    if len(data) > MAX_ANSWERS_BYTES:
+        raise SubmissionError('{} is over {} KiB; it should hold only your answers.'.format(name, MAX_ANSWERS_BYTES // 1024))
+    try:
+        answers = json.loads(data.decode('utf-8-sig'), parse_constant=keep_as_text, parse_float=parse_float)
+    except UnicodeDecodeError:
+        raise SubmissionError('{} is not UTF-8 text.'.format(name))
+    except ValueError as error:
+        raise SubmissionError('{} is not valid JSON: {}.'.format(name, error))
+    except RecursionError:
+        raise SubmissionError('{} is nested too deeply to be an answer sheet.'.format(name))
+    if not isinstance(answers, dict):
+        kind = {'list': 'list', 'str': 'string', 'int': 'number', 'float': 'number', 'bool': 'true/false'}.get(type(answers).__name__, 'null')
+        raise SubmissionError('{} must hold one JSON object mapping question ids to answers, not a {}.'.format(name, kind))
+    return answers
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect would resend the token elsewhere or drop the body: fail instead."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+def post_grade(config, body):
+    url = config['url'] + '/grade'
+    headers = {'Content-Type': 'application/json', 'Accept': 'application/json'}
+    if config['token'] is not None:
+        headers['Authorization'] = 'Bearer ' + config['token']
+    request = urllib.request.Request(url, data=json.dumps(body).encode('utf-8'), headers=headers, method='POST')
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=config['timeout']) as response:
+            text = response.read().decode('utf-8', 'replace')
+    except urllib.error.HTTPError as error:
+        detail = error.read(4000).decode('utf-8', 'replace')
+        try:
+            parsed = json.loads(detail)
+            detail = '{} ({}): {}'.format(parsed.get('error', ''), parsed.get('code', ''), parsed['message'])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            pass
+        if 300 <= error.code < 400:
+            detail = 'a redirect to {}, not followed: set the URL to where the service is'.format(error.headers.get('Location'))
+        raise StaffError('POST {} answered {}: {}'.format(url, error.code, detail))
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+        raise StaffError('cannot reach the service at {}: {}'.format(url, getattr(error, 'reason', error)))
+    try:
+        result = json.loads(text)
+        items = result['items']
+        if [item['question'] for item in items] != [item['question'] for item in body['items']]:
+            raise ValueError('the graded items are not the questions sent')
+        return result
+    except (ValueError, KeyError, TypeError) as error:
+        raise StaffError('POST {} answered 200 but not a grading result ({}): {}'.format(url, error, text[:500]))
+
+
+def title(question):
+    return '{}: {}'.format(question, TITLES[question]) if question in TITLES else question
+
+
+def test_output(item, answered, config):
+    lines = []
+    if not answered:
+        lines.append('{} has no answer for "{}".'.format(ANSWERS_FILE, item['question']))
+    # The service's feedback never states the expected value, so students may read it.
+    lines.append(item['feedback'])
+    lines.append('Your parameters: {}'.format(json.dumps(item['params'], ensure_ascii=False)))
+    return '\n'.join(lines)
+
+
+def grade(config, student, answers):
+    body = {'student': student, 'items': []}
+    for question in config['questions']:
+        item = {'question': question, 'answer': answers.get(question)}
+        if question in config['weights']:
+            item['weight'] = config['weights'][question]
+        body['items'].append(item)
+    result = post_grade(config, body)
+    tests = [{
+        'name': title(item['question']),
+        'score': item['score'],
+        'max_score': item['maxScore'],
+        'output': test_output(item, item['question'] in answers, config),
+    } for item in result['items']]
+    score = sum(test['score'] for test in tests)
+    maximum = sum(test['max_score'] for test in tests)
+    notes = ['Graded {} question{} against your own variant of each: {:g} / {:g}.'.format(
+        len(tests), '' if len(tests) == 1 else 's', score, maximum)]
+    missing = [question for question in config['questions'] if question not in answers]
+    if missing:
+        notes.append('No answer in {} for: {}.'.format(ANSWERS_FILE, ', '.join(missing)))
+    unknown = sorted(key for key in answers if key not in config['questions'])
+    if unknown:
+        shown = ', '.join(json.dumps(key[:100], ensure_ascii=False) for key in unknown[:10]) + (', …' if len(unknown) > 10 else '')
+        notes.append('Ignored keys of {} that are not questions of this assignment: {}. The ids are: {}.'.format(
+            ANSWERS_FILE, shown, ', '.join(config['questions'])))
+    return {'score': score, 'output': '\n'.join(notes), 'tests': tests}
+
+
+def ungraded(config, message):
+    """Score 0 for a submission whose answers could not be read, every question listed at 0."""
+    output = ('{}\nNothing was graded. Expected {}: one JSON object mapping each question id to your answer for your own variant '
+              '(a number, a list of numbers, or a matrix as a list of rows), e.g.\n{}\nQuestion ids: {}.').format(
+        message, ANSWERS_FILE, EXAMPLE, ', '.join(config['questions']))
+    tests = [{
+        'name': title(question), 'score': 0, 'max_score': config['weights'].get(question, 1),
+        'output': 'Not graded: {} could not be read (see above).'.format(ANSWERS_FILE),
+    } for question in config['questions']]
+    return {'score': 0, 'output': output, 'tests': tests}
+
+
+def write_results(root, results):
+    folder = os.path.join(root, 'results')
+    os.makedirs(folder, exist_ok=True)
+    # Write then rename, so a crash never leaves a half-written results.json.
+    handle, temporary = tempfile.mkstemp(dir=folder, suffix='.json')
+    with os.fdopen(handle, 'w', encoding='utf-8') as out:
+        json.dump(results, out, indent=2)
+        out.write('\n')
+    os.replace(temporary, os.path.join(folder, 'results.json'))
+
+
+def main():
+    root = env('AUTOGRADER_ROOT') or '/autograder'
+    config = load_config(root)
+    student = load_student(root, config['student_field'])
+    try:
+        answers = load_answers(root)
+    except SubmissionError as error:
+        results = ungraded(config, str(error))
+        print('dlcheck: not graded: {}'.format(error))
+    else:
+        results = grade(config, student, answers)
+        print('dlcheck: graded {} for {}: {:g}'.format(', '.join(config['questions']), student, results['score']))
+    if config['visibility'] is not None:
+        results['visibility'] = config['visibility']
+    write_results(root, results)
+
+
+if __name__ == '__main__':
+    try:
+        main()
+    except StaffError as error:
+        message = str(error)
+        for secret in SECRETS + [env('DLCHECK_TOKEN') or '']:
+            if secret:
+                message = message.replace(secret, '[token]')
+        print('dlcheck autograder: {}\nresults.json was not written: fix this, then re-run the autograder on the affected submissions.'.format(
+            message), file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,92 @@
+/**
+ * GraphQL's questions, variant and grade answer as REST's /questions, /variant and /grade:
+ * same data, same errors (status in extensions, messages rooted at input/), same token rule.
+ */
+import t from 'tap'
+import { buildSchema, getNamedType, isObjectType, type GraphQLObjectType } from 'graphql'
+import { readSchema } from '../../src/graphql/index.js'
+import { GRADE_EXAMPLES } from '../../src/grading/schemas.js'
+import { questions } from '../../src/grading/questions.js'
+import { questionsById } from '../../src/grading/questions.js'
+import { build } from '../helpers/app.js'
+
+const schema = buildSchema(readSchema())
+const TOKEN = 'grader-token-for-tests-0123456789'
+const bearer = { authorization: `Bearer ${TOKEN}` }
+
+function selection (type: GraphQLObjectType): string {
+  return `{ ${Object.values(type.getFields()).map((field) => {
+    const named = getNamedType(field.type)
+    return isObjectType(named) ? `${field.name} ${selection(named)}` : field.name
+  }).join(' ')} }`
+}
+const all = (name: string) => selection(schema.getType(name) as GraphQLObjectType)
+
+/** GraphQL answers null where REST leaves an optional field out (comparison's rtol, …). */
+function withoutNulls (value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls)
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).filter(([, inner]) => inner !== null).map(([key, inner]) => [key, withoutNulls(inner)]))
+  return value
+}
+
+t.test('questions, variant and grade give REST\'s answers', async (t) => {
+  const app = await build(t, { grading: { graderToken: TOKEN, variantSecret: 'variant-secret-for-tests-0123456789' } })
+  const graphql = async (query: string, variables?: unknown, headers = bearer) => (await app.inject({ method: 'POST', url: '/graphql', headers, payload: { query, variables } })).json()
+
+  const rest = (await app.inject({ url: '/questions' })).json()
+  const listed = await graphql(`{ questions ${all('Question')} }`)
+  t.strictSame(withoutNulls(listed.data.questions), rest.questions)
+
+  for (const question of questions) {
+    for (const student of ['ada@example.edu', 'grace', 'élève-42']) {
+      const variant = await graphql(`query ($q: String!, $s: String!) { variant(question: $q, student: $s) ${all('Variant')} }`, { q: question.id, s: student })
+      const restVariant = (await app.inject({ url: `/questions/${question.id}/variant?student=${encodeURIComponent(student)}`, headers: bearer })).json()
+      t.strictSame(variant.data.variant, restVariant, `${question.id} ${student}`)
+    }
+  }
+
+  const sheets = [...GRADE_EXAMPLES.map((example) => example.value), {
+    student: 'grace',
+    items: questions.map((question) => ({ question: question.id, answer: null, comparison: { mode: 'sigfig' as const, digits: 3 } }))
+  }, {
+    items: [{ question: '3.6-hvp', params: questionsById.get('3.6-hvp')!.defaults as Record<string, unknown>, answer: [4, 2.41614, 0], comparison: { mode: 'decdig' as const, digits: 4 } }]
+  }]
+  for (const sheet of sheets) {
+    const restGrade = (await app.inject({ method: 'POST', url: '/grade', headers: bearer, payload: sheet })).json()
+    const graded = await graphql(`mutation ($input: GradeInput!) { grade(input: $input) ${all('GradeResult')} }`, { input: sheet })
+    t.equal(graded.errors, undefined, JSON.stringify(graded.errors))
+    t.strictSame(withoutNulls(graded.data.grade), restGrade, JSON.stringify(sheet).slice(0, 100))
+  }
+})
+
+t.test('errors: the REST status and message, and the token rule', async (t) => {
+  const app = await build(t, { grading: { graderToken: TOKEN, variantSecret: 'variant-secret-for-tests-0123456789' } })
+  const mutation = 'mutation ($input: GradeInput!) { grade(input: $input) { score } }'
+  const cases: Array<[unknown, number, string]> = [
+    [{ items: [{ question: '3.2-param-count', answer: 1, comparison: { mode: 'relabs', digits: 3 } }] }, 400, 'FST_ERR_VALIDATION'],
+    [{ items: [{ question: '3.2-param-count', params: { sizes: [2] }, answer: 1 }] }, 400, 'FST_ERR_VALIDATION'],
+    [{ items: [{ question: '3.2-param-count' }] }, 400, 'FST_ERR_VALIDATION'],
+    [{ items: [{ question: 'nope', answer: 1 }] }, 404, 'DLCHECK_NOT_FOUND'],
+    [{ items: [{ question: '4.3-conv-matrix', params: { input: 2, kernel: [[1, 2, 3], [4, 5, 6], [7, 8, 9]] }, answer: 1 }] }, 422, 'DLCHECK_IMPOSSIBLE']
+  ]
+  for (const [input, statusCode, code] of cases) {
+    const rest = (await app.inject({ method: 'POST', url: '/grade', headers: bearer, payload: input as object })).json()
+    const [error] = (await app.inject({ method: 'POST', url: '/graphql', headers: bearer, payload: { query: mutation, variables: { input } } })).json().errors
+    t.match(error.extensions, { statusCode, code }, JSON.stringify(input))
+    t.equal(error.message, rest.message.replace(/^body\//, 'input/'), 'the same message, rooted at input/')
+  }
+  const variantError = (await app.inject({ method: 'POST', url: '/graphql', headers: bearer, payload: { query: '{ variant(question: "3.6-hvp", student: "") { params } }' } })).json().errors[0]
+  t.match(variantError, { message: 'args/student must NOT have fewer than 1 characters', extensions: { statusCode: 400 } })
+  const unknown = (await app.inject({ method: 'POST', url: '/graphql', headers: bearer, payload: { query: '{ variant(question: "9.9", student: "ada") { params } }' } })).json().errors[0]
+  t.match(unknown, { message: /^id: no question '9\.9'/, extensions: { statusCode: 404 } })
+
+  for (const headers of [{}, { authorization: 'Bearer wrong-token' }, { authorization: 'Token x' }]) {
+    for (const query of ['{ variant(question: "3.6-hvp", student: "ada") { params } }', 'mutation { grade(input: {items: [{question: "3.2-param-count", answer: 1}]}) { score } }']) {
+      const response = (await app.inject({ method: 'POST', url: '/graphql', headers, payload: { query } })).json()
+      t.equal(response.data, null)
+      t.match(response.errors[0].extensions, { code: 'DLCHECK_UNAUTHORIZED', statusCode: 401 }, `${JSON.stringify(headers)} ${query}`)
+    }
+  }
+  const open = (await app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ questions { id } paramCount(input: {sizes: [3, 4]}) { total } }' } })).json()
+  t.strictSame(open.data.paramCount, { total: 16 }, 'questions and computations need no token')
+})

@@ -1,0 +1,165 @@
+/**
+ * The grading routes over HTTP: the question list, variants and /grade, the grader token
+ * (RFC 6750 challenges), and a canary check that the token and the secret never leave the
+ * process in a response or a log line.
+ */
+import t from 'tap'
+import { Writable } from 'node:stream'
+import type { InjectOptions } from 'fastify'
+import { Value } from '@sinclair/typebox/value'
+import { GRADE_EXAMPLES, GradeResult, QuestionList, Variant } from '../../src/grading/schemas.js'
+import { questions } from '../../src/grading/questions.js'
+import { ErrorResponse } from '../../src/operations/schemas.js'
+import { build, post } from '../helpers/app.js'
+import { loadFixture } from '../helpers/fixtures.js'
+
+const TOKEN = 'grader-token-for-tests-0123456789'
+const SECRET = 'variant-secret-for-tests-0123456789'
+const grading = { graderToken: TOKEN, variantSecret: SECRET }
+const bearer = { authorization: `Bearer ${TOKEN}` }
+const errors = (schema: Parameters<typeof Value.Errors>[0], value: unknown) => [...Value.Errors(schema, value)].map((e) => `${e.path}: ${e.message}`)
+
+t.test('GET /questions lists the bank, open to everyone; each default request answers the question', async (t) => {
+  const app = await build(t, { grading })
+  const response = await app.inject({ url: '/questions' })
+  t.equal(response.statusCode, 200)
+  const list = response.json()
+  t.strictSame(errors(QuestionList, list), [])
+  t.strictSame(list.questions.map((q: { id: string }) => q.id), questions.map((q) => q.id))
+  const sheet = new Map(loadFixture<{ name: string, answer: unknown }>('questions').cases.map((c) => [c.name, c.answer]))
+  for (const entry of list.questions) {
+    // A client can reproduce the expected answer with the computation the entry names.
+    const computed = await post(app, entry.computation.path, entry.computation.request)
+    t.equal(computed.statusCode, 200, entry.id)
+    const graded = await app.inject({ method: 'POST', url: '/grade', headers: bearer, payload: { items: [{ question: entry.id, answer: sheet.get(entry.id) }] } })
+    t.equal(graded.json().score, 1, `${entry.id}: PyTorch's answer is correct`)
+    t.match(entry, { statement: String, params: Object, paramsSchema: { type: 'object' }, answer: { shape: String, description: String }, comparison: { mode: String } })
+  }
+})
+
+t.test('variants: 200 with the token, the same for the same student, 4xx otherwise', async (t) => {
+  const app = await build(t, { grading })
+  const get = (url: string, headers: Record<string, string> = bearer) => app.inject({ url, headers })
+  const first = await get('/questions/4.3-conv-matrix/variant?student=ada%40example.edu')
+  t.equal(first.statusCode, 200)
+  t.strictSame(errors(Variant, first.json()), [])
+  t.match(first.json(), { question: '4.3-conv-matrix', student: 'ada@example.edu', params: { kernel: Array }, statement: /kernel \[\[/ })
+  t.strictSame((await get('/questions/4.3-conv-matrix/variant?student=ada%40example.edu')).json(), first.json())
+  const other = await build(t, { grading })
+  t.strictSame((await other.inject({ url: '/questions/4.3-conv-matrix/variant?student=ada%40example.edu', headers: bearer })).json(), first.json(), 'another replica with the same secret')
+
+  const missing = await get('/questions/4.3-conv-matrix/variant')
+  t.equal(missing.statusCode, 400)
+  t.match(missing.json().message, 'querystring must have the property \'student\'')
+  const empty = await get('/questions/4.3-conv-matrix/variant?student=')
+  t.match(empty.json().message, 'querystring/student must NOT have fewer than 1 characters')
+  const unknown = await get('/questions/9.9-nothing/variant?student=ada')
+  t.equal(unknown.statusCode, 404)
+  t.match(unknown.json(), { code: 'DLCHECK_NOT_FOUND', message: /^id: no question '9\.9-nothing'/ })
+})
+
+t.test('the grader token: RFC 6750 challenges on /grade and variants, computations stay open', async (t) => {
+  const app = await build(t, { grading })
+  const attempts: Array<[Record<string, string>, string]> = [
+    [{}, 'Bearer realm="dlcheck"'],
+    [{ authorization: '' }, 'Bearer realm="dlcheck"'],
+    [{ authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` }, 'Bearer realm="dlcheck", error="invalid_request"'],
+    [{ authorization: 'Bearer' }, 'Bearer realm="dlcheck", error="invalid_request"'],
+    [{ authorization: `Bearer ${TOKEN}x` }, 'Bearer realm="dlcheck", error="invalid_token"'],
+    [{ authorization: `Bearer ${TOKEN.slice(0, -1)}` }, 'Bearer realm="dlcheck", error="invalid_token"']
+  ]
+  for (const [headers, challenge] of attempts) {
+    for (const request of [
+      { method: 'POST' as const, url: '/grade', payload: { items: [{ question: '3.2-param-count', answer: 284682 }] } },
+      { method: 'GET' as const, url: '/questions/3.6-hvp/variant?student=ada' }
+    ]) {
+      const response = await app.inject({ ...request, headers })
+      t.equal(response.statusCode, 401, `${request.url} ${JSON.stringify(headers)}`)
+      t.equal(response.headers['www-authenticate'], challenge)
+      t.strictSame(errors(ErrorResponse, response.json()), [])
+      t.equal(response.json().code, 'DLCHECK_UNAUTHORIZED')
+    }
+  }
+  t.equal((await app.inject({ method: 'POST', url: '/grade', headers: { authorization: `bearer  ${TOKEN}` }, payload: { items: [{ question: '3.2-param-count', answer: 284682 }] } })).statusCode, 200, 'the scheme is case-insensitive (RFC 7235)')
+  t.equal((await post(app, '/param-count', { sizes: [32, 512, 512, 10] })).statusCode, 200, 'computations need no token')
+  t.equal((await app.inject({ url: '/questions' })).statusCode, 200, 'nor does the question list')
+})
+
+t.test('without GRADER_TOKEN grading is open, and the start-up log says so once', async (t) => {
+  const lines: string[] = []
+  const stream = new Writable({ write (chunk, _encoding, done) { lines.push(String(chunk)); done() } })
+  const app = await build(t, { logger: { level: 'info', stream } })
+  const response = await post(app, '/grade', { items: [{ question: '3.2-param-count', answer: 284682 }] })
+  t.equal(response.statusCode, 200)
+  t.equal(lines.filter((line) => line.includes('grading is open: GRADER_TOKEN is not set')).length, 1)
+  t.equal(lines.filter((line) => line.includes('VARIANT_SECRET is not set')).length, 1)
+  const quiet: string[] = []
+  await build(t, { grading, logger: { level: 'info', stream: new Writable({ write (chunk, _e, done) { quiet.push(String(chunk)); done() } }) } })
+  t.strictSame(quiet.filter((line) => /grading is open|VARIANT_SECRET/.test(line)), [], 'no warning when both are set')
+})
+
+t.test('POST /grade: the documented examples, and grader mistakes as 4xx', async (t) => {
+  const app = await build(t, { grading })
+  const grade = (payload: unknown) => app.inject({ method: 'POST', url: '/grade', headers: { ...bearer, 'content-type': 'application/json' }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) })
+  for (const example of GRADE_EXAMPLES) {
+    const response = await grade(example.value)
+    t.equal(response.statusCode, 200, example.summary)
+    t.strictSame(errors(GradeResult, response.json()), [], example.summary)
+  }
+  const first = (await grade(GRADE_EXAMPLES[0].value)).json()
+  t.strictSame([first.score, first.maxScore], [3, 3], 'the first example is a correct sheet')
+  const second = (await grade(GRADE_EXAMPLES[1].value)).json()
+  t.match(second.items[1], { correct: false, score: 0, maxScore: 2, feedback: /^expected a \d+ × \d+ matrix/ })
+
+  const cases: Array<[unknown, number, RegExp]> = [
+    [{ items: [] }, 400, /body\/items must NOT have fewer than 1 items/],
+    [{ items: [{ question: '3.2-param-count' }] }, 400, /body\/items\/0 must have the property 'answer'/],
+    [{ items: [{ question: '3.2-param-count', answer: 1, comparison: { mode: 'close' } }] }, 400, /body\/items\/0\/comparison\/mode must be one of "relabs", "sigfig", "decdig", "exact", got the string "close"/],
+    [{ items: [{ question: '3.2-param-count', answer: 1, comparison: { mode: 'relabs', digits: 3 } }] }, 400, /body\/items\/0\/comparison has an unknown property 'digits'; allowed: mode, rtol, atol/],
+    [{ items: [{ question: '3.2-param-count', answer: 1, comparison: { mode: 'sigfig', digits: 0 } }] }, 400, /body\/items\/0\/comparison\/digits must be >= 1, got 0/],
+    [{ items: [{ question: '3.2-param-count', answer: 1, weight: 0 }] }, 400, /body\/items\/0\/weight must be > 0, got 0/],
+    [{ items: [{ question: '3.2-param-count', answer: 1 }], student: '' }, 400, /body\/student must NOT have fewer than 1 characters/],
+    [{ items: [{ question: '3.2-param-count', params: { sizes: [2] }, answer: 1 }] }, 400, /body\/items\/0\/params\/sizes must NOT have fewer than 2 items/],
+    [{ items: [{ question: '3.7', answer: 1 }] }, 404, /body\/items\/0\/question: no question '3\.7'/],
+    [{ items: [{ question: '5.3-receptive-field', params: { architecture: 'Conv-3x3 →' }, answer: 1 }] }, 400, /body\/items\/0 \(5\.3-receptive-field\): architecture: syntax error at position/],
+    [{ items: Array.from({ length: 101 }, () => ({ question: '3.2-param-count', answer: 1 })) }, 413, /body\/items has 101 entries, over the limit of 100 \(GRADE_MAX_ITEMS\)/]
+  ]
+  for (const [body, status, message] of cases) {
+    const response = await grade(body)
+    t.equal(response.statusCode, status, JSON.stringify(body).slice(0, 120))
+    t.match(response.json().message, message)
+  }
+  const infinite = await grade('{"items": [{"question": "3.2-param-count", "answer": 1e999}]}')
+  t.equal(infinite.statusCode, 200, 'a non-finite answer is the student\'s mistake: graded, not refused')
+  t.match(infinite.json().items[0], { correct: false, feedback: /must be a finite number, got Infinity/ })
+})
+
+t.test('canary: the token and the secret appear in no response, header or log line', async (t) => {
+  const canaryToken = 'CANARY-TOKEN-7f3a9c1e5b'
+  const canarySecret = 'CANARY-SECRET-2d8e4b6a0c'
+  const lines: string[] = []
+  const stream = new Writable({ write (chunk, _encoding, done) { lines.push(String(chunk)); done() } })
+  const app = await build(t, { grading: { graderToken: canaryToken, variantSecret: canarySecret }, logger: { level: 'trace', stream } })
+  const seen: string[] = []
+  const send = async (options: InjectOptions) => {
+    const response = await app.inject(options)
+    seen.push(JSON.stringify(response.headers), response.body)
+  }
+  const items = [{ question: '3.6-hvp', answer: [1, 2, 3] }, { question: '1.4-log-softmax', answer: 'no' }]
+  for (const authorization of [`Bearer ${canaryToken}`, `Bearer ${canaryToken}-wrong`, `Bearer ${canarySecret}`, `Basic ${canaryToken}`, undefined]) {
+    const headers = authorization === undefined ? {} : { authorization }
+    await send({ method: 'POST', url: '/grade', headers, payload: { student: 'ada', items } })
+    await send({ method: 'POST', url: '/grade', headers, payload: { student: 'ada', items: [{ question: 'nope', answer: 1 }] } })
+    await send({ method: 'GET', url: '/questions/3.6-hvp/variant?student=ada', headers })
+    await send({ method: 'POST', url: '/graphql', headers, payload: { query: 'mutation { grade(input: {student: "ada", items: [{question: "3.6-hvp", answer: [1]}]}) { score items { feedback params } } }' } })
+    await send({ method: 'POST', url: '/graphql', headers, payload: { query: '{ variant(question: "5.3-receptive-field", student: "ada") { params statement } }' } })
+  }
+  await send({ url: '/questions' })
+  await send({ url: '/openapi.json' })
+  await send({ url: '/README.md' })
+  t.ok(lines.length > 20, `${lines.length} log lines captured`)
+  t.ok(seen.some((body) => body.includes('"score"')), 'the requests did reach grading')
+  for (const text of [...seen, ...lines]) {
+    if (text.includes(canaryToken) || text.includes(canarySecret) || text.includes('CANARY')) t.fail(`leaked: ${text.slice(0, 300)}`)
+  }
+})
