@@ -19,3 +19,19 @@ t.test('every whole curl example in the README answers what the README shows', a
     t.strictSame(response.json(), JSON.parse(output), `${path} ${body.slice(0, 80)}`)
   }
 })
+
+// The autograding session: requests with the grader token, replayed against an app with the
+// README's token and secret (variants depend on the secret).
+const token = /^\$ export GRADER_TOKEN=(\S+)$/m.exec(readme)![1]
+const secret = /VARIANT_SECRET=([\w-]+)/.exec(readme)![1]
+const graded = [...readme.matchAll(/^\$ curl -s '?localhost:3000([^' ]+)'? -H "authorization: Bearer \$GRADER_TOKEN"(?: -H 'content-type: application\/json' -d '(.*)')?\n(.*)$/gm)]
+  .map(([, url, body, output]) => ({ url, body, output }))
+
+t.test('every curl example with the grader token answers what the README shows', async (t) => {
+  t.ok(graded.length >= 4, `${graded.length} examples`)
+  const app = await build(t, { grading: { graderToken: token, variantSecret: secret } })
+  for (const { url, body, output } of graded) {
+    const response = await app.inject({ method: body === undefined ? 'GET' : 'POST', url, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: body })
+    t.strictSame(response.json(), JSON.parse(output), `${url} ${(body ?? '').slice(0, 80)}`)
+  }
+})

@@ -93,6 +93,7 @@ Hessian-vector products and Newton steps, convolutions as matrices, receptive fi
 <li><a href="/graphiql">GraphiQL playground</a> — one example tab per computation; works without internet access</li>
 <li><a href="/docs">Swagger UI</a> — every REST endpoint with examples; “Try it out” calls this server</li>
 <li><a href="/openapi.yaml">openapi.yaml</a> (also <a href="/openapi.json">JSON</a>) — the contract, for client generators</li>
+<li><a href="/questions">/questions</a> — the question bank, for autograders: per-student variants and <code>POST /grade</code> with PrairieLearn's comparison rules (see the README's <em>Autograding</em>)</li>
 <li><a href="/health">/health</a> — liveness</li>
 </ul>
 <h2>Computations</h2>

@@ -123,3 +123,14 @@ t.test('polynomial writes integer coefficients as a person would', async (t) => 
   t.equal(polynomial([[-4, 'x'], [2, 'y']]), '-4*x + 2*y')
   t.equal(polynomial([[-1, 'x']]), '-x')
 })
+
+t.test('statements say every param that is given', async (t) => {
+  const statement = (id: string, params: unknown) => questionsById.get(id)!.statement(params)
+  t.match(statement('1.4-log-softmax', { x: [1, 2], temperature: 2 }), 'with x = [1,2] divided by the temperature T = 2')
+  t.match(statement('3.2-param-count', { sizes: [3, 4], bias: false }), '3 → 4 (input 3 features, output 4), fully connected, without biases')
+  t.match(statement('3.2-hessian-shape', { sizes: [3, 4], bias: false }), '3 → 4, without biases')
+  t.match(statement('3.6-hvp', { model: { kind: 'quadratic', A: [[2]] }, w: [1], v: [1] }), 'Let f be the quadratic model {"kind":"quadratic","A":[[2]]}')
+  t.match(statement('4.3-conv-matrix', { input: 5, kernel: [[1]], dilation: 2 }), 'kernel [[1]], stride 1, zero padding 0 and dilation 2 is applied to an input of size 5')
+  t.match(statement('4.4-transposed-conv-matrix', { input: 2, kernel: [[1]] }), 'kernel [[1]], stride 1 and padding 0 is applied')
+  t.equal(compareAnswer('x', [5], { mode: 'exact' }).feedback, 'expected a list of 1 number: the answer must be a list of 1, got the string "x"')
+})

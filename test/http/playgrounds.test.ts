@@ -15,7 +15,7 @@ t.test('pages and assets', async (t) => {
   const get = (url: string) => app.inject({ method: 'GET', url })
   const landing = await get('/')
   t.equal(landing.statusCode, 200)
-  for (const link of ['/graphiql', '/docs', '/openapi.yaml', '/openapi.json', '/README.md']) t.match(landing.body, `href="${link}"`)
+  for (const link of ['/graphiql', '/docs', '/openapi.yaml', '/openapi.json', '/README.md', '/questions']) t.match(landing.body, `href="${link}"`)
   t.match((await get('/README.md')).body, '## Examples', 'the README, with its curl examples')
   t.match(landing.body, '<code>POST /hvp</code>')
   const graphiql = await get('/graphiql')
