@@ -28,6 +28,7 @@ function shapeText (expected: Answer): string {
  * JSON.parse turns 1e999 into Infinity, so a number can still be non-finite here.
  */
 function flatten (answer: unknown, expected: Nested, path: string, into: number[]): string | undefined {
+  if (answer === undefined) return 'no answer was given'
   if (typeof expected === 'number') {
     if (typeof answer !== 'number') return `${at(path)} must be a number, got ${describeValue(answer)}`
     if (!Number.isFinite(answer)) return `${at(path)} must be a finite number, got ${describeValue(answer)}`

@@ -58,7 +58,9 @@ export const GradeBody = Type.Object({
   items: Type.Array(Type.Object({
     question: QuestionId,
     params: Type.Optional(Params),
-    answer: AnyJson('the student\'s answer: a number, a list, or a list of lists; anything else is graded incorrect with feedback'),
+    // Optional: JSON.stringify drops a key whose value is undefined, so a missing answer is
+    // the student's blank, graded incorrect, not the grader's error.
+    answer: Type.Optional(AnyJson('the student\'s answer: a number, a list, or a list of lists; anything else, or nothing, is graded incorrect with feedback')),
     comparison: Type.Optional(Comparison),
     weight: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e6, default: 1, description: 'points for a correct answer (PrairieLearn\'s weight)' }))
   }, { additionalProperties: false }), { minItems: 1, description: 'the answers to grade; at most GRADE_MAX_ITEMS (default 100)' })

@@ -47,7 +47,7 @@ t.test('questions, variant and grade give REST\'s answers', async (t) => {
 
   const sheets = [...GRADE_EXAMPLES.map((example) => example.value), {
     student: 'grace',
-    items: questions.map((question) => ({ question: question.id, answer: null, comparison: { mode: 'sigfig' as const, digits: 3 } }))
+    items: questions.map((question, i) => ({ question: question.id, ...(i % 2 === 0 ? { answer: null } : {}), comparison: { mode: 'sigfig' as const, digits: 3 } }))
   }, {
     items: [{ question: '3.6-hvp', params: questionsById.get('3.6-hvp')!.defaults as Record<string, unknown>, answer: [4, 2.41614, 0], comparison: { mode: 'decdig' as const, digits: 4 } }]
   }]
@@ -65,7 +65,7 @@ t.test('errors: the REST status and message, and the token rule', async (t) => {
   const cases: Array<[unknown, number, string]> = [
     [{ items: [{ question: '3.2-param-count', answer: 1, comparison: { mode: 'relabs', digits: 3 } }] }, 400, 'FST_ERR_VALIDATION'],
     [{ items: [{ question: '3.2-param-count', params: { sizes: [2] }, answer: 1 }] }, 400, 'FST_ERR_VALIDATION'],
-    [{ items: [{ question: '3.2-param-count' }] }, 400, 'FST_ERR_VALIDATION'],
+    [{ items: [{ question: '3.2-param-count', answer: 1, weight: -1 }] }, 400, 'FST_ERR_VALIDATION'],
     [{ items: [{ question: 'nope', answer: 1 }] }, 404, 'DLCHECK_NOT_FOUND'],
     [{ items: [{ question: '4.3-conv-matrix', params: { input: 2, kernel: [[1, 2, 3], [4, 5, 6], [7, 8, 9]] }, answer: 1 }] }, 422, 'DLCHECK_IMPOSSIBLE']
   ]

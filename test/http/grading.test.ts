@@ -113,7 +113,7 @@ t.test('POST /grade: the documented examples, and grader mistakes as 4xx', async
 
   const cases: Array<[unknown, number, RegExp]> = [
     [{ items: [] }, 400, /body\/items must NOT have fewer than 1 items/],
-    [{ items: [{ question: '3.2-param-count' }] }, 400, /body\/items\/0 must have the property 'answer'/],
+    [{ items: [{ answer: 1 }] }, 400, /body\/items\/0 must have the property 'question'/],
     [{ items: [{ question: '3.2-param-count', answer: 1, comparison: { mode: 'close' } }] }, 400, /body\/items\/0\/comparison\/mode must be one of "relabs", "sigfig", "decdig", "exact", got the string "close"/],
     [{ items: [{ question: '3.2-param-count', answer: 1, comparison: { mode: 'relabs', digits: 3 } }] }, 400, /body\/items\/0\/comparison has an unknown property 'digits'; allowed: mode, rtol, atol/],
     [{ items: [{ question: '3.2-param-count', answer: 1, comparison: { mode: 'sigfig', digits: 0 } }] }, 400, /body\/items\/0\/comparison\/digits must be >= 1, got 0/],
@@ -129,6 +129,8 @@ t.test('POST /grade: the documented examples, and grader mistakes as 4xx', async
     t.equal(response.statusCode, status, JSON.stringify(body).slice(0, 120))
     t.match(response.json().message, message)
   }
+  const blank = await grade({ items: [{ question: '3.2-param-count' }] })
+  t.match(blank.json().items[0], { correct: false, feedback: 'expected a number: no answer was given' }, 'a missing answer is a blank, not an error')
   const infinite = await grade('{"items": [{"question": "3.2-param-count", "answer": 1e999}]}')
   t.equal(infinite.statusCode, 200, 'a non-finite answer is the student\'s mistake: graded, not refused')
   t.match(infinite.json().items[0], { correct: false, feedback: /must be a finite number, got Infinity/ })
