@@ -58,6 +58,8 @@ const EXACT: ResolvedComparison = { mode: 'exact' }
 const CLOSE: ResolvedComparison = { mode: 'relabs', rtol: 1e-5, atol: 1e-8 }
 
 const json = (value: unknown): string => JSON.stringify(value)
+/** A pair as people write an image size: 32 and [32, 32] are "32 × 32". */
+const size = (pair: number | number[]): string => (typeof pair === 'number' ? [pair, pair] : pair).join(' × ')
 const strict = <T extends Record<string, TSchema>>(properties: T) => Type.Object(properties, { additionalProperties: false })
 
 const conv = convMatrixOperation.body.properties
@@ -186,7 +188,7 @@ export const questions: readonly Question[] = [
     defaults: { input: 32, architecture: 'Image → Conv-3x3 → ReLU → Conv-3x3 → MaxPool-2x2 → Conv-3x3 → ReLU → Output' },
     answer: { shape: 'integer-pair', description: '[H, W] of the output feature map' },
     comparison: EXACT,
-    statement: (p) => `An image of size ${json(p.input)} goes through ${p.architecture}. Convolutions have stride 1 and no padding; pooling windows do not overlap. ` +
+    statement: (p) => `An image of size ${size(p.input)} goes through ${p.architecture}. Convolutions have stride 1 and no padding; pooling windows do not overlap. ` +
       'What is the resolution [H, W] of the output?',
     request: (p) => ({ input: p.input, architecture: p.architecture }),
     expected: (result) => result.outputShape as number[],
@@ -209,7 +211,7 @@ export const questions: readonly Question[] = [
     answer: { shape: 'matrix', description: 'A with y = A·x for x and y flattened row-major: one row per output pixel, one column per input pixel' },
     comparison: CLOSE,
     statement: (p) => `A convolution (cross-correlation, as PyTorch) with kernel ${json(p.kernel)}, stride ${json(p.stride ?? 1)}, zero padding ${json(p.padding ?? 0)}` +
-      `${p.dilation === undefined ? '' : ` and dilation ${json(p.dilation)}`} is applied to an input of size ${json(p.input)}. ` +
+      `${p.dilation === undefined ? '' : ` and dilation ${json(p.dilation)}`} is applied to an input of size ${size(p.input)}. ` +
       'Write it as y = A·x with x and y flattened row-major (x_{0,0}, x_{0,1}, …): what is A?',
     request: (p) => ({ input: p.input, kernel: p.kernel, stride: p.stride, padding: p.padding, dilation: p.dilation }),
     expected: (result) => result.matrix as number[][],
@@ -229,7 +231,7 @@ export const questions: readonly Question[] = [
     answer: { shape: 'matrix', description: 'A with y = A·x for x and y flattened row-major: one row per output pixel, one column per input pixel' },
     comparison: CLOSE,
     statement: (p) => `A transposed convolution (PyTorch's conv_transpose2d) with kernel ${json(p.kernel)}, stride ${json(p.stride ?? 1)} and padding ${json(p.padding ?? 0)} ` +
-      `is applied to an input of size ${json(p.input)}. Write it as y = A·x with x and y flattened row-major: what is A?`,
+      `is applied to an input of size ${size(p.input)}. Write it as y = A·x with x and y flattened row-major: what is A?`,
     request: (p) => ({ input: p.input, kernel: p.kernel, stride: p.stride, padding: p.padding, dilation: p.dilation, outputPadding: p.outputPadding, transposed: true }),
     expected: (result) => result.matrix as number[][],
     variant: (random) => {
@@ -247,7 +249,7 @@ export const questions: readonly Question[] = [
     defaults: { input: 32, architecture: question5Network(4, 3, 1) },
     answer: { shape: 'integer-pair', description: '[H, W] of the output feature map' },
     comparison: EXACT,
-    statement: (p) => `An image of size ${json(p.input)} goes through ${p.architecture} (stride 1). What is the resolution [H, W] of the output?`,
+    statement: (p) => `An image of size ${size(p.input)} goes through ${p.architecture} (stride 1). What is the resolution [H, W] of the output?`,
     request: (p) => ({ input: p.input, architecture: p.architecture }),
     expected: (result) => result.outputShape as number[],
     variant: (random) => {
