@@ -29,3 +29,26 @@ t.test('arbitrary bodies and mutated examples never get a 5xx', async (t) => {
     t.pass(`${operation.path}: 400 bodies, each 200/400/413/422`)
   }
 })
+
+t.test('arbitrary answer sheets never get a 5xx from /grade', async (t) => {
+  const { questions } = await import('../../src/grading/questions.js')
+  const app = await build(t, { limits: { convMaxDenseEntries: 10_000, convMaxSparseEntries: 10_000, softmaxMaxEntries: 1000 } })
+  // A question's default params with one field replaced, or arbitrary JSON; answers and
+  // comparisons arbitrary too.
+  const params = fc.tuple(fc.constantFrom(...questions), fc.option(fc.tuple(fc.string({ maxLength: 12 }), value)))
+    .map(([question, change]) => ({ question: question.id, params: change === null ? question.defaults : { ...(question.defaults as object), [change[0]]: change[1] } }))
+  const item = fc.record({
+    question: fc.oneof(fc.constantFrom(...questions.map((q) => q.id)), fc.string()),
+    answer: fc.oneof(value, fc.array(fc.array(fc.double(), { maxLength: 4 }), { maxLength: 4 })),
+    comparison: fc.oneof(fc.constant(undefined), fc.record({ mode: fc.constantFrom('relabs', 'sigfig', 'decdig', 'exact', 'x'), digits: fc.integer({ min: -2, max: 20 }) }, { requiredKeys: ['mode'] }))
+  }, { requiredKeys: ['question'] })
+  const sheet = fc.record({
+    student: fc.option(fc.string({ maxLength: 300 }), { nil: undefined }),
+    items: fc.array(fc.oneof(item, fc.tuple(params, value).map(([p, answer]) => ({ ...p, answer }))), { maxLength: 4 })
+  }, { requiredKeys: ['items'] })
+  await fc.assert(fc.asyncProperty(fc.oneof(sheet, fc.jsonValue({ maxDepth: 4 })), async (body) => {
+    const response = await post(app, '/grade', body)
+    if (![200, 400, 404, 413, 422].includes(response.statusCode)) throw new Error(`/grade ${JSON.stringify(body)} → ${response.statusCode} ${response.body}`)
+  }), { numRuns: 400 })
+  t.pass('/grade: 400 sheets, each 200/400/404/413/422')
+})
