@@ -6,7 +6,9 @@
  */
 import { spawn } from 'node:child_process'
 import autocannon from 'autocannon'
+import { questions } from '../src/grading/questions.js'
 
+const QUESTION_IDS = questions.map((question) => question.id)
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5)
 const CASES: Array<{ name: string, method: 'GET' | 'POST', path: string, body?: unknown }> = [
   { name: 'GET /health', method: 'GET', path: '/health' },
@@ -15,7 +17,10 @@ const CASES: Array<{ name: string, method: 'GET' | 'POST', path: string, body?: 
   { name: '/conv-matrix question 4.3', method: 'POST', path: '/conv-matrix', body: { input: 3, kernelSize: 3, stride: 2, padding: 1 } },
   { name: '/conv-matrix 32×32 sparse', method: 'POST', path: '/conv-matrix', body: { input: 32, kernel: [[1, 2, 3], [4, 5, 6], [7, 8, 9]], padding: 1, format: 'sparse' } },
   { name: '/receptive-field question 4.1', method: 'POST', path: '/receptive-field', body: { input: 32, architecture: 'Image → Conv-3x3 → ReLU → Conv-3x3 → MaxPool-2x2 → Conv-3x3 → ReLU → Output' } },
-  { name: '/param-count question 3.2', method: 'POST', path: '/param-count', body: { sizes: [32, 512, 512, 10] } }
+  { name: '/param-count question 3.2', method: 'POST', path: '/param-count', body: { sizes: [32, 512, 512, 10] } },
+  { name: 'GET /questions', method: 'GET', path: '/questions' },
+  // A whole answer sheet: nine variants derived and nine expected answers computed per request.
+  { name: '/grade 9 items, variants', method: 'POST', path: '/grade', body: { student: 'ada@example.edu', items: QUESTION_IDS.map((question) => ({ question, answer: 0 })) } }
 ]
 
 export async function benchHttp (): Promise<void> {

@@ -82,6 +82,21 @@ export function compareAnswer (answer: unknown, expected: Answer, comparison: Re
   return { correct: false, feedback: `incorrect: ${where} (${ruleName(comparison)})` }
 }
 
+/** The question list: built once, since it never changes (GET /questions serves it as is). */
+const QUESTION_LIST = {
+  questions: questions.map((question) => ({
+    id: question.id,
+    title: question.title,
+    question: question.question,
+    statement: question.statement(question.defaults),
+    computation: { name: question.operation.name, path: question.operation.path, request: question.request(question.defaults) },
+    params: question.defaults as Record<string, unknown>,
+    paramsSchema: question.params as unknown,
+    answer: question.answer,
+    comparison: question.comparison
+  }))
+}
+
 export class Grader {
   private readonly validators: ReadonlyMap<string, ValidateFunction>
 
@@ -94,20 +109,8 @@ export class Grader {
   }
 
   /** GET /questions: every question with its default params. */
-  list () {
-    return {
-      questions: questions.map((question) => ({
-        id: question.id,
-        title: question.title,
-        question: question.question,
-        statement: question.statement(question.defaults),
-        computation: { name: question.operation.name, path: question.operation.path, request: question.request(question.defaults) },
-        params: question.defaults as Record<string, unknown>,
-        paramsSchema: question.params as unknown,
-        answer: question.answer,
-        comparison: question.comparison
-      }))
-    }
+  list (): typeof QUESTION_LIST {
+    return QUESTION_LIST
   }
 
   /**
