@@ -4,7 +4,6 @@
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import swagger from '@fastify/swagger'
-import { Type } from '@sinclair/typebox'
 import { registerGraphql } from './graphql/index.js'
 import { installErrorHandlers } from './http/errors.js'
 import { registerPlaygrounds } from './http/playgrounds.js'
@@ -20,9 +19,14 @@ import { GraderAccess } from './grading/access.js'
 import { Grader } from './grading/grader.js'
 import { GRADE_EXAMPLES } from './grading/schemas.js'
 import { registerGradingRoutes } from './http/grading.js'
+import { registerProtection } from './http/protection.js'
+import { DEFAULT_RUNTIME, type RuntimeOptions } from './runtime/options.js'
+import { ComputationPool } from './runtime/pool.js'
 
 export interface AppOptions {
   limits?: Partial<Limits>
+  /** worker pool, overload protection, timeouts (src/runtime/options.ts) */
+  runtime?: Partial<RuntimeOptions>
   logger?: FastifyServerOptions['logger']
   /** GRADER_TOKEN and VARIANT_SECRET; both optional (see the warnings below) */
   grading?: GradingSecrets
@@ -30,11 +34,21 @@ export interface AppOptions {
 
 export async function buildApp (options: AppOptions = {}): Promise<FastifyInstance> {
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits }
+  const runtime: RuntimeOptions = { ...DEFAULT_RUNTIME, ...options.runtime }
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: limits.bodyLimit,
     schemaErrorFormatter,
-    ajv: { customOptions: AJV_OPTIONS }
+    ajv: { customOptions: AJV_OPTIONS },
+    trustProxy: runtime.trustProxy,
+    // Node's slow-loris guard: the whole request must arrive within requestTimeout.
+    requestTimeout: runtime.requestTimeoutMs,
+    connectionTimeout: runtime.connectionTimeoutMs,
+    keepAliveTimeout: runtime.keepAliveTimeoutMs,
+    // While closing: new requests get 503 and idle keep-alive sockets are closed at once
+    // (Fastify's defaults, stated because graceful shutdown relies on them).
+    return503OnClosing: true,
+    forceCloseConnections: 'idle'
   })
   app.addSchema(ErrorResponse)
   await app.register(swagger, {
@@ -45,16 +59,10 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     transformObject: addErrorExamples
   })
   installErrorHandlers(app, limits, new Map(operations.filter((op) => op.bodyLimit).map((op) => [op.path, op.bodyLimit!])))
-  app.get('/health', {
-    schema: {
-      operationId: 'health',
-      summary: 'Liveness',
-      description: 'Answers as long as the process serves requests; no computation runs here.',
-      tags: ['operations'],
-      response: { 200: Type.Object({ status: Type.Literal('ok'), uptime: Type.Number({ description: 'seconds since start' }) }) }
-    }
-  }, async () => ({ status: 'ok' as const, uptime: process.uptime() }))
-  registerOperationRoutes(app, operations, limits)
+  const pool = new ComputationPool(runtime, limits)
+  app.addHook('onClose', async () => await pool.close())
+  await registerProtection(app, runtime, pool)
+  registerOperationRoutes(app, operations, pool)
   const { graderToken, variantSecret } = options.grading ?? {}
   const access = new GraderAccess(graderToken)
   if (access.open) {
@@ -65,7 +73,7 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   }
   const grader = new Grader(variantSecret === undefined ? randomBytes(32) : Buffer.from(variantSecret, 'utf8'), limits)
   registerGradingRoutes(app, grader, access)
-  await registerGraphql(app, operations, limits, grader, access)
+  await registerGraphql(app, operations, limits, pool, grader, access)
   await registerPlaygrounds(app, operations)
   return app
 }

@@ -5,8 +5,11 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { DEFAULT_LIMITS, LIMIT_ENV, type Limits } from './operations/limits.js'
+import { DEFAULT_RUNTIME, RUNTIME_ENV, type RuntimeOptions } from './runtime/options.js'
 
 const Size = (fallback: number, description: string) => Type.Integer({ minimum: 1, default: fallback, description })
+/** A count where 0 means "off" (or, for WORKERS, "no pool"). */
+const Count = (fallback: number, description: string) => Type.Integer({ minimum: 0, default: fallback, description })
 
 export const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
@@ -28,6 +31,19 @@ export const EnvSchema = Type.Object({
   GRAPHQL_MAX_FIELDS: Size(DEFAULT_LIMITS.graphqlMaxFields, 'field selections in a GraphQL document'),
   GRAPHQL_MAX_COMPUTATIONS: Size(DEFAULT_LIMITS.graphqlMaxComputations, 'Query fields in a GraphQL document'),
   GRADE_MAX_ITEMS: Size(DEFAULT_LIMITS.gradeMaxItems, 'answers graded by one /grade request'),
+  WORKERS: Count(DEFAULT_RUNTIME.workers, 'worker threads for heavy computations; 0: everything on the main thread'),
+  QUEUE_LIMIT: Count(DEFAULT_RUNTIME.queueLimit, 'heavy computations waiting for a worker before 503'),
+  COMPUTE_TIMEOUT_MS: Size(DEFAULT_RUNTIME.computeTimeoutMs, 'time budget of a pooled computation, ms'),
+  INLINE_COST_LIMIT: Count(DEFAULT_RUNTIME.inlineCostLimit, 'estimated cost above which a computation goes to the pool'),
+  RATE_LIMIT_MAX: Count(DEFAULT_RUNTIME.rateLimitMax, 'requests per client per window; 0: off'),
+  RATE_LIMIT_WINDOW_MS: Size(DEFAULT_RUNTIME.rateLimitWindowMs, 'rate-limit window, ms'),
+  MAX_EVENT_LOOP_DELAY_MS: Count(DEFAULT_RUNTIME.maxEventLoopDelayMs, 'event-loop delay above which requests get 503, ms; 0: off'),
+  MAX_HEAP_USED_BYTES: Count(DEFAULT_RUNTIME.maxHeapUsedBytes, 'heap in use above which requests get 503; 0: off'),
+  REQUEST_TIMEOUT_MS: Size(DEFAULT_RUNTIME.requestTimeoutMs, 'time to receive a whole request, ms'),
+  CONNECTION_TIMEOUT_MS: Size(DEFAULT_RUNTIME.connectionTimeoutMs, 'idle socket timeout, ms'),
+  KEEP_ALIVE_TIMEOUT_MS: Size(DEFAULT_RUNTIME.keepAliveTimeoutMs, 'idle keep-alive lifetime, ms'),
+  SHUTDOWN_TIMEOUT_MS: Size(DEFAULT_RUNTIME.shutdownTimeoutMs, 'longest graceful shutdown, ms'),
+  TRUST_PROXY: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: String(DEFAULT_RUNTIME.trustProxy), description: 'trust X-Forwarded-For from a proxy in front' }),
   GRADER_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'bearer token that /grade and the variants require; unset: grading is open' })),
   VARIANT_SECRET: Type.Optional(Type.String({ minLength: 16, description: 'HMAC key of the per-student variants; the same on every replica' }))
 })
@@ -38,6 +54,7 @@ export interface Config {
   host: string
   logLevel: Env['LOG_LEVEL']
   limits: Limits
+  runtime: RuntimeOptions
   grading: GradingSecrets
 }
 
@@ -80,5 +97,9 @@ export function loadConfig (environment: Record<string, string | undefined> = pr
     throw new Error('invalid configuration: GRADER_TOKEN is set but VARIANT_SECRET is not; set VARIANT_SECRET (at least 16 characters, the same on every replica) so variants survive restarts and agree between replicas')
   }
   const limits = Object.fromEntries(Object.entries(LIMIT_ENV).map(([key, name]) => [key, valid[name as keyof Env]])) as unknown as Limits
-  return { port: valid.PORT, host: valid.HOST, logLevel: valid.LOG_LEVEL, limits, grading: { graderToken: valid.GRADER_TOKEN, variantSecret: valid.VARIANT_SECRET } }
+  const runtime = Object.fromEntries(Object.entries(RUNTIME_ENV).map(([key, name]) => {
+    const value = valid[name as keyof Env]
+    return [key, value === 'true' ? true : value === 'false' ? false : value]
+  })) as unknown as RuntimeOptions
+  return { port: valid.PORT, host: valid.HOST, logLevel: valid.LOG_LEVEL, limits, runtime, grading: { graderToken: valid.GRADER_TOKEN, variantSecret: valid.VARIANT_SECRET } }
 }

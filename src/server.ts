@@ -1,23 +1,30 @@
 /**
- * Reads the configuration from env, listens, and shuts down gracefully on SIGTERM/SIGINT
- * (stop accepting, finish in-flight requests, exit 0).
+ * Reads the configuration from env, listens, and shuts down gracefully (close-with-grace, as
+ * fastify/demo does): on SIGTERM or SIGINT it stops accepting connections, answers every
+ * request in flight (new ones get 503, every response says `Connection: close`, idle
+ * keep-alive sockets are closed), stops the worker pool, and exits 0 — or exits 1 after
+ * SHUTDOWN_TIMEOUT_MS if something hangs. An uncaught error closes the same way, then exits 1.
  */
+import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { loadConfig } from './config.js'
 
 async function main (): Promise<void> {
   const config = loadConfig()
-  const app = await buildApp({ limits: config.limits, logger: { level: config.logLevel }, grading: config.grading })
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      app.log.info({ signal }, 'shutting down')
-      app.close().then(() => process.exit(0), fatal)
-    })
-  }
+  const app = await buildApp({ limits: config.limits, runtime: config.runtime, logger: { level: config.logLevel }, grading: config.grading })
+  closeWithGrace({
+    delay: config.runtime.shutdownTimeoutMs,
+    logger: { error: (message: unknown) => app.log.error(message) }
+  }, async ({ signal, err }) => {
+    if (err !== undefined) app.log.error({ err }, 'closing after an uncaught error')
+    else app.log.info({ signal }, 'shutting down')
+    await app.close()
+    app.log.info('closed')
+  })
   await app.listen({ port: config.port, host: config.host })
 }
 
-/** Start-up and shutdown failures: one line on stderr, exit 1. */
+/** Start-up failures: one line on stderr, exit 1. */
 function fatal (error: unknown): never {
   console.error(String(error))
   process.exit(1)

@@ -1,9 +1,10 @@
 import t from 'tap'
 import { loadConfig } from '../src/config.js'
 import { DEFAULT_LIMITS } from '../src/operations/limits.js'
+import { DEFAULT_RUNTIME } from '../src/runtime/options.js'
 
 t.test('defaults: PORT 3000, HOST 127.0.0.1, the documented limits', async (t) => {
-  t.strictSame(loadConfig({}), { port: 3000, host: '127.0.0.1', logLevel: 'info', limits: DEFAULT_LIMITS, grading: { graderToken: undefined, variantSecret: undefined } })
+  t.strictSame(loadConfig({}), { port: 3000, host: '127.0.0.1', logLevel: 'info', limits: DEFAULT_LIMITS, runtime: DEFAULT_RUNTIME, grading: { graderToken: undefined, variantSecret: undefined } })
 })
 
 t.test('every limit is configurable by env', async (t) => {
@@ -27,6 +28,19 @@ t.test('every limit is configurable by env', async (t) => {
     GRAPHQL_MAX_FIELDS: '21',
     GRAPHQL_MAX_COMPUTATIONS: '22',
     GRADE_MAX_ITEMS: '23',
+    WORKERS: '0',
+    QUEUE_LIMIT: '24',
+    COMPUTE_TIMEOUT_MS: '25',
+    INLINE_COST_LIMIT: '26',
+    RATE_LIMIT_MAX: '27',
+    RATE_LIMIT_WINDOW_MS: '28',
+    MAX_EVENT_LOOP_DELAY_MS: '0',
+    MAX_HEAP_USED_BYTES: '29',
+    REQUEST_TIMEOUT_MS: '30',
+    CONNECTION_TIMEOUT_MS: '31',
+    KEEP_ALIVE_TIMEOUT_MS: '32',
+    SHUTDOWN_TIMEOUT_MS: '33',
+    TRUST_PROXY: 'true',
     GRADER_TOKEN: 'a-grader-token-of-some-length',
     VARIANT_SECRET: 'a-variant-secret-of-some-length',
     UNRELATED: 'ignored',
@@ -37,6 +51,7 @@ t.test('every limit is configurable by env', async (t) => {
     host: '0.0.0.0',
     logLevel: 'warn',
     limits: { bodyLimit: 2048, softmaxBodyLimit: 4096, softmaxMaxEntries: 10, convMaxDenseEntries: 11, convMaxSparseEntries: 12, convMaxLatexEntries: 13, maxLayers: 14, hvpBodyLimit: 15, hvpMaxWork: 16, hvpMaxActivations: 17, graphqlMaxDepth: 18, graphqlMaxAliases: 19, graphqlMaxTokens: 20, graphqlMaxFields: 21, graphqlMaxComputations: 22, gradeMaxItems: 23 },
+    runtime: { workers: 0, queueLimit: 24, computeTimeoutMs: 25, inlineCostLimit: 26, rateLimitMax: 27, rateLimitWindowMs: 28, maxEventLoopDelayMs: 0, maxHeapUsedBytes: 29, requestTimeoutMs: 30, connectionTimeoutMs: 31, keepAliveTimeoutMs: 32, shutdownTimeoutMs: 33, trustProxy: true },
     grading: { graderToken: 'a-grader-token-of-some-length', variantSecret: 'a-variant-secret-of-some-length' }
   })
   t.equal(loadConfig({ PORT: '' }).port, 3000, 'an empty variable means the default')
@@ -47,6 +62,9 @@ t.test('a bad value stops the service with the variable named', async (t) => {
   t.throws(() => loadConfig({ MAX_LAYERS: '2.5' }), /MAX_LAYERS="2.5": Expected integer/)
   t.throws(() => loadConfig({ SOFTMAX_MAX_ENTRIES: '0' }), /SOFTMAX_MAX_ENTRIES="0"/)
   t.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL="loud"/)
+  t.throws(() => loadConfig({ TRUST_PROXY: 'yes' }), /TRUST_PROXY="yes"/)
+  t.throws(() => loadConfig({ WORKERS: '-1' }), /WORKERS="-1"/)
+  t.equal(loadConfig({ TRUST_PROXY: 'false' }).runtime.trustProxy, false)
 })
 
 t.test('grading secrets: checked at start, never echoed', async (t) => {

@@ -5,7 +5,7 @@
  * implementation.
  */
 import { Ajv, type ValidateFunction } from 'ajv'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import { GraphQLScalarType, valueFromASTUntyped } from 'graphql'
 import mercurius from 'mercurius'
 import { ComputationError } from '../math/errors.js'
@@ -17,6 +17,8 @@ import { bodyLimitMessage } from '../http/errors.js'
 import { AJV_OPTIONS, schemaErrorFormatter } from '../http/validation.js'
 import type { Limits } from '../operations/limits.js'
 import type { Operation } from '../operations/operation.js'
+import { disconnection } from '../http/routes.js'
+import { ClientClosedError, type ComputationPool } from '../runtime/pool.js'
 import { costRule, maxAliasesRule, maxDepthRule } from './limits.js'
 
 /** The SDL, schema/schema.graphql. */
@@ -42,9 +44,9 @@ function plain (value: unknown): unknown {
   return value
 }
 
-interface Context { app: FastifyInstance, reply: { request: { headers: { authorization?: string } } } }
+interface Context { app: FastifyInstance, reply: FastifyReply }
 
-export async function registerGraphql (app: FastifyInstance, operations: readonly Operation[], limits: Limits, grader: Grader, access: GraderAccess): Promise<void> {
+export async function registerGraphql (app: FastifyInstance, operations: readonly Operation[], limits: Limits, pool: ComputationPool, grader: Grader, access: GraderAccess): Promise<void> {
   const ajv = new Ajv({ ...AJV_OPTIONS, strict: false })
   const validators = new Map<string, ValidateFunction>(operations.map((operation) => [operation.name, ajv.compile(operation.body)]))
   const validateGrade = ajv.compile(GradeBody)
@@ -53,16 +55,23 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
     throw new mercurius.ErrorWithProps(message, { code, statusCode })
   }
   /** Validates `input` as REST validates the body, then runs `compute` with REST's error mapping. */
-  const resolve = <T> (validate: ValidateFunction, input: unknown, dataVar: string, context: Context, compute: (input: never) => T): T => {
+  const resolve = async <T> (validate: ValidateFunction, input: unknown, dataVar: string, context: Context, compute: (input: never) => T | Promise<T>): Promise<T> => {
     const value = plain(input)
     if (!validate(value)) fail(schemaErrorFormatter(validate.errors!, dataVar).message, 'FST_ERR_VALIDATION', 400)
     try {
-      return compute(value as never)
+      return await compute(value as never)
     } catch (error) {
-      if (error instanceof ComputationError) fail(error.message, error.code, error.statusCode)
+      if (error instanceof ComputationError || error instanceof ClientClosedError) fail(error.message, error.code, error.statusCode)
       context.app.log.error({ err: error }, 'graphql resolver failed')
       return fail('the server could not compute this answer; the error has been logged', 'DLCHECK_INTERNAL', 500)
     }
+  }
+  // One signal per request, however many computations its document asks for.
+  const signals = new WeakMap<FastifyReply, AbortSignal>()
+  const disconnectionOf = (reply: FastifyReply): AbortSignal => {
+    let signal = signals.get(reply)
+    if (signal === undefined) signals.set(reply, signal = disconnection(reply.raw))
+    return signal
   }
   const authorized = (context: Context): void => {
     try {
@@ -73,7 +82,7 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
     }
   }
   const query: Record<string, unknown> = Object.fromEntries(operations.map((operation) => [operation.name, (_root: unknown, args: { input: unknown }, context: Context) =>
-    resolve(validators.get(operation.name)!, args.input, 'input', context, (input) => operation.run(input, limits))]))
+    resolve(validators.get(operation.name)!, args.input, 'input', context, async (input) => await pool.execute(operation, input, disconnectionOf(context.reply)))]))
   query.questions = () => grader.list().questions
   query.variant = (_root: unknown, args: { question: string, student: string }, context: Context) => {
     authorized(context)

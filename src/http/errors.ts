@@ -5,8 +5,9 @@
  */
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance } from 'fastify'
-import { ComputationError, UnauthorizedError } from '../math/errors.js'
+import { ComputationError, ServiceUnavailableError, UnauthorizedError } from '../math/errors.js'
 import { LIMIT_ENV, type Limits } from '../operations/limits.js'
+import { ClientClosedError } from '../runtime/pool.js'
 
 export interface ErrorBody { statusCode: number, code: string, error: string, message: string }
 
@@ -26,6 +27,12 @@ export function installErrorHandlers (app: FastifyInstance, limits: Limits, body
   app.setErrorHandler((error: FastifyError | ComputationError, request, reply) => {
     if (error instanceof ComputationError) {
       if (error instanceof UnauthorizedError) reply.header('www-authenticate', error.challenge)
+      if (error instanceof ServiceUnavailableError) reply.header('retry-after', String(error.retryAfterSeconds))
+      return reply.code(error.statusCode).send(errorBody(error.statusCode, error.code, error.message))
+    }
+    if (error instanceof ClientClosedError) {
+      // Nobody is listening; say in the log that the work was cut short, and why.
+      request.log.info('the client closed the connection; its computation was cancelled')
       return reply.code(error.statusCode).send(errorBody(error.statusCode, error.code, error.message))
     }
     const statusCode = error.statusCode ?? 500

@@ -52,6 +52,8 @@ export const ERROR_EXAMPLES: Record<string, { statusCode: number, code: string, 
   404: { statusCode: 404, code: 'DLCHECK_NOT_FOUND', error: 'Not Found', message: "body/items/0/question: no question '3.7-hvp'; the ids are 1.4-log-softmax, 3.2-param-count, … (GET /questions)" },
   413: { statusCode: 413, code: 'DLCHECK_LIMIT', error: 'Payload Too Large', message: 'the dense matrix would have 3844·4096 = 15745024 entries, over the limit of 1000000 (CONV_MAX_DENSE_ENTRIES); ask for format: "sparse" (34596 non-zeros)' },
   422: { statusCode: 422, code: 'DLCHECK_IMPOSSIBLE', error: 'Unprocessable Entity', message: 'w has 1 entries; the model has 284682 parameters' },
+  429: { statusCode: 429, code: 'DLCHECK_RATE_LIMIT', error: 'Too Many Requests', message: 'over 600 requests per 1 minute from this client (RATE_LIMIT_MAX, RATE_LIMIT_WINDOW_MS); retry in 1 minute' },
+  503: { statusCode: 503, code: 'DLCHECK_OVERLOADED', error: 'Service Unavailable', message: 'every worker is busy and 64 computations are waiting (QUEUE_LIMIT); retry shortly' },
   500: { statusCode: 500, code: 'DLCHECK_INTERNAL', error: 'Internal Server Error', message: 'the server could not compute this answer; the error has been logged' }
 }
 

@@ -2,23 +2,33 @@
  * REST routes generated from the operations table: POST <path>, body and every response
  * status declared by schema, so validation, serialization and openapi.yaml share one source.
  */
+import type { ServerResponse } from 'node:http'
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { Limits } from '../operations/limits.js'
 import type { Operation } from '../operations/operation.js'
+import type { ComputationPool } from '../runtime/pool.js'
 
 export const ERROR_RESPONSES = {
   400: { $ref: 'ErrorResponse#', description: 'the body does not match the schema (the message names the field path), or a notation does not parse (position and token)' },
   413: { $ref: 'ErrorResponse#', description: 'the body, or the result it would produce, is over a documented limit (the message names it and the way around it)' },
   422: { $ref: 'ErrorResponse#', description: 'well-formed but impossible (the message states the rule and the numbers)' },
-  500: { $ref: 'ErrorResponse#', description: 'an internal error; no details are returned' }
+  429: { $ref: 'ErrorResponse#', description: 'over the rate limit, when the server sets RATE_LIMIT_MAX: retry after Retry-After seconds' },
+  500: { $ref: 'ErrorResponse#', description: 'an internal error; no details are returned' },
+  503: { $ref: 'ErrorResponse#', description: 'overloaded (every worker busy and the queue full, or the server under pressure) or over the time budget: retry after Retry-After seconds' }
 } as const
 
-export function registerOperationRoutes (app: FastifyInstance, operations: readonly Operation[], limits: Limits): void {
+/** Aborts when the client goes away before its answer is written, so a pooled computation stops. */
+export function disconnection (response: ServerResponse): AbortSignal {
+  const controller = new AbortController()
+  response.once('close', () => { if (!response.writableEnded) controller.abort() })
+  return controller.signal
+}
+
+export function registerOperationRoutes (app: FastifyInstance, operations: readonly Operation[], pool: ComputationPool): void {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>()
   for (const operation of operations) {
     typed.post(operation.path, {
-      bodyLimit: limits[operation.bodyLimit ?? 'bodyLimit'],
+      bodyLimit: pool.limits[operation.bodyLimit ?? 'bodyLimit'],
       // JSON.stringify, not fast-json-stringify: the per-row unions (a vector, or one per row)
       // make fast-json-stringify validate every anyOf branch against the data, which costs
       // 15 ms on a 10k-entry softmax (bench/http.ts). The operations already send null for
@@ -32,6 +42,6 @@ export function registerOperationRoutes (app: FastifyInstance, operations: reado
         body: operation.body,
         response: { 200: operation.response, ...ERROR_RESPONSES }
       }
-    }, async (request) => operation.run(request.body, limits))
+    }, async (request, reply) => await pool.execute(operation, request.body, disconnection(reply.raw)))
   }
 }

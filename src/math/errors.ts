@@ -77,3 +77,21 @@ export class LocatedError extends ComputationError {
     this.code = cause.code
   }
 }
+
+/**
+ * (503) The service is overloaded or a computation ran over its time budget: nothing is
+ * wrong with the request, so the client should retry after `retryAfterSeconds`.
+ */
+export class ServiceUnavailableError extends ComputationError {
+  readonly statusCode = 503
+  constructor (message: string, readonly code: string, readonly retryAfterSeconds: number) {
+    super(message)
+  }
+}
+
+/** An error raised in a worker thread, carried back by its status, code and message (structured clone drops classes). */
+export class RemoteComputationError extends ComputationError {
+  constructor (readonly statusCode: number, readonly code: string, message: string) {
+    super(message)
+  }
+}

@@ -25,6 +25,11 @@ export interface Operation<B extends TSchema = TSchema, R extends TSchema = TSch
   examples: ReadonlyArray<OperationExample<B>>
   /** the limit that bounds this route's body, when it is not the default bodyLimit */
   bodyLimit?: keyof Limits
+  /**
+   * Estimated cost of run(input), in rough floating-point operations: above INLINE_COST_LIMIT
+   * the computation goes to the worker pool (src/runtime/pool.ts). Absent: always inline.
+   */
+  cost?: (input: Static<B>) => number
   /** Pure: throws ComputationError subclasses for 400/413/422. */
   run: (input: Static<B>, limits: Limits) => Static<R>
 }

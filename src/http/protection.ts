@@ -1,0 +1,88 @@
+/**
+ * Holding up under load and shutting down cleanly:
+ * - @fastify/under-pressure answers 503 with Retry-After when the event loop lags or the heap
+ *   is too full (MAX_EVENT_LOOP_DELAY_MS, MAX_HEAP_USED_BYTES);
+ * - @fastify/rate-limit, when RATE_LIMIT_MAX > 0, answers 429 past that many requests per
+ *   client per RATE_LIMIT_WINDOW_MS (off by default: a course's autograder behind one address
+ *   would hit it first; turn it on where clients are many and unknown);
+ * - GET /health (liveness) and GET /ready (readiness) are exempt from both, so an orchestrator
+ *   sees a busy service as busy (/ready 503), not dead (/health 200);
+ * - while closing, responses carry `Connection: close`: a keep-alive client would otherwise
+ *   hold its socket until keepAliveTimeout and stall the shutdown.
+ */
+import rateLimit from '@fastify/rate-limit'
+import underPressure from '@fastify/under-pressure'
+import { Type } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+import { ServiceUnavailableError } from '../math/errors.js'
+import type { RuntimeOptions } from '../runtime/options.js'
+import type { ComputationPool } from '../runtime/pool.js'
+
+const RETRY_AFTER_SECONDS = 1
+/** Route config that lets a request through under pressure (under-pressure's per-route handler). */
+const ALWAYS_ANSWER = { pressureHandler: () => undefined, rateLimit: false }
+
+export async function registerProtection (app: FastifyInstance, runtime: RuntimeOptions, pool: ComputationPool): Promise<void> {
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close')
+  })
+
+  await app.register(underPressure, {
+    maxEventLoopDelay: runtime.maxEventLoopDelayMs,
+    maxHeapUsedBytes: runtime.maxHeapUsedBytes,
+    // Our error shape and message instead of the plugin's bare "Service Unavailable".
+    pressureHandler: async (_request, reply, type, value) => {
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS))
+      throw new ServiceUnavailableError(`the server is under pressure (${type}: ${Math.round(Number(value))}); retry shortly`, 'DLCHECK_UNDER_PRESSURE', RETRY_AFTER_SECONDS)
+    }
+  })
+  if (runtime.rateLimitMax > 0) {
+    await app.register(rateLimit, {
+      max: runtime.rateLimitMax,
+      timeWindow: runtime.rateLimitWindowMs,
+      errorResponseBuilder: (_request, context) => ({
+        statusCode: context.statusCode,
+        code: 'DLCHECK_RATE_LIMIT',
+        error: 'Too Many Requests',
+        message: `over ${context.max} requests per ${context.after} from this client (RATE_LIMIT_MAX, RATE_LIMIT_WINDOW_MS); retry in ${context.after}`
+      })
+    })
+  }
+
+  app.get('/health', {
+    config: ALWAYS_ANSWER,
+    schema: {
+      operationId: 'health',
+      summary: 'Liveness',
+      description: 'Answers as long as the process serves requests, even when it is overloaded; no computation runs here.',
+      tags: ['operations'],
+      response: { 200: Type.Object({ status: Type.Literal('ok'), uptime: Type.Number({ description: 'seconds since start' }) }) }
+    }
+  }, async () => ({ status: 'ok' as const, uptime: process.uptime() }))
+
+  const Readiness = Type.Object({
+    status: Type.Union([Type.Literal('ready'), Type.Literal('not-ready')]),
+    reasons: Type.Array(Type.String(), { description: 'why not ready: under pressure, or the computation queue full' }),
+    queued: Type.Integer({ description: 'heavy computations waiting for a worker' })
+  })
+  app.get('/ready', {
+    config: ALWAYS_ANSWER,
+    schema: {
+      operationId: 'ready',
+      summary: 'Readiness',
+      description: '200 when the service takes new work; 503 when it is under pressure (event-loop delay, heap) or its computation queue is full. ' +
+        'While the service shuts down every route, this one included, answers 503 with Connection: close (Fastify\'s return503OnClosing). A load balancer should stop sending requests on 503.',
+      tags: ['operations'],
+      response: { 200: Readiness, 503: Readiness }
+    }
+  }, async (_request, reply) => {
+    const reasons = [
+      ...(app.isUnderPressure() ? ['under pressure (event-loop delay or heap)'] : []),
+      ...(pool.saturated ? ['computation queue full (QUEUE_LIMIT)'] : [])
+    ]
+    if (reasons.length > 0) reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS))
+    return { status: reasons.length === 0 ? 'ready' as const : 'not-ready' as const, reasons, queued: pool.queued }
+  })
+}

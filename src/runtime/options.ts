@@ -1,0 +1,69 @@
+/**
+ * How the service holds up under load: the worker pool, overload and abuse protection,
+ * timeouts and shutdown. Each is an env variable (README, "Limits and settings"); the
+ * defaults suit one instance on a small machine.
+ */
+import { availableParallelism } from 'node:os'
+
+export interface RuntimeOptions {
+  /** worker threads for heavy computations (WORKERS); 0 runs everything on the main thread */
+  workers: number
+  /** heavy computations waiting for a worker before 503 (QUEUE_LIMIT) */
+  queueLimit: number
+  /** time budget of one computation in the pool, queue wait included, ms (COMPUTE_TIMEOUT_MS) */
+  computeTimeoutMs: number
+  /** estimated cost (≈ floating-point operations) above which a computation goes to the pool (INLINE_COST_LIMIT) */
+  inlineCostLimit: number
+  /** requests per client per window; 0 turns rate limiting off (RATE_LIMIT_MAX) */
+  rateLimitMax: number
+  /** the rate limit's window, ms (RATE_LIMIT_WINDOW_MS) */
+  rateLimitWindowMs: number
+  /** event-loop delay above which requests get 503, ms; 0 off (MAX_EVENT_LOOP_DELAY_MS) */
+  maxEventLoopDelayMs: number
+  /** heap in use above which requests get 503, bytes; 0 off (MAX_HEAP_USED_BYTES) */
+  maxHeapUsedBytes: number
+  /** time to receive a whole request, ms: slow-loris guard (REQUEST_TIMEOUT_MS) */
+  requestTimeoutMs: number
+  /** idle socket timeout, ms (CONNECTION_TIMEOUT_MS) */
+  connectionTimeoutMs: number
+  /** idle keep-alive socket lifetime, ms (KEEP_ALIVE_TIMEOUT_MS) */
+  keepAliveTimeoutMs: number
+  /** longest graceful shutdown before a forced exit, ms (SHUTDOWN_TIMEOUT_MS) */
+  shutdownTimeoutMs: number
+  /** trust X-Forwarded-For from a proxy in front (nginx), for client addresses and rate limits (TRUST_PROXY) */
+  trustProxy: boolean
+}
+
+export const DEFAULT_RUNTIME: RuntimeOptions = {
+  // One core stays with the main thread, so /health, /ready and small requests answer while
+  // the pool is busy.
+  workers: Math.max(1, availableParallelism() - 1),
+  queueLimit: 64,
+  computeTimeoutMs: 30_000,
+  inlineCostLimit: 2_000_000,
+  rateLimitMax: 0,
+  rateLimitWindowMs: 60_000,
+  maxEventLoopDelayMs: 1000,
+  maxHeapUsedBytes: 0,
+  requestTimeoutMs: 30_000,
+  connectionTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 72_000,
+  shutdownTimeoutMs: 20_000,
+  trustProxy: false
+}
+
+export const RUNTIME_ENV: Record<keyof RuntimeOptions, string> = {
+  workers: 'WORKERS',
+  queueLimit: 'QUEUE_LIMIT',
+  computeTimeoutMs: 'COMPUTE_TIMEOUT_MS',
+  inlineCostLimit: 'INLINE_COST_LIMIT',
+  rateLimitMax: 'RATE_LIMIT_MAX',
+  rateLimitWindowMs: 'RATE_LIMIT_WINDOW_MS',
+  maxEventLoopDelayMs: 'MAX_EVENT_LOOP_DELAY_MS',
+  maxHeapUsedBytes: 'MAX_HEAP_USED_BYTES',
+  requestTimeoutMs: 'REQUEST_TIMEOUT_MS',
+  connectionTimeoutMs: 'CONNECTION_TIMEOUT_MS',
+  keepAliveTimeoutMs: 'KEEP_ALIVE_TIMEOUT_MS',
+  shutdownTimeoutMs: 'SHUTDOWN_TIMEOUT_MS',
+  trustProxy: 'TRUST_PROXY'
+}

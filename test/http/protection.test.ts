@@ -1,0 +1,110 @@
+/**
+ * Overload and abuse over HTTP: 503 with Retry-After when the pool's queue is full or the
+ * process is under pressure, 429 past the rate limit, while /health and /ready keep answering;
+ * a client that hangs up cancels its computation; a request in flight when the server closes
+ * is answered, with Connection: close.
+ */
+import t from 'tap'
+import { Writable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { FastifyInstance } from 'fastify'
+import { build, post } from '../helpers/app.js'
+
+const N = 301 * 300 * 2 + 301 * 10
+/** An MLP HVP with the error sweep: seconds of work in a worker. */
+const HEAVY_HVP = {
+  model: { kind: 'mlp', sizes: [300, 300, 300, 10], activation: 'tanh', loss: 'mse', inputs: Array.from({ length: 64 }, (_, i) => Array.from({ length: 300 }, (_, j) => Math.sin(i * j))), targets: Array.from({ length: 64 }, () => Array.from({ length: 10 }, () => 0.5)) },
+  w: Array.from({ length: N }, (_, i) => Math.cos(i) / 30),
+  v: Array.from({ length: N }, (_, i) => Math.sin(i) / 30),
+  sweep: true
+}
+const POOL_OF_ONE = { workers: 1, queueLimit: 0, inlineCostLimit: 0 }
+
+/** Polls until `condition` holds (a wait, not a timed assertion: 60 s means something hangs). */
+async function until (condition: () => Promise<boolean> | boolean, what: string): Promise<void> {
+  for (let i = 0; i < 1200; i++) {
+    if (await condition()) return
+    await sleep(50)
+  }
+  throw new Error(`waited 60 s for ${what}`)
+}
+const busy = (app: FastifyInstance) => async () => (await app.inject({ url: '/ready' })).statusCode === 503
+
+t.test('/ready is ready; /health answers', async (t) => {
+  const app = await build(t)
+  t.strictSame((await app.inject({ url: '/ready' })).json(), { status: 'ready', reasons: [], queued: 0 })
+  t.match((await app.inject({ url: '/health' })).json(), { status: 'ok', uptime: Number })
+})
+
+t.test('a full pool: 503 with Retry-After on REST and GraphQL, /ready not ready, /health fine', async (t) => {
+  const app = await build(t, { runtime: POOL_OF_ONE })
+  const first = post(app, '/hvp', HEAVY_HVP)
+  await until(busy(app), 'the worker to be busy')
+  const ready = await app.inject({ url: '/ready' })
+  t.strictSame(ready.json(), { status: 'not-ready', reasons: ['computation queue full (QUEUE_LIMIT)'], queued: 0 })
+  t.equal(ready.headers['retry-after'], '1')
+  const second = await post(app, '/hvp', HEAVY_HVP)
+  t.equal(second.statusCode, 503)
+  t.match(second.json(), { code: 'DLCHECK_OVERLOADED', error: 'Service Unavailable', message: 'every worker is busy and 0 computations are waiting (QUEUE_LIMIT); retry shortly' })
+  t.ok(Number(second.headers['retry-after']) >= 1, `Retry-After: ${second.headers['retry-after']}`)
+  const graphql = await post(app, '/graphql', { query: 'query ($input: HvpInput!) { hvp(input: $input) { hv } }', variables: { input: HEAVY_HVP } })
+  t.match(graphql.json().errors[0].extensions, { code: 'DLCHECK_OVERLOADED', statusCode: 503 })
+  t.equal((await app.inject({ url: '/health' })).statusCode, 200, '/health answers while the pool is saturated')
+  t.equal((await post(app, '/param-count', { sizes: [2, 3] })).statusCode, 200, 'small requests run inline')
+  t.equal((await first).statusCode, 200, 'the computation that had the worker finishes')
+})
+
+t.test('under pressure: 503 with Retry-After, except /health and /ready', async (t) => {
+  const app = await build(t, { runtime: { maxHeapUsedBytes: 1, maxEventLoopDelayMs: 1000 } })
+  await until(() => app.isUnderPressure(), 'under-pressure\'s first sample')
+  const response = await post(app, '/param-count', { sizes: [2, 3] })
+  t.equal(response.statusCode, 503)
+  t.equal(response.headers['retry-after'], '1')
+  t.match(response.json(), { code: 'DLCHECK_UNDER_PRESSURE', message: /^the server is under pressure \(heapUsedBytes: \d+\); retry shortly$/ })
+  t.equal((await app.inject({ url: '/health' })).statusCode, 200)
+  const ready = await app.inject({ url: '/ready' })
+  t.equal(ready.statusCode, 503)
+  t.strictSame(ready.json().reasons, ['under pressure (event-loop delay or heap)'])
+})
+
+t.test('the rate limit, when set: 429 with our error shape; /health and /ready exempt', async (t) => {
+  const app = await build(t, { runtime: { rateLimitMax: 2, rateLimitWindowMs: 60_000 } })
+  const statuses = []
+  for (let i = 0; i < 3; i++) statuses.push((await post(app, '/param-count', { sizes: [2, 3] })).statusCode)
+  t.strictSame(statuses, [200, 200, 429])
+  const limited = await post(app, '/param-count', { sizes: [2, 3] })
+  t.match(limited.json(), { statusCode: 429, code: 'DLCHECK_RATE_LIMIT', error: 'Too Many Requests', message: 'over 2 requests per 1 minute from this client (RATE_LIMIT_MAX, RATE_LIMIT_WINDOW_MS); retry in 1 minute' })
+  t.ok(Number(limited.headers['retry-after']) > 0)
+  for (let i = 0; i < 5; i++) {
+    t.equal((await app.inject({ url: '/health' })).statusCode, 200)
+    t.equal((await app.inject({ url: '/ready' })).statusCode, 200)
+  }
+  const open = await build(t)
+  for (let i = 0; i < 5; i++) t.equal((await post(open, '/param-count', { sizes: [2, 3] })).statusCode, 200, 'off by default')
+})
+
+t.test('a client that hangs up cancels its computation', async (t) => {
+  const lines: string[] = []
+  const app = await build(t, { runtime: POOL_OF_ONE, logger: { level: 'info', stream: new Writable({ write (chunk, _e, done) { lines.push(String(chunk)); done() } }) } })
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  const controller = new AbortController()
+  const request = fetch(`${url}/hvp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(HEAVY_HVP), signal: controller.signal }).catch((error: Error) => error.name)
+  await until(busy(app), 'the worker to be busy')
+  controller.abort()
+  t.equal(await request, 'AbortError')
+  await until(async () => !(await busy(app)()), 'the worker to be free again')
+  t.ok(lines.some((line) => line.includes('the client closed the connection; its computation was cancelled')), 'the handler saw the hang-up instead of finishing the computation')
+})
+
+t.test('closing: a request in flight is answered, with Connection: close', async (t) => {
+  const app = await build(t, { runtime: POOL_OF_ONE })
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  const request = fetch(`${url}/hvp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(HEAVY_HVP) })
+  await until(busy(app), 'the worker to be busy')
+  const closed = app.close()
+  const response = await request
+  t.equal(response.status, 200, 'answered, not cut off')
+  t.equal(response.headers.get('connection'), 'close')
+  t.equal((await response.json() as { hv: number[] }).hv.length, N)
+  await closed
+})
