@@ -15,7 +15,8 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
-COPY --from=build /app/dist ./dist
+# The service only: dist/scripts (write-openapi, the scale-out proof) stays in the build stage.
+COPY --from=build /app/dist/src ./dist/src
 # Read at start beside dist/ (src/project-file.ts): the GraphQL SDL and the README the landing page links.
 COPY schema ./schema
 COPY README.md ./

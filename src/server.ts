@@ -12,10 +12,7 @@ import { loadConfig } from './config.js'
 async function main (): Promise<void> {
   const config = loadConfig()
   const app = await buildApp({ limits: config.limits, runtime: config.runtime, logger: { level: config.logLevel }, grading: config.grading })
-  closeWithGrace({
-    delay: config.runtime.shutdownTimeoutMs,
-    logger: { error: (message: unknown) => app.log.error(message) }
-  }, async ({ signal, err }) => {
+  closeWithGrace({ delay: config.runtime.shutdownTimeoutMs }, async ({ signal, err }) => {
     if (err !== undefined) app.log.error({ err }, 'closing after an uncaught error')
     else app.log.info({ signal }, 'shutting down')
     await app.close()

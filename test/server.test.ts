@@ -5,10 +5,11 @@
  */
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { Agent, request } from 'node:http'
 import t from 'tap'
 
-function startServer (env: Record<string, string>) {
-  const child = spawn(process.execPath, [...process.execArgv, 'src/server.ts'], {
+function startServer (env: Record<string, string>, flags: string[] = []) {
+  const child = spawn(process.execPath, [...process.execArgv, ...flags, 'src/server.ts'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
@@ -47,4 +48,51 @@ t.test('a bad setting stops the start with the variable named', async (t) => {
   const [code] = await once(server.child, 'exit')
   t.equal(code, 1)
   t.match(server.output(), /invalid configuration: PORT="eighty"/)
+})
+
+t.test('an uncaught error closes the server the same way, then exits 1', async (t) => {
+  // A rejection nobody handles, on SIGWINCH (a signal close-with-grace leaves alone), sent once
+  // the server listens: close-with-grace's 'unhandledRejection' path.
+  const server = startServer({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' }, ['--import=data:text/javascript,process.on("SIGWINCH", () => Promise.reject(new Error("a bug")))'])
+  await server.listening()
+  server.child.kill('SIGWINCH')
+  const [code] = await once(server.child, 'exit')
+  t.equal(code, 1)
+  t.match(server.output(), /closing after an uncaught error/)
+  t.match(server.output(), /"msg":"closed"/)
+})
+
+/** GET over a keep-alive agent: the socket stays open and idle afterwards. */
+function getKeepAlive (url: string, agent: Agent): Promise<number> {
+  return new Promise((resolve, reject) => {
+    request(url, { agent }, (response) => { response.resume(); response.on('end', () => resolve(response.statusCode!)) }).on('error', reject).end()
+  })
+}
+
+t.test('SIGTERM with a computation in flight and an idle keep-alive socket: answered, then exit 0', async (t) => {
+  const server = startServer({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', WORKERS: '1', INLINE_COST_LIMIT: '0', KEEP_ALIVE_TIMEOUT_MS: '120000' })
+  const url = await server.listening()
+  const agent = new Agent({ keepAlive: true })
+  t.teardown(() => agent.destroy())
+  t.equal(await getKeepAlive(`${url}/health`, agent), 200, 'a keep-alive socket, now idle')
+  const n = 101 * 100 * 2 + 101 * 10
+  const body = {
+    model: { kind: 'mlp', sizes: [100, 100, 100, 10], activation: 'tanh', loss: 'mse', inputs: Array.from({ length: 64 }, (_, i) => Array.from({ length: 100 }, (_, j) => Math.sin(i * j))), targets: Array.from({ length: 64 }, () => Array.from({ length: 10 }, () => 0.5)) },
+    w: Array.from({ length: n }, (_, i) => Math.cos(i) / 30),
+    v: Array.from({ length: n }, (_, i) => Math.sin(i) / 30),
+    sweep: true
+  }
+  const inFlight = fetch(`${url}/hvp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  // SIGTERM once the request has arrived (its body may still be on the way: it is in flight either way).
+  while (!server.output().includes('"url":"/hvp"')) await new Promise((resolve) => setTimeout(resolve, 20))
+  server.child.kill('SIGTERM')
+  const response = await inFlight
+  t.equal(response.status, 200, 'the request in flight is answered')
+  t.equal(response.headers.get('connection'), 'close')
+  t.equal((await response.json() as { hv: number[] }).hv.length, n)
+  // With the keep-alive trap, exit would wait for the idle socket's 120 s timeout; the test's
+  // own timeout (tap, 300 s) is only the hang detector, no speed is asserted.
+  const [code] = await once(server.child, 'exit')
+  t.equal(code, 0, 'graceful exit')
+  t.match(server.output(), /"msg":"closed"/)
 })

@@ -9,6 +9,7 @@
  * piscina drops a queued task and terminates the worker running an aborted one, so the CPU
  * really stops.
  */
+import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Piscina } from 'piscina'
 import { RemoteComputationError, ServiceUnavailableError } from '../math/errors.js'
@@ -23,11 +24,13 @@ export class ClientClosedError extends Error {
   readonly code = 'DLCHECK_CLIENT_CLOSED'
 }
 
-// Run from src/ (tsx, tap) the worker is TypeScript and loads with tsx, a dev dependency:
-// tap's own loader compiles the worker's modules again in every thread, which takes seconds.
-// From dist/ (npm start) it is plain JavaScript.
-const FROM_SOURCE = import.meta.url.endsWith('.ts')
-const WORKER = fileURLToPath(new URL(FROM_SOURCE ? './worker.ts' : './worker.js', import.meta.url))
+// The worker sits beside this file: worker.js in dist/ (npm start), worker.ts in src/ (tsx,
+// tap). TypeScript loads in the worker with tsx, a dev dependency: tap's own loader would
+// compile the worker's modules again in every thread, which takes seconds. For JavaScript the
+// worker inherits this process's flags.
+const EXTENSION = extname(fileURLToPath(import.meta.url))
+const WORKER = fileURLToPath(new URL(`./worker${EXTENSION}`, import.meta.url))
+const LOADER_FLAGS: Record<string, string[]> = { '.ts': ['--import', 'tsx'] }
 
 export class ComputationPool {
   private readonly piscina: Piscina<Task, Outcome> | undefined
@@ -38,7 +41,7 @@ export class ComputationPool {
     if (options.workers > 0) {
       this.piscina = new Piscina<Task, Outcome>({
         filename: WORKER,
-        ...(FROM_SOURCE && { execArgv: ['--import', 'tsx'] }),
+        execArgv: LOADER_FLAGS[EXTENSION],
         // Threads start with the first heavy task and then live as long as the service:
         // starting one costs more than most tasks.
         minThreads: 0,
