@@ -18,7 +18,7 @@ import { AJV_OPTIONS, schemaErrorFormatter } from '../http/validation.js'
 import type { Limits } from '../operations/limits.js'
 import type { Operation } from '../operations/operation.js'
 import { disconnection } from '../http/routes.js'
-import { ClientClosedError, type ComputationPool } from '../runtime/pool.js'
+import { answerValue, ClientClosedError, type ComputationPool } from '../runtime/pool.js'
 import { costRule, maxAliasesRule, maxDepthRule } from './limits.js'
 
 /** The SDL, schema/schema.graphql. */
@@ -82,7 +82,7 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
     }
   }
   const query: Record<string, unknown> = Object.fromEntries(operations.map((operation) => [operation.name, (_root: unknown, args: { input: unknown }, context: Context) =>
-    resolve(validators.get(operation.name)!, args.input, 'input', context, async (input) => await pool.execute(operation, input, disconnectionOf(context.reply)))]))
+    resolve(validators.get(operation.name)!, args.input, 'input', context, async (input) => answerValue(await pool.execute(operation, input, disconnectionOf(context.reply))))]))
   query.questions = () => grader.list().questions
   query.variant = (_root: unknown, args: { question: string, student: string }, context: Context) => {
     authorized(context)

@@ -42,6 +42,11 @@ export function registerOperationRoutes (app: FastifyInstance, operations: reado
         body: operation.body,
         response: { 200: operation.response, ...ERROR_RESPONSES }
       }
-    }, async (request, reply) => await pool.execute(operation, request.body, disconnection(reply.raw)))
+    }, async (request, reply) => {
+      const answer = await pool.execute(operation, request.body, disconnection(reply.raw))
+      // A worker's answer is JSON already: sent as it is (a string with a JSON content type
+      // skips Fastify's serializer).
+      return 'json' in answer ? await reply.type('application/json; charset=utf-8').send(answer.json) : answer.value
+    })
   }
 }

@@ -18,6 +18,14 @@ import type { Operation } from '../operations/operation.js'
 import type { RuntimeOptions } from './options.js'
 import type { Outcome, Task } from './worker.js'
 
+/** A computation's answer: the value (run inline) or its JSON (written by a worker). */
+export type Answer = { value: unknown } | { json: string }
+
+/** The value of an answer, parsing a worker's JSON (GraphQL needs objects to select from). */
+export function answerValue (answer: Answer): unknown {
+  return 'json' in answer ? JSON.parse(answer.json) : answer.value
+}
+
 /** The client went away before the answer: nothing to send (nginx's 499). */
 export class ClientClosedError extends Error {
   readonly statusCode = 499
@@ -79,9 +87,9 @@ export class ComputationPool {
    * @throws {ComputationError} the operation's 4xx, or 503 when the queue is full or the budget runs out
    * @throws {ClientClosedError} when `signal` aborted first
    */
-  async execute (operation: Operation, input: unknown, signal?: AbortSignal): Promise<unknown> {
+  async execute (operation: Operation, input: unknown, signal?: AbortSignal): Promise<Answer> {
     if (this.piscina === undefined || ComputationPool.cost(operation, input) <= this.options.inlineCostLimit) {
-      return operation.run(input as never, this.limits)
+      return { value: operation.run(input as never, this.limits) }
     }
     if (this.saturated) {
       throw new ServiceUnavailableError(`every worker is busy and ${this.options.queueLimit} computations are waiting (QUEUE_LIMIT); retry shortly`, 'DLCHECK_OVERLOADED', this.retryAfterSeconds())
@@ -101,7 +109,7 @@ export class ComputationPool {
       this.inFlight--
     }
     if ('error' in outcome) throw new RemoteComputationError(outcome.error.statusCode, outcome.error.code, outcome.error.message)
-    return outcome.result
+    return outcome
   }
 
   /** How long the queue takes to drain at the mean task time, in whole seconds (1 … 60). */

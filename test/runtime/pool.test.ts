@@ -7,7 +7,7 @@ import { ComputationError } from '../../src/math/errors.js'
 import { operations } from '../../src/operations/index.js'
 import { DEFAULT_LIMITS } from '../../src/operations/limits.js'
 import type { Operation } from '../../src/operations/operation.js'
-import { ClientClosedError, ComputationPool } from '../../src/runtime/pool.js'
+import { answerValue, ClientClosedError, ComputationPool } from '../../src/runtime/pool.js'
 import compute from '../../src/runtime/worker.js'
 
 const byName = (name: string): Operation => operations.find((operation) => operation.name === name)!
@@ -49,7 +49,9 @@ t.test('a pooled computation answers as the inline one, errors included', async 
   t.teardown(() => pool.close())
   for (const operation of operations) {
     for (const example of operation.examples) {
-      t.strictSame(await pool.execute(operation, example.value), operation.run(example.value as never, DEFAULT_LIMITS), `${operation.name}: ${example.summary}`)
+      const answer = await pool.execute(operation, example.value)
+      t.equal('json' in answer, operation.cost !== undefined, operation.cost !== undefined ? 'a worker answers with JSON' : 'no cost estimate: inline')
+      t.strictSame(answerValue(answer), JSON.parse(JSON.stringify(operation.run(example.value as never, DEFAULT_LIMITS))), `${operation.name}: ${example.summary}`)
     }
   }
   const conv = byName('convMatrix')
@@ -64,7 +66,9 @@ t.test('cheap computations and a pool of 0 workers run inline', async (t) => {
   const inline = new ComputationPool({ ...POOLED, workers: 0 }, DEFAULT_LIMITS)
   t.equal(inline.saturated, false)
   t.equal(inline.queued, 0)
-  t.match(await inline.execute(byName('paramCount'), { sizes: [32, 512, 512, 10] }), { total: 284682 })
+  const answer = await inline.execute(byName('paramCount'), { sizes: [32, 512, 512, 10] })
+  t.match(answer, { value: { total: 284682 } }, 'inline: the value itself')
+  t.match(answerValue(answer), { total: 284682 })
   await inline.close()
   const odd = { ...byName('softmaxStable'), cost: () => { throw new Error('no estimate') } } as Operation
   t.equal(ComputationPool.cost(odd, {}), 0, 'an estimate that throws means inline: run will refuse the input itself')
@@ -88,7 +92,7 @@ t.test('a full queue answers 503 with Retry-After, and the pool keeps working', 
     t.match(error, { statusCode: 503, code: 'DLCHECK_OVERLOADED', message: /computations are waiting \(QUEUE_LIMIT\)/ })
     t.ok(error.retryAfterSeconds >= 1 && error.retryAfterSeconds <= 60)
   }
-  t.match(await pool.execute(byName('paramCount'), { sizes: [2, 2] }), { total: 6 })
+  t.match(answerValue(await pool.execute(byName('paramCount'), { sizes: [2, 2] })), { total: 6 })
 })
 
 t.test('the time budget stops a runaway computation with 503', async (t) => {
@@ -98,7 +102,7 @@ t.test('the time budget stops a runaway computation with 503', async (t) => {
   t.teardown(() => pool.close())
   const error = await rejection(pool.execute(byName('hvp'), RUNAWAY))
   t.match(error, { statusCode: 503, code: 'DLCHECK_TIMEOUT', message: /time budget of 8000 ms \(COMPUTE_TIMEOUT_MS\)/ })
-  t.match(await pool.execute(byName('softmaxStable'), { x: [0, -40] }), { logSumExp: 4.248354255291589e-18 }, 'a fresh worker takes the next task')
+  t.match(answerValue(await pool.execute(byName('softmaxStable'), { x: [0, -40] })), { logSumExp: 4.248354255291589e-18 }, 'a fresh worker takes the next task')
 })
 
 t.test('a client that goes away cancels its task', async (t) => {
@@ -111,7 +115,7 @@ t.test('a client that goes away cancels its task', async (t) => {
 })
 
 t.test('the worker module: results, 4xx as data, internal errors thrown', async (t) => {
-  t.match(compute({ name: 'paramCount', input: { sizes: [3, 4] }, limits: DEFAULT_LIMITS }), { result: { total: 16 } })
+  t.match(JSON.parse((compute({ name: 'paramCount', input: { sizes: [3, 4] }, limits: DEFAULT_LIMITS }) as { json: string }).json), { total: 16 })
   t.strictSame(compute({ name: 'paramCount', input: {}, limits: DEFAULT_LIMITS }), { error: { statusCode: 400, code: 'DLCHECK_INVALID_REQUEST', message: 'body must have exactly one of sizes and architecture' } })
   t.throws(() => compute({ name: 'nope', input: {}, limits: DEFAULT_LIMITS }), TypeError)
 })
