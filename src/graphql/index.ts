@@ -109,7 +109,8 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
     errorFormatter: (execution, context) => {
       const { statusCode, response } = mercurius.defaultErrorFormatter(execution, context)
       const errors = response.errors!.map((formatted, i) =>
-        (execution.errors[i].originalError as { code?: string } | undefined)?.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        // Mercurius may format one error into several, so errors[i] can be missing.
+        (execution.errors[i]?.originalError as { code?: string } | undefined)?.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
           ? {
               message: bodyLimitMessage(limits, 'hvpBodyLimit'),
               extensions: { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }

@@ -17,34 +17,45 @@ function fragmentsOf (context: ValidationContext): Map<string, FragmentDefinitio
   return fragments
 }
 
-/** The selection sets a selection stands for: its own, or its fragment's (unknown or cyclic: none). */
-function innerSelections (selection: SelectionSetNode['selections'][number], fragments: Map<string, FragmentDefinitionNode>, visiting: Set<string>): SelectionSetNode | undefined {
-  if (selection.kind === Kind.FIELD) return selection.selectionSet
-  if (selection.kind === Kind.INLINE_FRAGMENT) return selection.selectionSet
-  return visiting.has(selection.name.value) ? undefined : fragments.get(selection.name.value)?.selectionSet
+/**
+ * Memoised per fragment: a chain of fragments that each spread the next twice would otherwise
+ * be expanded 2^n times (found by test/http/fuzz.test.ts: 30 levels blocked the event loop for
+ * minutes). A fragment's value does not depend on where it is spread; a cyclic spread counts
+ * 0 (graphql-js' NoFragmentCyclesRule rejects the document anyway).
+ */
+function fragmentMeasure (fragments: Map<string, FragmentDefinitionNode>, measure: (selectionSet: SelectionSetNode) => number): (name: string) => number {
+  const memo = new Map<string, number>()
+  const visiting = new Set<string>()
+  return (name) => {
+    const cached = memo.get(name)
+    if (cached !== undefined) return cached
+    const fragment = fragments.get(name)
+    if (fragment === undefined || visiting.has(name)) return 0
+    visiting.add(name)
+    const value = measure(fragment.selectionSet)
+    visiting.delete(name)
+    memo.set(name, value)
+    return value
+  }
 }
 
 /** At most `max` levels of nested fields per operation, fragments expanded. */
 export function maxDepthRule (max: number) {
   return (context: ValidationContext): ASTVisitor => {
-    const fragments = fragmentsOf(context)
-    const depth = (selectionSet: SelectionSetNode, visiting: Set<string>): number => {
+    const depth = (selectionSet: SelectionSetNode): number => {
       let deepest = 0
       for (const selection of selectionSet.selections) {
         if (selection.kind === Kind.FIELD && isIntrospection(selection.name.value)) continue
-        const inner = innerSelections(selection, fragments, visiting)
-        const name = selection.kind === Kind.FRAGMENT_SPREAD ? selection.name.value : undefined
-        if (name !== undefined) visiting.add(name)
-        const below = inner === undefined ? 0 : depth(inner, visiting)
-        if (name !== undefined) visiting.delete(name)
-        deepest = Math.max(deepest, selection.kind === Kind.FIELD ? 1 + below : below)
-        if (deepest > max) break // enough to know it is over
+        if (selection.kind === Kind.FRAGMENT_SPREAD) deepest = Math.max(deepest, fragmentDepth(selection.name.value))
+        else if (selection.kind === Kind.INLINE_FRAGMENT) deepest = Math.max(deepest, depth(selection.selectionSet))
+        else deepest = Math.max(deepest, 1 + (selection.selectionSet === undefined ? 0 : depth(selection.selectionSet)))
       }
       return deepest
     }
+    const fragmentDepth = fragmentMeasure(fragmentsOf(context), depth)
     return {
       OperationDefinition (node) {
-        const found = depth(node.selectionSet, new Set())
+        const found = depth(node.selectionSet)
         if (found > max) context.reportError(new GraphQLError(`the operation nests fields more than ${max} deep (GRAPHQL_MAX_DEPTH)`, { nodes: node }))
       }
     }
@@ -73,30 +84,30 @@ export function maxAliasesRule (max: number) {
 export function costRule (maxFields: number, maxComputations: number) {
   return (context: ValidationContext): ASTVisitor => {
     const fragments = fragmentsOf(context)
-    const count = (selectionSet: SelectionSetNode, visiting: Set<string>, onlyTop: boolean): number => {
-      let total = 0
-      for (const selection of selectionSet.selections) {
-        if (selection.kind === Kind.FIELD && isIntrospection(selection.name.value)) continue
-        const inner = innerSelections(selection, fragments, visiting)
-        const name = selection.kind === Kind.FRAGMENT_SPREAD ? selection.name.value : undefined
-        if (selection.kind === Kind.FIELD) total += 1
-        if (inner !== undefined && !(onlyTop && selection.kind === Kind.FIELD)) {
-          if (name !== undefined) visiting.add(name)
-          total += count(inner, visiting, onlyTop)
-          if (name !== undefined) visiting.delete(name)
+    /** Field selections, fragments expanded; `onlyTop`: the operation's own fields only. */
+    const counter = (onlyTop: boolean) => {
+      const count = (selectionSet: SelectionSetNode): number => {
+        let total = 0
+        for (const selection of selectionSet.selections) {
+          if (selection.kind === Kind.FIELD && isIntrospection(selection.name.value)) continue
+          if (selection.kind === Kind.FRAGMENT_SPREAD) total += fragmentCount(selection.name.value)
+          else if (selection.kind === Kind.INLINE_FRAGMENT) total += count(selection.selectionSet)
+          else total += 1 + (onlyTop || selection.selectionSet === undefined ? 0 : count(selection.selectionSet))
         }
-        if (total > maxFields) return total // enough to know it is over
+        return total
       }
-      return total
+      const fragmentCount = fragmentMeasure(fragments, count)
+      return count
     }
+    const computations = counter(true)
+    const fields = counter(false)
     return {
       OperationDefinition (node) {
-        const computations = count(node.selectionSet, new Set(), true)
-        if (computations > maxComputations) {
-          context.reportError(new GraphQLError(`the operation asks for ${computations} computations, over the limit of ${maxComputations} (GRAPHQL_MAX_COMPUTATIONS); send them as separate requests`, { nodes: node }))
+        const asked = computations(node.selectionSet)
+        if (asked > maxComputations) {
+          context.reportError(new GraphQLError(`the operation asks for ${asked} computations, over the limit of ${maxComputations} (GRAPHQL_MAX_COMPUTATIONS); send them as separate requests`, { nodes: node }))
         }
-        const fields = count(node.selectionSet, new Set(), false)
-        if (fields > maxFields) {
+        if (fields(node.selectionSet) > maxFields) {
           context.reportError(new GraphQLError(`the operation selects more than ${maxFields} fields (GRAPHQL_MAX_FIELDS)`, { nodes: node }))
         }
       }

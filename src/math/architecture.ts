@@ -146,6 +146,9 @@ function parseGroup (scanner: Scanner, layer: ArchitectureLayer, allowed: readon
           if (size[0] !== size[1]) scanner.fail('out is a channel count, a single integer', valueStart, scanner.text.slice(valueStart, scanner.position))
           layer.out = size[0]
         } else {
+          // As PyTorch's Conv2d and pools: a stride or dilation of 0 has no meaning (the JSON
+          // `layers` form's schema says the same).
+          if (key !== 'padding' && Math.min(...size) < 1) scanner.fail(`${key} must be at least 1`, valueStart, scanner.text.slice(valueStart, scanner.position))
           layer[key as 'stride' | 'padding' | 'dilation'] = size
         }
       }
@@ -183,8 +186,10 @@ export function parseArchitecture (text: string, field = 'architecture'): Archit
       const layer: ArchitectureLayer = { type, name, position: start + 1 }
       // "-" introduces a size unless it starts an ASCII arrow ("ReLU->Conv-3x3").
       if (scanner.take(/^\s*-(?!>)\s*/) !== undefined) {
+        const sizeStart = scanner.position
         const size = parseSize(scanner) ?? scanner.fail(`expected a size after "${name}-", such as 3x3`)
         if (!SIZED_TYPES.includes(type)) scanner.fail(`${name} takes no size`, start, name)
+        if (Math.min(...size) < 1) scanner.fail(`${name}: a size must be at least 1`, sizeStart, scanner.text.slice(sizeStart, scanner.position))
         if (type === 'fc') {
           if (size[0] !== size[1]) scanner.fail('FC-N takes one integer, the number of features', start, name)
           layer.out = size[0]

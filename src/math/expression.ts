@@ -39,6 +39,24 @@ type Node =
 /** Longest formula accepted, and deepest nesting (a recursive-descent guard). */
 export const MAX_EXPRESSION_LENGTH = 10_000
 const MAX_DEPTH = 200
+/**
+ * Levels of the parsed tree: evaluation recurses once per level, and a left-deep chain
+ * (x + x + … + x, 5000 terms fit in MAX_EXPRESSION_LENGTH) would overflow the stack.
+ */
+export const MAX_TREE_HEIGHT = 2000
+
+/** The height of a tree, without recursion (the tree may be too deep to recurse on). */
+function treeHeight (root: Node): number {
+  let height = 0
+  const stack: Array<[Node, number]> = [[root, 1]]
+  while (stack.length > 0) {
+    const [node, level] = stack.pop()!
+    height = Math.max(height, level)
+    if (node.kind === 'binary') stack.push([node.left, level + 1], [node.right, level + 1])
+    else if (node.kind === 'negate' || node.kind === 'call') stack.push([node.argument, level + 1])
+  }
+  return height
+}
 
 interface Token { text: string, position: number }
 
@@ -152,6 +170,10 @@ export class Expression {
       return fail('expected a number, a name or "("', token)
     }
     const root = sum(0)
+    const height = treeHeight(root)
+    if (height > MAX_TREE_HEIGHT) {
+      throw new InvalidRequestError(`${field}: the formula is ${height} operations deep, over ${MAX_TREE_HEIGHT}; group long sums and products with parentheses, as (a + b + …) + (c + d + …)`)
+    }
     if (next < tokens.length) fail('expected an operator or the end of the formula')
     return new Expression(root, variables)
   }

@@ -86,6 +86,10 @@ export function hessianVectorProduct (model: DifferentiableModel, w: ArrayLike<n
     result = { value: base.value, gradient: base.gradient, hv: base.hv!, method }
   } else {
     const r = options.r ?? defaultStep(method, w, v)
+    if (!Number.isFinite(r)) {
+      // ‖v‖ or ‖w‖ at the edge of float64 (v = [5e-324], w = [1e308, 1e308]).
+      throw new ImpossibleInputError(`the default finite-difference step r = ε^(1/${method === 'forward' ? 2 : 3})·max(1, ‖w‖)/‖v‖ is not finite here (‖w‖ = ${norm(w)}, ‖v‖ = ${norm(v)}); rescale v, or give r`)
+    }
     result = { value: base.value, gradient: base.gradient, hv: finiteDifferenceHvp(model, w, v, method, r, base.gradient), method, r }
   }
   if (options.sweep === true) {
