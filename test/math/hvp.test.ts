@@ -117,3 +117,10 @@ t.test('Newton step', async (t) => {
     t.equal(stationary.converged, true)
   })
 })
+
+t.test('a default step that is not finite is refused, for both difference formulas', async (t) => {
+  const model = Expression.parse('x^2', ['x'])
+  for (const [method, root] of [['forward', '2'], ['central', '3']] as const) {
+    t.throws(() => hessianVectorProduct(model, [1], [5e-324], { method }), { statusCode: 422, message: new RegExp(`r = ε\\^\\(1/${root}\\)·max\\(1, ‖w‖\\)/‖v‖ is not finite here \\(‖w‖ = 1, ‖v‖ = 5e-324\\)`) })
+  }
+})
