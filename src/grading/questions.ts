@@ -69,6 +69,12 @@ const Kernel = Type.Array(Type.Array(Type.Number(), { minItems: 1, maxItems: 64 
 const Sizes = Type.Array(Type.Integer({ minimum: 1, maximum: MAX_FEATURES }), {
   minItems: 2, maxItems: 100, description: 'MLP layer widths, input first'
 })
+/** Question 3.2's params, for both of its questions. */
+const MlpParams = strict({ sizes: Sizes, bias: Type.Optional(Type.Boolean({ description: 'layers have biases (default true)' })) })
+/** An MLP of readable widths: {16…128} → 1–3 hidden layers of {64…512} → 2–10 classes. */
+const drawMlp = (random: VariantRandom): Static<typeof MlpParams> => ({
+  sizes: [random.pick([16, 32, 64, 128]), ...Array.from({ length: random.integer(1, 3) }, () => random.pick([64, 128, 256, 512])), random.integer(2, 10)]
+})
 const ShapeParams = strict({
   input: PairInput(1, MAX_DIMENSION, 'input image size [H, W]'),
   architecture: ArchitectureNotation
@@ -124,7 +130,7 @@ export const questions: readonly Question[] = [
     title: 'Parameters of an MLP',
     question: '3.2',
     operation: paramCountOperation,
-    params: strict({ sizes: Sizes, bias: Type.Optional(Type.Boolean({ description: 'layers have biases (default true)' })) }),
+    params: MlpParams,
     defaults: { sizes: [32, 512, 512, 10] },
     answer: { shape: 'integer', description: 'the number of parameters n, biases included' },
     comparison: EXACT,
@@ -132,16 +138,14 @@ export const questions: readonly Question[] = [
       `fully connected${p.bias === false ? ', without biases' : ', with biases'}. How many parameters does it have? (« Combien de paramètres le modèle a-t-il ? »)`,
     request: (p) => ({ sizes: p.sizes, bias: p.bias }),
     expected: (result) => result.total,
-    variant: (random) => ({
-      sizes: [random.pick([16, 32, 64, 128]), ...Array.from({ length: random.integer(1, 3) }, () => random.pick([64, 128, 256, 512])), random.integer(2, 10)]
-    })
+    variant: drawMlp
   }),
   defineQuestion({
     id: '3.2-hessian-shape',
     title: 'Shape of the Hessian of an MLP',
     question: '3.2',
     operation: paramCountOperation,
-    params: strict({ sizes: Sizes, bias: Type.Optional(Type.Boolean({ description: 'layers have biases (default true)' })) }),
+    params: MlpParams,
     defaults: { sizes: [32, 512, 512, 10] },
     answer: { shape: 'integer-pair', description: '[n, n], the shape of the Hessian of the loss with respect to the n parameters' },
     comparison: EXACT,
@@ -149,9 +153,7 @@ export const questions: readonly Question[] = [
       'What is the shape of the Hessian matrix H of the loss with respect to all its parameters? (« Quelle est la taille de la matrice H ? »)',
     request: (p) => ({ sizes: p.sizes, bias: p.bias }),
     expected: (result) => result.hessian.shape,
-    variant: (random) => ({
-      sizes: [random.pick([16, 32, 64, 128]), ...Array.from({ length: random.integer(1, 3) }, () => random.pick([64, 128, 256, 512])), random.integer(2, 10)]
-    })
+    variant: drawMlp
   }),
   defineQuestion({
     id: '3.6-hvp',
