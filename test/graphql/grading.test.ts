@@ -3,6 +3,7 @@
  * same data, same errors (status in extensions, messages rooted at input/), same token rule.
  */
 import t from 'tap'
+import { selection } from '../helpers/graphql.js'
 import { buildSchema, getNamedType, isObjectType, type GraphQLObjectType } from 'graphql'
 import { readSchema } from '../../src/graphql/index.js'
 import { GRADE_EXAMPLES } from '../../src/grading/schemas.js'
@@ -14,12 +15,6 @@ const schema = buildSchema(readSchema())
 const TOKEN = 'grader-token-for-tests-0123456789'
 const bearer = { authorization: `Bearer ${TOKEN}` }
 
-function selection (type: GraphQLObjectType): string {
-  return `{ ${Object.values(type.getFields()).map((field) => {
-    const named = getNamedType(field.type)
-    return isObjectType(named) ? `${field.name} ${selection(named)}` : field.name
-  }).join(' ')} }`
-}
 const all = (name: string) => selection(schema.getType(name) as GraphQLObjectType)
 
 /** GraphQL answers null where REST leaves an optional field out (comparison's rtol, …). */

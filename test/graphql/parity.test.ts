@@ -4,6 +4,7 @@
  * fields selected) equals the REST JSON, with GraphQL's nulls for absent optional fields.
  */
 import t from 'tap'
+import { selection, withoutAbsentNulls } from '../helpers/graphql.js'
 import { buildSchema, getNamedType, isObjectType, type GraphQLObjectType } from 'graphql'
 import { readSchema } from '../../src/graphql/index.js'
 import { readProjectFile } from '../../src/project-file.js'
@@ -13,24 +14,7 @@ import { loadFixture } from '../helpers/fixtures.js'
 
 const schema = buildSchema(readSchema())
 
-/** Every field of a result type, recursively: `{ a b { c } }`. */
-function selection (type: GraphQLObjectType): string {
-  return `{ ${Object.values(type.getFields()).map((field) => {
-    const named = getNamedType(field.type)
-    return isObjectType(named) ? `${field.name} ${selection(named)}` : field.name
-  }).join(' ')} }`
-}
 
-/** GraphQL answers null where REST leaves an optional field out. */
-function withoutAbsentNulls (graphql: unknown, rest: unknown): unknown {
-  if (Array.isArray(graphql) && Array.isArray(rest)) return graphql.map((item, i) => withoutAbsentNulls(item, rest[i]))
-  if (graphql !== null && typeof graphql === 'object' && rest !== null && typeof rest === 'object' && !Array.isArray(rest)) {
-    return Object.fromEntries(Object.entries(graphql)
-      .filter(([key, value]) => value !== null || key in rest)
-      .map(([key, value]) => [key, withoutAbsentNulls(value, (rest as Record<string, unknown>)[key])]))
-  }
-  return graphql
-}
 
 const fromFixture = (name: string, count: number, pick: (c: Record<string, unknown>) => unknown): unknown[] =>
   loadFixture<Record<string, unknown>>(name).cases.filter((_, i) => i % 13 === 0).slice(0, count).map(pick)

@@ -60,6 +60,7 @@ import { operations } from '../../src/operations/index.js'
 import { DEFAULT_LIMITS, type Limits } from '../../src/operations/limits.js'
 import type { Operation } from '../../src/operations/operation.js'
 import { ErrorResponse } from '../../src/operations/schemas.js'
+import { selection, withoutAbsentNulls } from '../helpers/graphql.js'
 import { build, post } from '../helpers/app.js'
 
 // ---------------------------------------------------------------- configuration
@@ -770,13 +771,6 @@ const sentStudent = (c: VariantCase): string | undefined => c.form === 'encoded'
 
 const sdl = buildSchema(readSchema())
 const queryFields = sdl.getQueryType()!.getFields()
-/** Every field of a result type, recursively: `{ a b { c } }` (as test/graphql/parity.test.ts). */
-function selection (type: GraphQLObjectType): string {
-  return `{ ${Object.values(type.getFields()).map((field) => {
-    const named = getNamedType(field.type)
-    return isObjectType(named) ? `${field.name} ${selection(named)}` : field.name
-  }).join(' ')} }`
-}
 const fullQuery = (name: string): string => {
   const field = queryFields[name]
   return `query ($input: ${getNamedType(field.args[0].type).name}!) { ${name}(input: $input) ${selection(getNamedType(field.type) as GraphQLObjectType)} }`
@@ -1133,16 +1127,6 @@ function checkGraphql (route: string, request: string, response: LightMyRequestR
   return body
 }
 
-/** GraphQL answers null where REST leaves an optional field out (as test/graphql/parity.test.ts). */
-function withoutAbsentNulls (graphql: unknown, rest: unknown): unknown {
-  if (Array.isArray(graphql) && Array.isArray(rest)) return graphql.map((item, i) => withoutAbsentNulls(item, rest[i]))
-  if (graphql !== null && typeof graphql === 'object' && rest !== null && typeof rest === 'object' && !Array.isArray(rest)) {
-    return Object.fromEntries(Object.entries(graphql)
-      .filter(([key, value]) => value !== null || key in rest)
-      .map(([key, value]) => [key, withoutAbsentNulls(value, (rest as Record<string, unknown>)[key])]))
-  }
-  return graphql
-}
 
 /**
  * The same input through GraphQL: a REST 200 is the same data there; a REST 4xx is an error
