@@ -5,7 +5,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import swagger from '@fastify/swagger'
 import { registerGraphql } from './graphql/index.js'
-import { installErrorHandlers } from './http/errors.js'
+import { frameworkErrors, installErrorHandlers } from './http/errors.js'
 import { registerPlaygrounds } from './http/playgrounds.js'
 import { registerOperationRoutes } from './http/routes.js'
 import { operations } from './operations/index.js'
@@ -48,7 +48,8 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     // While closing: new requests get 503 and idle keep-alive sockets are closed at once
     // (Fastify's defaults, stated because graceful shutdown relies on them).
     return503OnClosing: true,
-    forceCloseConnections: 'idle'
+    forceCloseConnections: 'idle',
+    frameworkErrors
   })
   app.addSchema(ErrorResponse)
   await app.register(swagger, {

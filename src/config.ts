@@ -28,6 +28,7 @@ export const EnvSchema = Type.Object({
   GRAPHQL_MAX_DEPTH: Size(DEFAULT_LIMITS.graphqlMaxDepth, 'nesting depth of a GraphQL document'),
   GRAPHQL_MAX_ALIASES: Size(DEFAULT_LIMITS.graphqlMaxAliases, 'aliased fields in a GraphQL document'),
   GRAPHQL_MAX_TOKENS: Size(DEFAULT_LIMITS.graphqlMaxTokens, 'tokens in a GraphQL document'),
+  GRAPHQL_MAX_NESTING: Type.Integer({ minimum: 1, maximum: 1000, default: DEFAULT_LIMITS.graphqlMaxNesting, description: 'nesting of lists and objects in a GraphQL document or its variables (at most 1000: deeper would overflow the parser\'s stack)' }),
   GRAPHQL_MAX_FIELDS: Size(DEFAULT_LIMITS.graphqlMaxFields, 'field selections in a GraphQL document'),
   GRAPHQL_MAX_COMPUTATIONS: Size(DEFAULT_LIMITS.graphqlMaxComputations, 'Query fields in a GraphQL document'),
   GRADE_MAX_ITEMS: Size(DEFAULT_LIMITS.gradeMaxItems, 'answers graded by one /grade request'),

@@ -25,6 +25,7 @@ t.test('every limit is configurable by env', async (t) => {
     GRAPHQL_MAX_DEPTH: '18',
     GRAPHQL_MAX_ALIASES: '19',
     GRAPHQL_MAX_TOKENS: '20',
+    GRAPHQL_MAX_NESTING: '34',
     GRAPHQL_MAX_FIELDS: '21',
     GRAPHQL_MAX_COMPUTATIONS: '22',
     GRADE_MAX_ITEMS: '23',
@@ -50,7 +51,7 @@ t.test('every limit is configurable by env', async (t) => {
     port: 8080,
     host: '0.0.0.0',
     logLevel: 'warn',
-    limits: { bodyLimit: 2048, softmaxBodyLimit: 4096, softmaxMaxEntries: 10, convMaxDenseEntries: 11, convMaxSparseEntries: 12, convMaxLatexEntries: 13, maxLayers: 14, hvpBodyLimit: 15, hvpMaxWork: 16, hvpMaxActivations: 17, graphqlMaxDepth: 18, graphqlMaxAliases: 19, graphqlMaxTokens: 20, graphqlMaxFields: 21, graphqlMaxComputations: 22, gradeMaxItems: 23 },
+    limits: { bodyLimit: 2048, softmaxBodyLimit: 4096, softmaxMaxEntries: 10, convMaxDenseEntries: 11, convMaxSparseEntries: 12, convMaxLatexEntries: 13, maxLayers: 14, hvpBodyLimit: 15, hvpMaxWork: 16, hvpMaxActivations: 17, graphqlMaxDepth: 18, graphqlMaxAliases: 19, graphqlMaxTokens: 20, graphqlMaxNesting: 34, graphqlMaxFields: 21, graphqlMaxComputations: 22, gradeMaxItems: 23 },
     runtime: { workers: 0, queueLimit: 24, computeTimeoutMs: 25, inlineCostLimit: 26, rateLimitMax: 27, rateLimitWindowMs: 28, maxEventLoopDelayMs: 0, maxHeapUsedBytes: 29, requestTimeoutMs: 30, connectionTimeoutMs: 31, keepAliveTimeoutMs: 32, shutdownTimeoutMs: 33, trustProxy: true },
     grading: { graderToken: 'a-grader-token-of-some-length', variantSecret: 'a-variant-secret-of-some-length' }
   })
@@ -64,6 +65,7 @@ t.test('a bad value stops the service with the variable named', async (t) => {
   t.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL="loud"/)
   t.throws(() => loadConfig({ TRUST_PROXY: 'yes' }), /TRUST_PROXY="yes"/)
   t.throws(() => loadConfig({ WORKERS: '-1' }), /WORKERS="-1"/)
+  t.throws(() => loadConfig({ GRAPHQL_MAX_NESTING: '1001' }), /GRAPHQL_MAX_NESTING="1001": Expected integer to be less or equal to 1000/, 'deeper would overflow graphql-js\' parser')
   t.equal(loadConfig({ TRUST_PROXY: 'false' }).runtime.trustProxy, false)
 })
 

@@ -19,7 +19,7 @@ import type { Limits } from '../operations/limits.js'
 import type { Operation } from '../operations/operation.js'
 import { disconnection } from '../http/routes.js'
 import { answerValue, ClientClosedError, type ComputationPool } from '../runtime/pool.js'
-import { costRule, maxAliasesRule, maxDepthRule } from './limits.js'
+import { bracketNesting, costRule, isJsonText, maxAliasesRule, maxDepthRule, variablesProblem } from './limits.js'
 
 /** The SDL, schema/schema.graphql. */
 export function readSchema (): string {
@@ -37,11 +37,24 @@ const JSON_SCALARS = ['Pair', 'Logits', 'PerRow', 'MatrixEntries', 'Entry', 'Tar
   parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables)
 }))
 
-/** graphql-js hands resolvers objects without a prototype; REST's validator sees plain JSON. */
+/**
+ * graphql-js hands resolvers objects without a prototype; REST's validator sees plain JSON.
+ * Recursive: nesting is bounded before this runs, by GRAPHQL_MAX_NESTING (≤ 1000) on the
+ * document's brackets and on the variables (the hooks in registerGraphql).
+ */
 function plain (value: unknown): unknown {
   if (Array.isArray(value)) return value.map(plain)
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, plain(inner)]))
   return value
+}
+
+/** JSON text parsed, or the text itself when it is not JSON (Mercurius then refuses it). */
+function parsedOrText (text: string | undefined): unknown {
+  try {
+    return text === undefined ? undefined : JSON.parse(text)
+  } catch {
+    return text
+  }
 }
 
 interface Context { app: FastifyInstance, reply: FastifyReply }
@@ -120,5 +133,22 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
     },
     // Variables carry whole parameter vectors (the assignment's MLP is about 12 MB of JSON).
     additionalRouteOptions: { bodyLimit: limits.hvpBodyLimit }
+  })
+  // Before graphql-js parses: what its recursive parser or Mercurius' AST fallback mishandle.
+  // Before graphql-js parses the query and coerces the variables: what its recursive parser,
+  // its variable errors and Mercurius' AST fallback mishandle (src/graphql/limits.ts says how).
+  app.graphql.addHook('preParsing', async (_schema, source, context) => {
+    const refuse = (message: string, code: string): never => {
+      throw new mercurius.ErrorWithProps(message, { code, statusCode: 400 }, 400)
+    }
+    if (isJsonText(source)) refuse('query: this is JSON, not a GraphQL document; send the document as text (pre-parsed ASTs are not accepted)', 'GRAPHQL_PARSE_FAILED')
+    if (bracketNesting(source, limits.graphqlMaxNesting) > limits.graphqlMaxNesting) {
+      refuse(`query: brackets nest more than ${limits.graphqlMaxNesting} deep (GRAPHQL_MAX_NESTING); put large inputs in variables`, 'GRAPHQL_PARSE_FAILED')
+    }
+    const { request } = context.reply
+    // GET carries variables as JSON text in the query string; Mercurius parses it later.
+    const variables = request.method === 'GET' ? parsedOrText((request.query as { variables?: string }).variables) : (request.body as { variables?: unknown }).variables
+    const problem = variablesProblem(variables, limits.graphqlMaxFields, limits.graphqlMaxNesting)
+    if (problem !== undefined) refuse(problem, 'FST_ERR_VALIDATION')
   })
 }

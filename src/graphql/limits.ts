@@ -114,3 +114,83 @@ export function costRule (maxFields: number, maxComputations: number) {
     }
   }
 }
+
+/**
+ * How deep brackets (`{`, `[`, `(`) nest in a GraphQL document, outside strings, block strings
+ * and comments (the lexical grammar of the GraphQL spec, §2.1), counted up to `max + 1` and no
+ * further. graphql-js parses recursively, so a list literal nested a few thousand deep (well
+ * under GRAPHQL_MAX_TOKENS) overflows the stack inside parse(); this linear scan refuses it
+ * before parsing.
+ */
+export function bracketNesting (source: string, max: number): number {
+  let depth = 0
+  let deepest = 0
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]
+    if (c === '#') {
+      while (i < source.length && source[i] !== '\n' && source[i] !== '\r') i++
+    } else if (c === '"') {
+      if (source.startsWith('"""', i)) {
+        // A block string ends at the next """ that is not escaped as \""".
+        i += 3
+        while (i < source.length && !(source.startsWith('"""', i) && source[i - 1] !== '\\')) i++
+        i += 2
+      } else {
+        i++
+        while (i < source.length && source[i] !== '"' && source[i] !== '\n') i += source[i] === '\\' ? 2 : 1
+      }
+    } else if (c === '{' || c === '[' || c === '(') {
+      if (++depth > deepest && (deepest = depth) > max) return deepest
+    } else if (c === '}' || c === ']' || c === ')') {
+      depth--
+    }
+  }
+  return deepest
+}
+
+/**
+ * Whether the query text is JSON. Mercurius takes a query that graphql-js cannot parse but
+ * JSON.parse can as a pre-parsed AST (mercurius/index.js, "Try to parse the source as ast"),
+ * which skips GRAPHQL_MAX_TOKENS and lets malformed ASTs reach graphql-js. No GraphQL document
+ * is valid JSON (`{}` selects nothing, and field names are not quoted), so this loses nothing.
+ */
+export function isJsonText (source: string): boolean {
+  try {
+    JSON.parse(source)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * What is wrong with the shape of a request's variables, or undefined: an object with more
+ * than `maxKeys` keys, or lists and objects nested more than `maxNesting` deep. Iterative, so
+ * deep JSON cannot overflow the stack here.
+ *
+ * Why: graphql-js reports each key an input type does not define with the whole object
+ * inspected into the message (values.js, coerceVariableValues), so an object of 100,000
+ * unknown keys costs 50 × 1.2 MB of inspect() and 12 s before its error cap, inside Mercurius,
+ * before any hook that sees the document (its variables are checked before preExecution).
+ * No input type of the schema has 30 fields, so `maxKeys` = GRAPHQL_MAX_FIELDS loses nothing.
+ */
+export function variablesProblem (variables: unknown, maxKeys: number, maxNesting: number): string | undefined {
+  // Paths name where the problem is, cut at 60 characters (a 65-deep path is mostly "[0]").
+  const child = (path: string, segment: string): string => path.endsWith('…') ? path : path.length > 60 ? `${path}…` : path + segment
+  const stack: Array<{ value: unknown, depth: number, path: string }> = [{ value: variables, depth: 0, path: 'variables' }]
+  while (stack.length > 0) {
+    const { value, depth, path } = stack.pop()!
+    if (value === null || typeof value !== 'object') continue
+    if (depth > maxNesting) return `${path}: lists and objects nest more than ${maxNesting} deep (GRAPHQL_MAX_NESTING)`
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        if (value[i] !== null && typeof value[i] === 'object') stack.push({ value: value[i], depth: depth + 1, path: child(path, `[${i}]`) })
+      }
+      continue
+    }
+    const keys = Object.keys(value)
+    if (keys.length > maxKeys) return `${path}: an object with ${keys.length} keys, over the limit of ${maxKeys} (GRAPHQL_MAX_FIELDS)`
+    for (const key of keys) stack.push({ value: (value as Record<string, unknown>)[key], depth: depth + 1, path: child(path, `.${key}`) })
+  }
+  return undefined
+}

@@ -4,7 +4,7 @@
  * internal details (they are logged instead).
  */
 import { STATUS_CODES } from 'node:http'
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ComputationError, ServiceUnavailableError, UnauthorizedError } from '../math/errors.js'
 import { LIMIT_ENV, type Limits } from '../operations/limits.js'
 import { ClientClosedError } from '../runtime/pool.js'
@@ -18,6 +18,18 @@ export function errorBody (statusCode: number, code: string, message: string): E
 /** The 413 message for a body over `key`'s limit, shared by REST and GraphQL. */
 export function bodyLimitMessage (limits: Limits, key: keyof Limits): string {
   return `the request body is over the limit of ${limits[key]} bytes (${LIMIT_ENV[key]}); send a smaller input, or raise ${LIMIT_ENV[key]} on the server`
+}
+
+/**
+ * Fastify's `frameworkErrors`: the router's own refusals, which never reach setErrorHandler,
+ * answered in our error shape. The URL is not echoed: it is what is too long or malformed.
+ */
+export function frameworkErrors (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const statusCode = error.statusCode ?? 400
+  const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+    ? 'a path parameter is over 100 characters (Fastify\'s maxParamLength); no route takes one that long'
+    : 'the URL does not decode: a path segment has a malformed %-escape'
+  return reply.code(statusCode).send(errorBody(statusCode, error.code, message))
 }
 
 /**

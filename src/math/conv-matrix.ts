@@ -107,8 +107,12 @@ export class ConvMatrixLayout {
   forEachNonZero (visit: (row: number, col: number, kernelRow: number, kernelCol: number) => void): void {
     const width = this.geometry.input[1]
     const [tapsH, tapsW] = this.taps
-    for (let oi = 0; oi < tapsH.length; oi++) {
-      for (let oj = 0; oj < tapsW.length; oj++) {
+    // Only the output rows and columns that see the input: with a wide padding most of them
+    // see padding alone, and a 1×1 input padded by 30,000 has 3.6·10⁹ rows but one non-zero.
+    const seeing = (taps: Tap[][]): number[] => taps.flatMap((row, o) => row.length > 0 ? [o] : [])
+    const columns = seeing(tapsW)
+    for (const oi of seeing(tapsH)) {
+      for (const oj of columns) {
         const row = oi * tapsW.length + oj
         for (const th of tapsH[oi]) {
           for (const tw of tapsW[oj]) visit(row, th.input * width + tw.input, th.kernel, tw.kernel)
@@ -186,10 +190,11 @@ export interface ConvMatrixLimits {
 }
 
 /**
- * Checks the requested format against the limits before anything is allocated.
+ * Checks the requested format (and, `withOutput`, the map y = A·x) against the limits before
+ * anything is allocated.
  * @throws {LimitExceededError} naming the limit, the size and the way around it.
  */
-export function checkConvMatrixLimits (layout: ConvMatrixLayout, format: ConvMatrixFormat, limits: ConvMatrixLimits): void {
+export function checkConvMatrixLimits (layout: ConvMatrixLayout, format: ConvMatrixFormat, limits: ConvMatrixLimits, withOutput = false): void {
   const [rows, cols] = layout.shape
   const entries = rows * cols
   if (format === 'dense' && entries > limits.convMaxDenseEntries) {
@@ -197,6 +202,12 @@ export function checkConvMatrixLimits (layout: ConvMatrixLayout, format: ConvMat
   }
   if (format === 'latex' && entries > limits.convMaxLatexEntries) {
     throw new LimitExceededError(`the LaTeX matrix would have ${rows}·${cols} = ${entries} entries, over the limit of ${limits.convMaxLatexEntries} (CONV_MAX_LATEX_ENTRIES); ask for format: "sparse" (${layout.nonZeros} non-zeros)`)
+  }
+  if (withOutput) {
+    const outputs = layout.outputShape[0] * layout.outputShape[1]
+    if (outputs > limits.convMaxDenseEntries) {
+      throw new LimitExceededError(`y would have ${layout.outputShape[0]}·${layout.outputShape[1]} = ${outputs} entries, over the limit of ${limits.convMaxDenseEntries} (CONV_MAX_DENSE_ENTRIES); leave out x, or use a smaller padding or input`)
+    }
   }
   if (layout.nonZeros > limits.convMaxSparseEntries) {
     throw new LimitExceededError(`the matrix has ${layout.nonZeros} non-zeros, over the limit of ${limits.convMaxSparseEntries} (CONV_MAX_SPARSE_ENTRIES); use a smaller input`)

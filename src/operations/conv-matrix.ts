@@ -89,7 +89,7 @@ export const convMatrixOperation = defineOperation({
       outputPadding: toPair(input.outputPadding ?? 0)
     })
     const format = input.format ?? 'dense'
-    checkConvMatrixLimits(layout, format, limits)
+    checkConvMatrixLimits(layout, format, limits, input.x !== undefined)
     const finite = new NonFiniteCollector()
     const response: {
       outputShape: [number, number], shape: [number, number], matrix?: number[][] | string[][],

@@ -30,6 +30,8 @@ export interface Limits {
   graphqlMaxAliases: number
   /** lexical tokens in a GraphQL document; put large inputs in variables (GRAPHQL_MAX_TOKENS) */
   graphqlMaxTokens: number
+  /** how deep lists and objects nest in a GraphQL document or its variables (GRAPHQL_MAX_NESTING) */
+  graphqlMaxNesting: number
   /** field selections in a GraphQL document, fragments expanded (GRAPHQL_MAX_FIELDS) */
   graphqlMaxFields: number
   /** computations (Query fields) in one GraphQL document (GRAPHQL_MAX_COMPUTATIONS) */
@@ -52,6 +54,7 @@ export const DEFAULT_LIMITS: Limits = {
   graphqlMaxDepth: 8,
   graphqlMaxAliases: 10,
   graphqlMaxTokens: 5000,
+  graphqlMaxNesting: 64,
   graphqlMaxFields: 500,
   graphqlMaxComputations: 5,
   gradeMaxItems: 100
@@ -72,6 +75,7 @@ export const LIMIT_ENV: Record<keyof Limits, string> = {
   graphqlMaxDepth: 'GRAPHQL_MAX_DEPTH',
   graphqlMaxAliases: 'GRAPHQL_MAX_ALIASES',
   graphqlMaxTokens: 'GRAPHQL_MAX_TOKENS',
+  graphqlMaxNesting: 'GRAPHQL_MAX_NESTING',
   graphqlMaxFields: 'GRAPHQL_MAX_FIELDS',
   graphqlMaxComputations: 'GRAPHQL_MAX_COMPUTATIONS',
   gradeMaxItems: 'GRADE_MAX_ITEMS'

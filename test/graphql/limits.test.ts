@@ -62,3 +62,43 @@ t.test('the body limit is HVP_BODY_LIMIT, and its 413 says so', async (t) => {
   t.equal(big.statusCode, 413)
   t.match(big.json().errors[0], { message: /over the limit of 500 bytes \(HVP_BODY_LIMIT\)/, extensions: { statusCode: 413 } })
 })
+
+t.test('nesting (GRAPHQL_MAX_NESTING): brackets in the document, lists and objects in the variables', async (t) => {
+  const app = await build(t, { limits: { graphqlMaxNesting: 5 } })
+  const QUERY = 'query ($input: SoftmaxStableInput!) { softmaxStable(input: $input) { argmax } }'
+  t.equal((await post(app, '/graphql', { query: '{ softmaxStable(input: {x: [[1, 2]]}) { argmax } }' })).statusCode, 200, '{ ( { [ [: 5 open at once')
+  const literal = await post(app, '/graphql', { query: '{ softmaxStable(input: {x: [[[1, 2]]]}) { argmax } }' })
+  t.equal(literal.statusCode, 400)
+  t.match(literal.json().errors[0], { message: 'query: brackets nest more than 5 deep (GRAPHQL_MAX_NESTING); put large inputs in variables', extensions: { code: 'GRAPHQL_PARSE_FAILED', statusCode: 400 } })
+  const ignored = await post(app, '/graphql', { query: '# [[[[[[\n{ softmaxStable(input: {x: [1], name: "[[[[[[\\"[["}) { argmax } }' })
+  t.match(ignored.json().errors[0].message, 'SoftmaxStableInput', 'brackets in comments and strings do not count (the error is the unknown field, later)')
+  const block = await post(app, '/graphql', { query: '{ softmaxStable(input: {x: [1], name: """ [[[[[ \\""" [[[[ """}) { argmax } }' })
+  t.match(block.json().errors[0].message, 'SoftmaxStableInput', 'nor in block strings, escaped quotes included')
+  t.equal((await post(app, '/graphql', { query: QUERY, variables: { input: { x: [[[1, 2]]] } } })).statusCode, 200, 'variables: input.x[0][0] is 5 deep')
+  const deep = await post(app, '/graphql', { query: QUERY, variables: { input: { x: [[[[[1]]]]] } } })
+  t.equal(deep.statusCode, 400)
+  t.match(deep.json().errors[0], { message: 'variables.input.x[0][0][0][0]: lists and objects nest more than 5 deep (GRAPHQL_MAX_NESTING)', extensions: { code: 'FST_ERR_VALIDATION', statusCode: 400 } })
+  const get = await app.inject({ method: 'GET', url: `/graphql?query=${encodeURIComponent(QUERY)}&variables=${encodeURIComponent(JSON.stringify({ input: { x: [[[[[1]]]]] } }))}` })
+  t.match(get.json().errors[0].message, 'nest more than 5 deep', 'GET\'s variables too')
+  const notJson = await app.inject({ method: 'GET', url: `/graphql?query=${encodeURIComponent(QUERY)}&variables=nope` })
+  t.equal(notJson.statusCode, 400, 'GET variables that are not JSON: Mercurius\' own 400')
+})
+
+t.test('keys of one object in the variables (GRAPHQL_MAX_FIELDS): graphql-js would inspect the object once per unknown key', async (t) => {
+  const app = await build(t, { limits: { graphqlMaxFields: 3 } })
+  const QUERY = 'query ($input: SoftmaxStableInput!) { softmaxStable(input: $input) { argmax } }'
+  const response = await post(app, '/graphql', { query: QUERY, variables: { input: { x: [1], a: 1, b: 2, c: 3 } } })
+  t.equal(response.statusCode, 400)
+  t.match(response.json().errors[0], { message: 'variables.input: an object with 4 keys, over the limit of 3 (GRAPHQL_MAX_FIELDS)', extensions: { code: 'FST_ERR_VALIDATION' } })
+  const long = await post(app, '/graphql', { query: QUERY, variables: { input: { [`${'k'.repeat(70)}`]: { inner: { a: 1, b: 2, c: 3, d: 4 } } } } })
+  t.match(long.json().errors[0].message, /^variables\.input\.k{70}…: an object with 4 keys/, 'a long path is cut')
+})
+
+t.test('a query that is JSON is refused, not taken as an AST (which would skip GRAPHQL_MAX_TOKENS)', async (t) => {
+  const app = await build(t)
+  for (const query of ['{}', '[]', '1', '{"kind": "Document", "definitions": []}']) {
+    const response = await post(app, '/graphql', { query })
+    t.equal(response.statusCode, 400, query)
+    t.equal(response.json().errors[0].message, 'query: this is JSON, not a GraphQL document; send the document as text (pre-parsed ASTs are not accepted)')
+  }
+})

@@ -170,3 +170,13 @@ t.test('limits are checked from the layout, before allocation', async (t) => {
   t.throws(() => checkConvMatrixLimits(layout, 'sparse', { ...limits, convMaxSparseEntries: 10 }), /88804 non-zeros, over the limit of 10 \(CONV_MAX_SPARSE_ENTRIES\)/)
   t.doesNotThrow(() => checkConvMatrixLimits(layout, 'sparse', limits))
 })
+
+t.test('a wide padding: only the output rows that see the input are visited, and y is bounded', async (t) => {
+  // A 1×1 input padded by 30,000: 60,001² = 3.6·10⁹ rows, one non-zero (the centre).
+  const layout = new ConvMatrixLayout({ input: [1, 1], kernelSize: [1, 1], stride: [1, 1], padding: [30_000, 30_000], dilation: [1, 1], transposed: false, outputPadding: [0, 0] })
+  t.strictSame(layout.shape, [60_001 * 60_001, 1])
+  t.strictSame(sparseConvMatrix(layout, () => 5), { row: [30_000 * 60_001 + 30_000], col: [0], value: [5] })
+  const limits = { convMaxDenseEntries: 1_000_000, convMaxSparseEntries: 1_000_000, convMaxLatexEntries: 100 }
+  t.doesNotThrow(() => checkConvMatrixLimits(layout, 'sparse', limits), 'the matrix, sparse')
+  t.throws(() => checkConvMatrixLimits(layout, 'sparse', limits, true), /y would have 60001·60001 = 3600120001 entries, over the limit of 1000000 \(CONV_MAX_DENSE_ENTRIES\); leave out x/, 'but not y = A·x')
+})
