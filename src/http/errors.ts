@@ -25,10 +25,10 @@ export function bodyLimitMessage (limits: Limits, key: keyof Limits): string {
  * answered in our error shape. The URL is not echoed: it is what is too long or malformed.
  */
 export function frameworkErrors (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const statusCode = error.statusCode ?? 400
-  const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-    ? 'a path parameter is over 100 characters (Fastify\'s maxParamLength); no route takes one that long'
-    : 'the URL does not decode: a path segment has a malformed %-escape'
+  // Only these two reach here: the app declares no asynchronous route constraints.
+  const [statusCode, message] = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+    ? [414, 'a path parameter is over 100 characters (Fastify\'s maxParamLength); no route takes one that long']
+    : [400, 'the URL does not decode: a path segment has a malformed %-escape']
   return reply.code(statusCode).send(errorBody(statusCode, error.code, message))
 }
 

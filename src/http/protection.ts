@@ -25,8 +25,10 @@ const ALWAYS_ANSWER = { pressureHandler: () => undefined, rateLimit: false }
 export async function registerProtection (app: FastifyInstance, runtime: RuntimeOptions, pool: ComputationPool): Promise<void> {
   let closing = false
   app.addHook('preClose', async () => { closing = true })
-  app.addHook('onSend', async (_request, reply) => {
+  // Callback style: no promise per response for a header sent only while closing.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close')
+    done(null, payload)
   })
 
   await app.register(underPressure, {

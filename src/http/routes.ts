@@ -20,7 +20,9 @@ export const ERROR_RESPONSES = {
 /** Aborts when the client goes away before its answer is written, so a pooled computation stops. */
 export function disconnection (response: ServerResponse): AbortSignal {
   const controller = new AbortController()
-  response.once('close', () => { if (!response.writableEnded) controller.abort() })
+  // Made when a task is handed to the pool: the client may be gone already.
+  if (response.destroyed && !response.writableEnded) controller.abort()
+  else response.once('close', () => { if (!response.writableEnded) controller.abort() })
   return controller.signal
 }
 
@@ -43,7 +45,7 @@ export function registerOperationRoutes (app: FastifyInstance, operations: reado
         response: { 200: operation.response, ...ERROR_RESPONSES }
       }
     }, async (request, reply) => {
-      const answer = await pool.execute(operation, request.body, disconnection(reply.raw))
+      const answer = await pool.execute(operation, request.body, () => disconnection(reply.raw))
       // A worker's answer is JSON already: sent as it is (a string with a JSON content type
       // skips Fastify's serializer).
       return 'json' in answer ? await reply.type('application/json; charset=utf-8').send(answer.json) : answer.value

@@ -82,6 +82,8 @@ t.test('nesting (GRAPHQL_MAX_NESTING): brackets in the document, lists and objec
   t.match(get.json().errors[0].message, 'nest more than 5 deep', 'GET\'s variables too')
   const notJson = await app.inject({ method: 'GET', url: `/graphql?query=${encodeURIComponent(QUERY)}&variables=nope` })
   t.equal(notJson.statusCode, 400, 'GET variables that are not JSON: Mercurius\' own 400')
+  const plain = await app.inject({ method: 'GET', url: `/graphql?query=${encodeURIComponent('{ softmaxStable(input: {x: [1, 3]}) { argmax } }')}` })
+  t.strictSame(plain.json(), { data: { softmaxStable: { argmax: 1 } } }, 'GET without variables')
 })
 
 t.test('keys of one object in the variables (GRAPHQL_MAX_FIELDS): graphql-js would inspect the object once per unknown key', async (t) => {

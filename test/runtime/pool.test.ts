@@ -2,7 +2,10 @@
  * The worker pool: heavy computations run in worker threads with the same answers and errors
  * as inline; a full queue, a spent time budget and a vanished client each end a task cleanly.
  */
+import { IncomingMessage, ServerResponse } from 'node:http'
+import { Socket } from 'node:net'
 import t from 'tap'
+import { disconnection } from '../../src/http/routes.js'
 import { ComputationError } from '../../src/math/errors.js'
 import { operations } from '../../src/operations/index.js'
 import { DEFAULT_LIMITS } from '../../src/operations/limits.js'
@@ -109,9 +112,24 @@ t.test('a client that goes away cancels its task', async (t) => {
   const pool = new ComputationPool(POOLED, DEFAULT_LIMITS)
   t.teardown(() => pool.close())
   const controller = new AbortController()
-  const pending = pool.execute(byName('hvp'), HEAVY, controller.signal)
+  const pending = pool.execute(byName('hvp'), HEAVY, () => controller.signal)
   setTimeout(() => controller.abort(), 20)
   t.ok(await rejection(pending) instanceof ClientClosedError)
+  let made = 0
+  await pool.execute(byName('paramCount'), { sizes: [2, 2] }, () => { made++; return controller.signal })
+  t.equal(made, 0, 'an inline computation makes no disconnection signal')
+})
+
+t.test('the disconnection signal of a response', async (t) => {
+  const response = (): ServerResponse => new ServerResponse(new IncomingMessage(new Socket()))
+  const open = response()
+  const signal = disconnection(open)
+  t.equal(signal.aborted, false, 'open: not aborted')
+  open.emit('close') // what Node emits when the socket closes under an unfinished response
+  t.equal(signal.aborted, true, 'aborted when the response closes unfinished')
+  const gone = response()
+  gone.destroy()
+  t.equal(disconnection(gone).aborted, true, 'a client gone before the task was handed over: aborted at once')
 })
 
 t.test('the worker module: results, 4xx as data, internal errors thrown', async (t) => {
