@@ -88,7 +88,8 @@ export function sigmoidDoubleDouble (t: DoubleDouble): number {
 }
 
 /**
- * Σ v_i by Neumaier's compensated summation (error ≈ ε·|Σ v_i| + n·ε²·Σ|v_i|).
+ * Σ v_i by Neumaier's compensated summation (error ≈ ε·|Σ v_i| + n·ε²·Σ|v_i|); ±∞ when the
+ * running sum overflows.
  * @example compensatedSum([1, 1e100, 1, -1e100]) // 2
  */
 export function compensatedSum (values: ArrayLike<number>): number {
@@ -100,5 +101,6 @@ export function compensatedSum (values: ArrayLike<number>): number {
     compensation += Math.abs(sum) >= Math.abs(v) ? (sum - t) + v : (v - t) + sum
     sum = t
   }
-  return sum + compensation
+  // An overflowed sum stays ±∞ (its compensation would be NaN).
+  return Number.isFinite(sum) ? sum + compensation : sum
 }

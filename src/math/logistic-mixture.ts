@@ -90,7 +90,8 @@ function mixtureFormula (pi: readonly number[], d: number): string {
  *   length differs from d (the message names the row and both lengths); a non-finite entry
  * @example logisticMixture([0.5, 0.5], [[1, 0], [0, 1]], [0, 0]).probability // 0.5
  * @example logisticMixture([0.25, 0.75], [[2, -1], [0.5, 0.5]], [1, 3]).probability // 0.7278331638259106
- * @example logisticMixture([1], [[1]], [-800]).probability // 0 (σ(−800) ≈ 3.7e-348 underflows)
+ * σ(−800) ≈ 3.7e-348 underflows:
+ * @example logisticMixture([1], [[1]], [-800]).probability // 0
  */
 export function logisticMixture (
   pi: readonly number[],

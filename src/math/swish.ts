@@ -37,12 +37,12 @@ function peakNewton (): number {
 
 /** t* = 1.2784645427610737 (nearest double), the argmax of t·σ(−t). */
 export const SWISH_PEAK = peakNewton()
-/** t* − SWISH_PEAK, from mpmath at 400 bits (scripts/reference/gen_issue7.py checks it). */
-const SWISH_PEAK_LO = 1.0946994183093437e-16
+/** t* − SWISH_PEAK = 1.0946994183093437e-16 (mpmath at 400 bits; swish.json's constants, asserted in the test): t* as a double-double. */
+export const SWISH_PEAK_LO = 1.0946994183093437e-16
 /** e^{−t*} = t* − 1 = 0.2784645427610738, the peak value of t·σ(−t) (t* − 1 is exact in binary). */
 export const SWISH_PEAK_GAP = (SWISH_PEAK - 1) + SWISH_PEAK_LO
 
-/** ln 2 = LN2 + LN2_LO (mpmath; the fixture checks it). */
+/** ln 2 − Math.LN2 (mpmath; also written to swish.json's constants). */
 const LN2_LO = 2.3190468138462996e-17
 
 /**
@@ -125,7 +125,8 @@ export function swish (beta: number, x: number): number {
  * @throws {ImpossibleInputError} β ≤ 0 or non-finite, x non-finite
  * @example swishDerivative(1, 0) // 0.5
  * @example swishDerivative(1, 1) // 0.9276705118714867
- * @example swishDerivative(1, -SWISH_PEAK) // 2.3843834755243112e-17 (h′ vanishes at −t*; this is the double nearest it, mpmath: …115e-17)
+ * h′ vanishes at −t*; at the double nearest it (mpmath: 2.3843834755243115e-17):
+ * @example swishDerivative(1, -SWISH_PEAK) // 2.3843834755243112e-17
  */
 export function swishDerivative (beta: number, x: number): number {
   checkBeta(beta)
@@ -136,15 +137,15 @@ export function swishDerivative (beta: number, x: number): number {
     const s = sigmoidDoubleDouble(t)
     return s + s * (t.hi * sigmoidDoubleDouble(negate(t)))
   }
-  const shifted = twoSumDoubleDouble(t, SWISH_PEAK, SWISH_PEAK_LO)
+  const shifted = plusPeak(t)
   const numerator = shifted + SWISH_PEAK_GAP * Math.expm1(shifted)
   const denominator = 1 + Math.exp(t.hi)
   return timesExp(numerator, t) / (denominator * denominator)
 }
 
-/** (t.hi + t.lo) + (a + b) rounded once, with a + b ≈ the t* pair (|t.lo|, |b| ≤ ulps). */
-function twoSumDoubleDouble (t: DoubleDouble, a: number, b: number): number {
-  return compensatedSum([t.hi, a, t.lo, b])
+/** δ = (t.hi + t.lo) + t*, t* as SWISH_PEAK + SWISH_PEAK_LO; exact up to one final rounding near δ = 0 (Sterbenz). */
+function plusPeak (t: DoubleDouble): number {
+  return compensatedSum([t.hi, SWISH_PEAK, t.lo, SWISH_PEAK_LO])
 }
 
 /** |x|·σ(−β|x|) at u = |x|. */
@@ -171,7 +172,8 @@ function halfIdentityGap (beta: number, u: number): number {
  * @param interval - [lo, hi], finite, lo ≤ hi (a single point when equal)
  * @throws {ImpossibleInputError} β ≤ 0 or non-finite; an interval bound non-finite; lo > hi
  * @example swishDistances(1, [-10, 10]) // { distanceToRelu: 0.2784645427610738, argmaxRelu: -1.2784645427610737, distanceToHalfIdentity: 4.999546021312976, argmaxHalfIdentity: -10 }
- * @example swishDistances(10, [0.5, 2]).distanceToRelu // 0.003346425462142428 (at x = 0.5: t* / β = 0.128 lies left of the interval)
+ * At x = 0.5, since t* / β = 0.128 lies left of the interval:
+ * @example swishDistances(10, [0.5, 2]).distanceToRelu // 0.003346425462142428
  */
 export function swishDistances (beta: number, interval: readonly [number, number]): SwishDistances {
   checkBeta(beta)

@@ -1,10 +1,10 @@
 import fc from 'fast-check'
 import t from 'tap'
 import { ImpossibleInputError } from '../../src/math/errors.js'
-import { SWISH_PEAK, SWISH_PEAK_GAP, swish, swishDerivative, swishDistances, type SwishDistances } from '../../src/math/swish.js'
+import { SWISH_PEAK, SWISH_PEAK_GAP, SWISH_PEAK_LO, swish, swishDerivative, swishDistances, type SwishDistances } from '../../src/math/swish.js'
 import { epsilons, errorInEpsilons } from '../helpers/epsilons.js'
 import { loadFixture } from '../helpers/fixtures.js'
-import { closeness } from '../helpers/numeric.js'
+import { closeness, type Tolerance } from '../helpers/numeric.js'
 
 interface DistanceCase {
   name: string
@@ -33,6 +33,7 @@ t.test('JSDoc examples', async (t) => {
 t.test('t* (Newton in float64) is mpmath\'s root rounded to nearest', async (t) => {
   const star = fixture.constants.find((c) => c.name === 'tStar')!
   t.equal(SWISH_PEAK, star.value)
+  t.equal(SWISH_PEAK_LO, star.lo, 't* − SWISH_PEAK')
   t.equal(SWISH_PEAK_GAP, star.gap, 'e^{−t*} = t* − 1, correctly rounded')
   t.not(SWISH_PEAK, 1.2784645427610738, '"…738" is one ulp above: the 17-digit rounding of the real t*')
   t.equal(Math.LN2, fixture.constants.find((c) => c.name === 'ln2')!.value)
@@ -41,7 +42,7 @@ t.test('t* (Newton in float64) is mpmath\'s root rounded to nearest', async (t) 
   t.ok(Math.abs(residual) < 4e-15, `residual ${residual}`)
 })
 
-function check (misses: string[], what: string, actual: number, expected: number, tolerance = TOLERANCE): number {
+function check (misses: string[], what: string, actual: number, expected: number, tolerance: Tolerance = TOLERANCE): number {
   const miss = closeness(actual, expected, tolerance)
   if (miss !== null) misses.push(`${what}: ${miss}`)
   return errorInEpsilons(actual, expected)
