@@ -51,9 +51,10 @@ export const CORNER_CHANNELS = 16
 /** Largest `epochs` a request may ask for (the operation's default limit; pass another to `runCornerExperiment`). */
 export const CORNER_MAX_EPOCHS = 5000
 /**
- * Default epochs: at the default learning rate, runs that reach 100 % on the corners do so
- * between epoch ~450 and ~2050 (seeds 0..19, scripts/corner-seeds.ts), and stuck runs have
- * flattened at 8·ln 2/100 long before; 2000 epochs take a few seconds (≈ 6 Gflop).
+ * Default epochs: at the default learning rate, runs of seeds 0..19 that reach 100 % on the
+ * corners within 3000 epochs do so between epoch 465 and 2268 (13 of 15 by 2000), and stuck
+ * runs have flattened at 8·ln 2/100 long before (scripts/corner-seeds.ts); 2000 epochs are
+ * about 6 Gflop, a few seconds.
  */
 export const CORNER_DEFAULT_EPOCHS = 2000
 /**
