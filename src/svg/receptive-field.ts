@@ -45,9 +45,10 @@ function depthColour (k: number, count: number): string {
 
 /** A tick step from 1, 2, 5, 10, 20, 50, … that keeps labels `spacing` px apart. */
 function tickStep (cell: number, spacing: number): number {
-  for (let magnitude = 1; ; magnitude *= 10) {
-    for (const m of [1, 2, 5]) if (m * magnitude * cell >= spacing) return m * magnitude
-  }
+  let step = 1
+  // × 2, × 2.5, × 2: 1 → 2 → 5 → 10 → 20 → 50 …
+  for (let k = 0; step * cell < spacing; k++) step *= k % 3 === 1 ? 2.5 : 2
+  return step
 }
 
 function pairText (pair: Pair): string {
