@@ -175,7 +175,7 @@ export function receptiveFieldSvg (result: ReceptiveFieldResponse, input?: Recep
 
   // The table of layers, right of the grid.
   const tableX = MARGIN.left + gridWidth + 28
-  const columns = [0, 26, 238, 304, 356] as const
+  const columns = [0, 26, 250, 316, 368] as const
   const rowHeight = 19
   const table: Markup[] = [element('g', { 'font-weight': 600, fill: '#555555', 'font-size': 11 },
     ...['#', 'layer', 'field', 'jump', 'output'].map((heading, k) => text(tableX + columns[k], MARGIN.top - 6, heading)))]
@@ -185,7 +185,7 @@ export function receptiveFieldSvg (result: ReceptiveFieldResponse, input?: Recep
     table.push(element('g', { class: 'layer-row' },
       element('circle', { cx: tableX + 7, cy: rowY - 4, r: 7.5, fill: colour }),
       text(tableX + 7, rowY - 0.5, String(k + 1), { 'text-anchor': 'middle', 'font-size': 10, 'font-weight': 600, fill: '#ffffff' }),
-      text(tableX + columns[1], rowY, truncate(`${span(s.layers[0], s.layers[s.layers.length - 1])}. ${s.names.join(', ')}`, 34), { class: 'layer-name' }),
+      text(tableX + columns[1], rowY, truncate(`${span(s.layers[0], s.layers[s.layers.length - 1])}. ${s.names.join(', ')}`, 31), { class: 'layer-name' }),
       text(tableX + columns[2], rowY, pairText(s.field)),
       text(tableX + columns[3], rowY, pairText(s.jump)),
       text(tableX + columns[4], rowY, s.outputShape === undefined ? '–' : pairText(s.outputShape))))
