@@ -6,7 +6,8 @@ import type { ServerResponse } from 'node:http'
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Operation } from '../operations/operation.js'
-import type { ComputationPool } from '../runtime/pool.js'
+import { answerValue, type ComputationPool } from '../runtime/pool.js'
+import { PICTURES, prefersSvg, SVG_TYPE } from './pictures.js'
 
 export const ERROR_RESPONSES = {
   400: { $ref: 'ErrorResponse#', description: 'the body does not match the schema (the message names the field path), or a notation does not parse (position and token)' },
@@ -42,10 +43,22 @@ export function registerOperationRoutes (app: FastifyInstance, operations: reado
         description: operation.description,
         tags: ['computations'],
         body: operation.body,
-        response: { 200: operation.response, ...ERROR_RESPONSES }
+        response: {
+          200: PICTURES[operation.name] === undefined
+            ? operation.response
+            : {
+                description: `the answer; with Accept: ${SVG_TYPE}, a self-contained SVG picture of it`,
+                content: { 'application/json': { schema: operation.response }, [SVG_TYPE]: { schema: { type: 'string', description: 'an SVG document' } } }
+              },
+          ...ERROR_RESPONSES
+        }
       }
     }, async (request, reply) => {
+      const picture = PICTURES[operation.name]
       const answer = await pool.execute(operation, request.body, () => disconnection(reply.raw))
+      if (picture !== undefined && prefersSvg(request.headers.accept)) {
+        return await reply.type(`${SVG_TYPE}; charset=utf-8`).send(picture(answerValue(answer), request.body))
+      }
       // A worker's answer is JSON already: sent as it is (a string with a JSON content type
       // skips Fastify's serializer).
       return 'json' in answer ? await reply.type('application/json; charset=utf-8').send(answer.json) : answer.value

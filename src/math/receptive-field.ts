@@ -151,3 +151,65 @@ function featureRegion (result: ReceptiveFieldResult, pixel: Pair, input: Pair |
   }
   return region
 }
+
+export interface VariableSize {
+  /** whether one set of weights takes inputs of any size (at least minimumInput) */
+  accepted: boolean
+  /** the layer that decides it, and why */
+  reason: string
+  /** the smallest [H, W] every window fits in, when accepted (each side at most maxSide) */
+  minimumInput?: Pair
+}
+
+/**
+ * Whether a network accepts inputs of varying size (questions 4.2 and 5.2): convolutions and
+ * pooling slide the same weights over any map, but a fully connected layer has one weight per
+ * input feature, so its input size must not depend on the image's. That holds when a global
+ * pooling layer comes before the first FC (or Flatten) layer: it turns any C × H × W map into
+ * C features (Lin, Chen & Yan, "Network in Network", 2014, §3.2). A network without FC layers
+ * is fully convolutional (Long, Shelhamer & Darrell, 2015): its output map grows with the input.
+ * @param maxSide - the largest side searched for minimumInput (MAX_DIMENSION)
+ * @example variableSizeInput([{ type: 'conv', name: 'Conv-5x5', kernel: [5, 5] }, { type: 'globalavgpool', name: 'GAP' }, { type: 'fc', name: 'FC-1' }], 65536).minimumInput // [5, 5]
+ */
+export function variableSizeInput (specs: readonly LayerSpec[], maxSide: number): VariableSize {
+  // Flatten has no weights: the first FC layer decides.
+  const dense = specs.findIndex((spec) => spec.type === 'fc')
+  const pooling = specs.findIndex((spec) => spec.type === 'globalavgpool' || spec.type === 'globalmaxpool')
+  if (dense >= 0 && (pooling < 0 || pooling > dense)) {
+    const layer = specs[dense]
+    return {
+      accepted: false,
+      reason: dense === 0
+        ? `${layer.name} comes first: a fully connected layer has one weight per input feature, so an MLP takes inputs of one size only`
+        : `${layer.name} has one weight per input feature, here the C·H·W values of the map before it, so its weights fix H and W; a global pooling layer before it would free them`
+    }
+  }
+  const reason = dense >= 0
+    ? `${specs[pooling].name} turns any C × H × W map into C features before ${specs[dense].name}, so the weights do not depend on H and W`
+    : 'no FC layer: every layer slides the same weights over any map (fully convolutional), and the output grows with the input'
+  // Output sizes grow with the input, so the smallest input that fits is found by bisection.
+  const fits = (shape: Pair): boolean => {
+    let current = shape
+    try {
+      for (const spec of specs) {
+        const layer = resolveLayer(spec, current)
+        current = perDimension((dim) => windowOutputSize({ size: current[dim], kernel: layer.kernel[dim], stride: layer.stride[dim], padding: layer.padding[dim], dilation: layer.dilation[dim] }, layer.name))
+      }
+      return true
+    } catch {
+      return false
+    }
+  }
+  const smallest = (dim: 0 | 1): number => {
+    const shape = (side: number): Pair => dim === 0 ? [side, maxSide] : [maxSide, side]
+    let [low, high] = [1, maxSide]
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2)
+      if (fits(shape(middle))) high = middle
+      else low = middle + 1
+    }
+    return low
+  }
+  if (!fits([maxSide, maxSide])) return { accepted: true, reason: `${reason}; but no input up to ${maxSide} × ${maxSide} fits every window` }
+  return { accepted: true, reason, minimumInput: [smallest(0), smallest(1)] }
+}

@@ -1,5 +1,9 @@
 /** The table of computations: REST routes, OpenAPI and (later) GraphQL are generated from it. */
 import { convMatrixOperation } from './conv-matrix.js'
+import { cornerExperimentOperation } from './corner-experiment.js'
+import { logisticMixtureOperation } from './logistic-mixture.js'
+import { reluDecompositionOperation } from './relu-decomposition.js'
+import { swishOperation } from './swish.js'
 import { hvpOperation } from './hvp.js'
 import { newtonStepOperation } from './newton-step.js'
 import type { Operation } from './operation.js'
@@ -13,5 +17,9 @@ export const operations: readonly Operation[] = [
   receptiveFieldOperation,
   paramCountOperation,
   hvpOperation,
-  newtonStepOperation
+  newtonStepOperation,
+  swishOperation,
+  reluDecompositionOperation,
+  logisticMixtureOperation,
+  cornerExperimentOperation
 ] as unknown as readonly Operation[]

@@ -38,6 +38,8 @@ export interface Limits {
   graphqlMaxComputations: number
   /** answers graded by one /grade request (GRADE_MAX_ITEMS) */
   gradeMaxItems: number
+  /** Adam steps of one /corner-experiment network, about 1.6 ms of CPU each (CORNER_MAX_EPOCHS) */
+  cornerMaxEpochs: number
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -57,7 +59,8 @@ export const DEFAULT_LIMITS: Limits = {
   graphqlMaxNesting: 64,
   graphqlMaxFields: 500,
   graphqlMaxComputations: 5,
-  gradeMaxItems: 100
+  gradeMaxItems: 100,
+  cornerMaxEpochs: 5000
 }
 
 /** The env variable behind each limit, for messages and the README. */
@@ -78,5 +81,6 @@ export const LIMIT_ENV: Record<keyof Limits, string> = {
   graphqlMaxNesting: 'GRAPHQL_MAX_NESTING',
   graphqlMaxFields: 'GRAPHQL_MAX_FIELDS',
   graphqlMaxComputations: 'GRAPHQL_MAX_COMPUTATIONS',
-  gradeMaxItems: 'GRADE_MAX_ITEMS'
+  gradeMaxItems: 'GRADE_MAX_ITEMS',
+  cornerMaxEpochs: 'CORNER_MAX_EPOCHS'
 }

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import { toPair } from '../math/pair.js'
-import { receptiveField } from '../math/receptive-field.js'
+import { receptiveField, variableSizeInput } from '../math/receptive-field.js'
 import { ArchitectureNotation, LayerInput, layersFromRequest } from './architecture-input.js'
 import { defineOperation } from './operation.js'
 import { MAX_DIMENSION, PairInput, PairOutput } from './schemas.js'
@@ -22,11 +22,11 @@ export const receptiveFieldOperation = defineOperation({
   name: 'receptiveField',
   path: '/receptive-field',
   summary: 'Receptive field, jump, start and output shape of a CNN',
-  description: 'Questions 4.1, 5.1, 5.3. Distill conventions (Araujo, Norris & Sim, 2019): r_l = r_{l−1} + (k′−1)·j_{l−1}, ' +
+  description: 'Questions 4.1, 4.2, 5.1, 5.2, 5.3. Distill conventions (Araujo, Norris & Sim, 2019): r_l = r_{l−1} + (k′−1)·j_{l−1}, ' +
     'j_l = j_{l−1}·s, start_l = start_{l−1} + ((k′−1)/2 − p)·j_{l−1} with k′ = d(k−1)+1; height and width separately. ' +
     'Give exactly one of layers and architecture. Conv stride defaults to 1, pooling stride to its kernel, padding to 0, dilation to 1. ' +
     'Global pooling, flatten and FC cover the whole map and need input. Limit: MAX_LAYERS layers (default 1000).',
-  questions: ['4.1', '5.1', '5.3'],
+  questions: ['4.1', '4.2', '5.1', '5.2', '5.3'],
   body: Type.Object({
     input: Type.Optional(PairInput(1, MAX_DIMENSION, 'input image size [H, W]; gives output shapes')),
     layers: Type.Optional(Type.Array(LayerInput, { minItems: 1, description: 'the layers in order' })),
@@ -47,6 +47,11 @@ export const receptiveFieldOperation = defineOperation({
       dilation: PairOutput('dilation'),
       ...Geometry
     }), { description: 'the geometry after every layer' }),
+    variableSize: Type.Object({
+      accepted: Type.Boolean({ description: 'one set of weights takes inputs of any size (at least minimumInput)' }),
+      reason: Type.String({ description: 'the layer that decides it, and why' }),
+      minimumInput: Type.Optional(PairOutput('the smallest [H, W] every window fits in, when accepted'))
+    }, { description: 'questions 4.2 and 5.2: whether the network accepts variable-size inputs (global pooling before the first FC or Flatten layer, or no FC at all)' }),
     region: Type.Optional(Type.Object({
       ...Region,
       clipped: Type.Optional(Type.Object(Region, { description: 'the region clipped to the image, when input is given' }))
@@ -55,10 +60,12 @@ export const receptiveFieldOperation = defineOperation({
   examples: [
     { summary: 'question 4.1', value: { input: 32, architecture: 'Image → Conv-3x3 → ReLU → Conv-3x3 → MaxPool-2x2 → Conv-3x3 → ReLU → Output' } },
     { summary: 'questions 5.1 and 5.3, with the region of the top-left feature', value: { input: 32, architecture: 'Conv-3x3(padding=1, out=16) -> Conv-3x3(padding=1, out=16) -> Conv-3x3(padding=1, out=16) -> Conv-3x3(padding=1, out=1)', pixel: [0, 0] } },
+    { summary: 'question 4.2: global average pooling before FC, so any input size works', value: { input: 32, architecture: 'Conv-5x5 → ReLU → Conv-5x5 → ReLU → Global Avg. Pool → FC-128 → FC-1' } },
     { summary: 'layers as JSON', value: { layers: [{ type: 'conv', kernel: 3 }, { type: 'maxpool', kernel: 2 }, { type: 'conv', kernel: 3, dilation: 2 }] } }
   ],
   run (input, limits) {
     const layers = layersFromRequest(input, limits)
-    return receptiveField(layers, input.input === undefined ? undefined : toPair(input.input), input.pixel === undefined ? undefined : toPair(input.pixel))
+    const result = receptiveField(layers, input.input === undefined ? undefined : toPair(input.input), input.pixel === undefined ? undefined : toPair(input.pixel))
+    return { ...result, variableSize: variableSizeInput(layers, MAX_DIMENSION) }
   }
 })

@@ -1,0 +1,47 @@
+import { Type } from '@sinclair/typebox'
+import { logisticMixture } from '../math/logistic-mixture.js'
+import { defineOperation } from './operation.js'
+
+const Vector = Type.Array(Type.Number(), { minItems: 1 })
+
+export const logisticMixtureOperation = defineOperation({
+  name: 'logisticMixture',
+  path: '/logistic-mixture',
+  summary: 'A mixture of logistic regressions, p(y=1∣x) = Σ_k π_k σ(w_kᵀx), and the network it is',
+  description: 'Question 2. The marginal p(y = 1 ∣ x) = Σ_k π_k·σ(w_kᵀx) of a mixture of K logistic regressions is a network: ' +
+    'an input layer of size d, one hidden layer of K sigmoid units without bias (weights w_k), and one linear output unit without bias whose weights are π. ' +
+    'pi must be a probability vector (entries ≥ 0, |Σπ − 1| ≤ 1e-9; otherwise 422 with the sum). ' +
+    'Dot products are compensated and σ is evaluated stably: within a few ulps of mpmath.',
+  questions: ['2'],
+  body: Type.Object({
+    pi: Type.Array(Type.Number(), { minItems: 1, description: 'mixing probabilities π_1 … π_K' }),
+    weights: Type.Array(Vector, { minItems: 1, description: 'K rows w_k of d numbers' }),
+    x: Type.Union([Vector, Type.Array(Vector, { minItems: 1 })], { description: 'one input of d numbers, or N inputs as rows' })
+  }, { additionalProperties: false }),
+  response: Type.Object({
+    probability: Type.Union([Type.Number(), Type.Array(Type.Number())], { description: 'p(y = 1 ∣ x); one per row when x is a matrix' }),
+    network: Type.Object({
+      input: Type.Object({ size: Type.Integer({ description: 'd' }) }),
+      hidden: Type.Object({
+        units: Type.Integer({ description: 'K' }),
+        activation: Type.Literal('sigmoid'),
+        bias: Type.Literal(false),
+        weights: Type.Array(Type.Array(Type.Number()), { description: 'K × d: row k is w_k' })
+      }),
+      output: Type.Object({
+        units: Type.Literal(1),
+        activation: Type.Literal('identity'),
+        bias: Type.Literal(false),
+        weights: Type.Array(Type.Number(), { description: 'π' })
+      }),
+      formula: Type.String()
+    }, { description: 'the network reading of the mixture' })
+  }),
+  examples: [
+    { summary: 'question 2: K = 2 components in d = 2 dimensions', value: { pi: [0.3, 0.7], weights: [[1, -2], [0.5, 0.5]], x: [1, 2] } },
+    { summary: 'a batch of three inputs', value: { pi: [0.5, 0.25, 0.25], weights: [[1], [-1], [3]], x: [[-1], [0], [2]] } }
+  ],
+  run (input) {
+    return logisticMixture(input.pi, input.weights, input.x)
+  }
+})

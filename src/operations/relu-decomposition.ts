@@ -1,0 +1,44 @@
+import { Type } from '@sinclair/typebox'
+import { evaluateReluDecomposition, reluDecomposition } from '../math/relu-decomposition.js'
+import { defineOperation } from './operation.js'
+
+const Numbers = (description: string, minItems: number) => Type.Array(Type.Number(), { minItems, description })
+
+export const reluDecompositionOperation = defineOperation({
+  name: 'reluDecomposition',
+  path: '/relu-decomposition',
+  summary: 'A continuous piecewise-linear function written with ReLU and arithmetic only',
+  description: 'Question 1.2. Given breakpoints b₁ < … < b_n and slopes s₀ … s_n (s₀ left of b₁, s_i right of b_i), ' +
+    'f(x) = c − s₀·ReLU(b₁ − x) + s₁·ReLU(x − b₁) + Σ_{i≥2} (s_i − s_{i−1})·ReLU(x − b_i), zero terms dropped; ' +
+    'c makes the graph pass through `at` (default (b₁, 0)). For the question\'s slopes [−b, 0, a] at [β, α] this is b·ReLU(β − x) + a·ReLU(x − α) + c. ' +
+    'A term with reflected: true is coefficient·ReLU(shift − x), otherwise coefficient·ReLU(x − shift). With x, also f at those points, from the terms.',
+  questions: ['1.2'],
+  body: Type.Object({
+    breakpoints: Numbers('b₁ < … < b_n, strictly increasing', 1),
+    slopes: Numbers('s₀ … s_n: one per segment, one more than breakpoints', 2),
+    at: Type.Optional(Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false, description: 'a point (x, y) of the graph; default (breakpoints[0], 0)' })),
+    x: Type.Optional(Numbers('points where f is wanted', 1))
+  }, { additionalProperties: false }),
+  response: Type.Object({
+    terms: Type.Array(Type.Object({
+      coefficient: Type.Number(),
+      shift: Type.Number(),
+      reflected: Type.Boolean({ description: 'true: coefficient·ReLU(shift − x); false: coefficient·ReLU(x − shift)' })
+    }), { description: 'the non-zero ReLU terms, the reflected one first, then by increasing shift' }),
+    constant: Type.Number({ description: 'c' }),
+    formula: Type.String({ description: 'plain text, e.g. "2·ReLU(-1 − x) + 3·ReLU(x − 2) + 0"' }),
+    latex: Type.String({ description: 'the same in LaTeX' }),
+    y: Type.Optional(Type.Array(Type.Number(), { description: 'f(x) at each x' }))
+  }),
+  examples: [
+    { summary: 'question 1.2: slopes −b, 0, a = −2, 0, 3 with β = −1, α = 2', value: { breakpoints: [-1, 2], slopes: [-2, 0, 3], x: [-2, 0, 3] } },
+    { summary: 'hard tanh: −1 left of −1, slope 1 between, 1 right of 1', value: { breakpoints: [-1, 1], slopes: [0, 1, 0], at: { x: 0, y: 0 } } }
+  ],
+  run (input) {
+    const decomposition = reluDecomposition(input)
+    return {
+      ...decomposition,
+      ...(input.x !== undefined && { y: input.x.map((x) => evaluateReluDecomposition(decomposition, x)) })
+    }
+  }
+})
