@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import t from 'tap'
+import { renderPictureExamples } from '../src/http/pictures.js'
 import { build, post } from './helpers/app.js'
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
@@ -33,5 +34,12 @@ t.test('every curl example with the grader token answers what the README shows',
   for (const { url, body, output } of graded) {
     const response = await app.inject({ method: body === undefined ? 'GET' : 'POST', url, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: body })
     t.strictSame(response.json(), JSON.parse(output), `${url} ${(body ?? '').slice(0, 80)}`)
+  }
+})
+
+t.test('docs/pictures/ is what the service draws now (npm run pictures rewrites it)', async (t) => {
+  for (const { file, svg } of renderPictureExamples()) {
+    t.equal(readFileSync(new URL(`../docs/pictures/${file}`, import.meta.url), 'utf8'), svg, file)
+    t.match(readme, `](docs/pictures/${file})`, `the README shows ${file}`)
   }
 })

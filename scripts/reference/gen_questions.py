@@ -1,12 +1,14 @@
 """questions.json: the answers to the question bank's questions for the assignment's own
-numbers (the params GET /questions lists), computed with PyTorch alone, so a test can check
-that a correct answer sheet gets full marks and that the bank's defaults did not drift.
+numbers (the params GET /questions lists), computed with PyTorch (and mpmath for question
+1.1's maximum), so a test can check that a correct answer sheet gets full marks and that the
+bank's defaults did not drift.
 
 Run alone:  /usr/bin/python3 scripts/reference/gen_questions.py
 """
 import os
 import sys
 
+import mpmath
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -39,12 +41,71 @@ def shape_after(modules, size):
     return list(x.shape[2:])
 
 
+def swish_distance_to_relu(beta, lo, hi):
+    """max over [lo, hi] of |x·σ(βx) − ReLU(x)|, by mpmath at 60 digits, without the closed form.
+
+    g(x) = x·σ(βx) − ReLU(x) is smooth on each side of 0, so the maximum of |g| is at lo, hi, 0
+    or a critical point: g′(x) = σ(βx) + βx·σ(βx)·σ(−βx) − [x > 0] has one root on each side,
+    found by bisection-safe findroot (Anderson) on g′ as written, not from t* = 1 + e^{−t*}.
+    A float64 torch.sigmoid grid of 200001 points must come within 1e-6 (relatively) below it
+    and never above.
+    """
+    with mpmath.workdps(60):
+        b = mpmath.mpf(beta)
+
+        def sigmoid(t):
+            return 1 / (1 + mpmath.exp(-t))
+
+        def gap(x):
+            return x * sigmoid(b * x) - max(x, 0)
+
+        def slope(x):
+            return sigmoid(b * x) + b * x * sigmoid(b * x) * sigmoid(-b * x) - (1 if x > 0 else 0)
+
+        candidates = [mpmath.mpf(lo), mpmath.mpf(hi), mpmath.mpf(0)]
+        for side in (-1, 1):
+            # g′ changes sign between 0.5/β and 3/β on each side.
+            candidates.append(mpmath.findroot(slope, (side * mpmath.mpf(0.5) / b, side * mpmath.mpf(3) / b), solver="anderson"))
+        inside = [x for x in candidates if lo <= x <= hi]
+        best = max(abs(gap(x)) for x in inside)
+    grid = torch.linspace(lo, hi, 200001, dtype=DT)
+    sampled = (grid * torch.sigmoid(beta * grid) - torch.relu(grid)).abs().max().item()
+    assert float(best) * (1 - 1e-6) <= sampled <= float(best) * (1 + 1e-12), (beta, lo, hi, sampled, best)
+    return float(best)
+
+
+def relu_coefficients(breakpoints, slopes, at):
+    """[b, a, c] of f(x) = b·ReLU(β − x) + a·ReLU(x − α) + c for slopes −b, 0, a through `at`,
+    checked by autograd: f′ is slopes[0] left of β, 0 between, slopes[1] right of α, f(at.x) = at.y.
+    """
+    beta, alpha = breakpoints
+    b, a = -slopes[0], slopes[1]
+
+    def f(x, c):
+        return b * torch.relu(beta - x) + a * torch.relu(x - alpha) + c
+
+    c = at["y"] - f(torch.tensor(float(at["x"]), dtype=DT), 0.0).item()
+    assert f(torch.tensor(float(at["x"]), dtype=DT), c).item() == at["y"]
+    points = torch.tensor([beta - 1.5, (beta + alpha) / 2, alpha + 1.5], dtype=DT, requires_grad=True)
+    (derivative,) = torch.autograd.grad(f(points, c).sum(), points)
+    assert derivative.tolist() == [slopes[0], 0.0, slopes[1]], derivative
+    return [float(b), float(a), c]
+
+
 def generate():
     torch.manual_seed(0)
     cases = []
 
+    cases.append({"name": "1.1-swish", "params": {"beta": 10, "interval": [-5, 5]}, "answer": swish_distance_to_relu(10, -5, 5)})
+    relu = {"breakpoints": [-1, 2], "slopes": [-2, 3], "at": {"x": 4, "y": 1}}
+    cases.append({"name": "1.2-relu-decomposition", "params": relu, "answer": relu_coefficients(**relu)})
+
     x = torch.tensor([1000.0, 1001.0, 1002.0], dtype=DT)
     cases.append({"name": "1.4-log-softmax", "params": {"x": [1000, 1001, 1002]}, "answer": torch.log_softmax(x, 0).tolist()})
+
+    pi, weights, point = [0.3, 0.7], [[1, -2], [0.5, 0.5]], [1, 2]
+    probability = torch.tensor(pi, dtype=DT) @ torch.sigmoid(torch.tensor(weights, dtype=DT) @ torch.tensor(point, dtype=DT))
+    cases.append({"name": "2-logistic-mixture", "params": {"pi": pi, "weights": weights, "x": point}, "answer": probability.item()})
 
     mlp = nn.Sequential(nn.Linear(32, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
     n = sum(p.numel() for p in mlp.parameters())
@@ -83,12 +144,12 @@ def generate():
     rows, cols = torch.nonzero(grad[0, 0], as_tuple=True)
     field = [int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1)]
     cases.append({"name": "5.3-receptive-field", "params": {"architecture": Q5}, "answer": field})
-    return cases, library_versions("torch")
+    return cases, library_versions("torch", "mpmath")
 
 
 if __name__ == "__main__":
     cases, source = generate()
     root = os.path.normpath(os.path.join(HERE, "..", ".."))
-    n, size = write_fixture(os.path.join(root, "test", "fixtures", "questions.json"), source, cases, min_cases=9)
+    n, size = write_fixture(os.path.join(root, "test", "fixtures", "questions.json"), source, cases, min_cases=12)
     for case in cases:
         print(case["name"], str(case["answer"])[:100])

@@ -7,9 +7,10 @@ mpmath 1.2):
     /usr/bin/python3 scripts/reference/generate.py
 
 Writes test/fixtures/{softmax,conv-matrix,receptive-field,param-count,hvp,
-special-functions,comparison,questions}.json
+special-functions,comparison,questions,swish,logistic-mixture,corner-experiment}.json
 deterministically (fixed seeds) and self-checks each file.
 """
+import json
 import os
 import sys
 import time
@@ -25,12 +26,15 @@ torch.use_deterministic_algorithms(True)
 
 import gen_comparison  # noqa: E402
 import gen_conv  # noqa: E402
+import gen_corner  # noqa: E402
 import gen_hvp  # noqa: E402
+import gen_issue7  # noqa: E402
 import gen_params  # noqa: E402
 import gen_questions  # noqa: E402
 import gen_rf  # noqa: E402
 import gen_softmax  # noqa: E402
 import gen_special  # noqa: E402
+import common  # noqa: E402
 from common import write_fixture  # noqa: E402
 
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -80,6 +84,31 @@ def main():
     cases, source = gen_questions.generate()
     n, size = write_fixture(os.path.join(OUT, "questions.json"), source, cases, min_cases=9)
     report.append(("questions.json", n, size, "the question bank's defaults"))
+
+    # Issue 7's generators come last: generate_swish sets mpmath's working precision
+    # (mp.prec = 400) for the rest of the process, which the files above must not see.
+    cases, points, constants, source = gen_issue7.generate_swish()
+    n, size = write_fixture(os.path.join(OUT, "swish.json"), source, cases,
+                            extra={"points": points, "constants": constants}, min_cases=100)
+    report.append(("swish.json", n, size, "+ %d points; t* = %r + %r" % (len(points), constants[0]["value"], constants[0]["lo"])))
+
+    cases, source = gen_issue7.generate_mixture()
+    n, size = write_fixture(os.path.join(OUT, "logistic-mixture.json"), source, cases, min_cases=100)
+    report.append(("logistic-mixture.json", n, size, ""))
+
+    # gen_corner has no generate(): its main() writes the file itself, under its own name
+    # (common.GENERATOR = "scripts/reference/gen_corner.py", the file's "generator" field), so
+    # the file is the same whichever script wrote it. main() sets that name for the whole
+    # process; it is put back for anything written after.
+    generator = common.GENERATOR
+    try:
+        gen_corner.main()
+    finally:
+        common.GENERATOR = generator
+    with open(gen_corner.OUT, encoding="utf-8") as f:
+        corner = json.load(f)
+    report.append(("corner-experiment.json", len(corner["cases"]), os.path.getsize(gen_corner.OUT),
+                   "%d steps of Adam(lr=%g) per case" % (gen_corner.STEPS, gen_corner.LEARNING_RATE)))
 
     for name, n, size, note in report:
         print("%-22s %4d cases %9d bytes  %s" % (name, n, size, note))

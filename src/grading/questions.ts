@@ -8,19 +8,22 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { ArchitectureNotation } from '../operations/architecture-input.js'
 import { convMatrixOperation } from '../operations/conv-matrix.js'
 import { hvpOperation } from '../operations/hvp.js'
+import { logisticMixtureOperation } from '../operations/logistic-mixture.js'
 import { ModelSchema } from '../operations/models.js'
 import type { Operation } from '../operations/operation.js'
 import { MAX_FEATURES, paramCountOperation } from '../operations/param-count.js'
 import { receptiveFieldOperation } from '../operations/receptive-field.js'
+import { reluDecompositionOperation } from '../operations/relu-decomposition.js'
 import { MAX_DIMENSION, PairInput } from '../operations/schemas.js'
 import { softmaxStableOperation } from '../operations/softmax-stable.js'
+import { swishOperation } from '../operations/swish.js'
 import type { ResolvedComparison } from './comparison.js'
 import type { VariantRandom } from './variants.js'
 
 /** An answer: a number, a vector, or a matrix (row-major). */
 export type Answer = number | number[] | number[][]
 
-export const ANSWER_SHAPES = ['integer', 'integer-pair', 'vector', 'matrix'] as const
+export const ANSWER_SHAPES = ['number', 'integer', 'integer-pair', 'vector', 'matrix'] as const
 export type AnswerShape = typeof ANSWER_SHAPES[number]
 
 export interface Question<P extends TSchema = TSchema, B extends TSchema = TSchema, R extends TSchema = TSchema> {
@@ -56,6 +59,11 @@ const EXACT: ResolvedComparison = { mode: 'exact' }
  * catch a wrong formula.
  */
 const CLOSE: ResolvedComparison = { mode: 'relabs', rtol: 1e-5, atol: 1e-8 }
+/**
+ * A maximum a student may find on a grid as well as in closed form: pl-number-input's sigfig
+ * rule at 3 digits (0.51 units of the third significant digit, about 0.05–0.5 % of the value).
+ */
+const THREE_DIGITS: ResolvedComparison = { mode: 'sigfig', digits: 3 }
 
 const json = (value: unknown): string => JSON.stringify(value)
 /** A pair as people write an image size: 32 and [32, 32] are "32 × 32". */
@@ -63,6 +71,8 @@ const size = (pair: number | number[]): string => (typeof pair === 'number' ? [p
 const strict = <T extends Record<string, TSchema>>(properties: T) => Type.Object(properties, { additionalProperties: false })
 
 const conv = convMatrixOperation.body.properties
+const mixture = logisticMixtureOperation.body.properties
+const Pair = (description: string) => Type.Array(Type.Number(), { minItems: 2, maxItems: 2, description })
 const Kernel = Type.Array(Type.Array(Type.Number(), { minItems: 1, maxItems: 64 }), {
   minItems: 1, maxItems: 64, description: 'a numeric kernel kh × kw, so the answer is numbers'
 })
@@ -92,6 +102,24 @@ export function polynomial (terms: ReadonlyArray<readonly [number, string]>): st
   }).join(' ')
 }
 
+/** Question 1.1's β: Swish from near x/2 (β = 0.5) to near ReLU (β = 20). */
+const SWISH_BETAS = [0.5, 1, 2, 5, 10, 20] as const
+
+/**
+ * n₁ … n_K ≥ 1 summing to `total`, uniformly over the compositions' first parts in turn: the
+ * numerators of π in units of 1/total.
+ */
+function drawParts (random: VariantRandom, count: number, total: number): number[] {
+  const parts: number[] = []
+  let left = total
+  for (let k = count - 1; k > 0; k--) {
+    const part = random.integer(1, left - k)
+    parts.push(part)
+    left -= part
+  }
+  return [...parts, left]
+}
+
 /** [input, stride, padding] of question 4.3's variants, with 3 × 3 kernels. */
 const CONV_SETTINGS = [[3, 2, 1], [3, 1, 0], [3, 1, 1], [4, 1, 0], [4, 2, 1], [4, 2, 0], [5, 2, 1], [5, 2, 0]] as const
 
@@ -102,6 +130,68 @@ const question5Network = (count: number, kernel: number, padding: number): strin
   chain(count, (i) => `Conv-${kernel}x${kernel}(padding=${padding}, out=${i === count - 1 ? 1 : 16})`)
 
 export const questions: readonly Question[] = [
+  defineQuestion({
+    id: '1.1-swish',
+    title: 'How far Swish is from ReLU',
+    question: '1.1',
+    operation: swishOperation,
+    params: strict({
+      beta: swishOperation.body.properties.beta,
+      interval: Pair('[lo, hi], lo ≤ hi')
+    }),
+    defaults: { beta: 10, interval: [-5, 5] },
+    answer: { shape: 'number', description: 'max over [lo, hi] of |x·σ(βx) − ReLU(x)|' },
+    comparison: THREE_DIGITS,
+    statement: (p) => `Swish is h(x) = x·σ(βx), with σ(t) = 1/(1 + e^{−t}); it tends to ReLU as β → ∞. For β = ${p.beta}, ` +
+      `what is the largest distance between h and ReLU on the interval [${p.interval[0]}, ${p.interval[1]}], max_{${p.interval[0]} ≤ x ≤ ${p.interval[1]}} |x·σ(βx) − ReLU(x)|? ` +
+      'Give 3 significant digits.',
+    request: (p) => ({ beta: p.beta, interval: p.interval }),
+    expected: (result) => result.distanceToRelu,
+    variant: (random) => {
+      // Endpoints on a grid of step 1/(4β), a short decimal for every β of the set, at most
+      // 10 steps from 0. The maximiser ±t*/β (t* = 1.278…) is 5.11 steps from 0: about half
+      // the intervals hold it (the answer is then (t* − 1)/β), the others have the maximum at
+      // the endpoint of |x| nearest it, on either side; never below 2.5·σ(−2.5)/β ≈ 0.19/β.
+      const beta = random.pick(SWISH_BETAS)
+      const lo = random.integer(-10, 9)
+      const hi = random.integer(lo + 1, 10)
+      return { beta, interval: [lo / (4 * beta), hi / (4 * beta)] }
+    }
+  }),
+  defineQuestion({
+    id: '1.2-relu-decomposition',
+    title: 'A piecewise-linear function with ReLUs',
+    question: '1.2',
+    operation: reluDecompositionOperation,
+    params: strict({
+      breakpoints: Pair('[β, α], β < α'),
+      slopes: Pair('[−b, a]: the slope of f left of β and right of α; f is constant between β and α'),
+      at: Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false, description: 'a point (x, y) of the graph of f' })
+    }),
+    defaults: { breakpoints: [-1, 2], slopes: [-2, 3], at: { x: 4, y: 1 } },
+    answer: { shape: 'vector', description: '[b, a, c] with f(x) = b·ReLU(β − x) + a·ReLU(x − α) + c' },
+    comparison: CLOSE,
+    statement: (p) => `A continuous function f has slope ${p.slopes[0]} for x < β, is constant for β < x < α, and has slope ${p.slopes[1]} for x > α, ` +
+      `where β = ${p.breakpoints[0]} and α = ${p.breakpoints[1]}; its graph passes through (${p.at.x}, ${p.at.y}). ` +
+      'Written with ReLU and arithmetic only, f(x) = b·ReLU(β − x) + a·ReLU(x − α) + c. Give [b, a, c].',
+    request: (p) => ({ breakpoints: p.breakpoints, slopes: [p.slopes[0], 0, p.slopes[1]], at: p.at }),
+    expected: (result) => {
+      // The operation drops zero terms: with the middle slope 0, the only unreflected term is
+      // a·ReLU(x − α), and a missing term is a coefficient 0.
+      const coefficient = (reflected: boolean): number => result.terms.find((term) => term.reflected === reflected)?.coefficient ?? 0
+      return [coefficient(true), coefficient(false), result.constant]
+    },
+    variant: (random) => {
+      // Small integers, so [b, a, c] are integers; the point lies left of β, on the flat part
+      // or right of α depending on the draw, so c is not always y.
+      const beta = random.integer(-4, 2)
+      return {
+        breakpoints: [beta, beta + random.integer(1, 4)],
+        slopes: [random.nonZero(-4, 4), random.nonZero(-4, 4)],
+        at: { x: random.integer(-6, 6), y: random.integer(-6, 6) }
+      }
+    }
+  }),
   defineQuestion({
     id: '1.4-log-softmax',
     title: 'Stable log-softmax',
@@ -123,6 +213,35 @@ export const questions: readonly Question[] = [
       // |x_j| ≥ 791: e^{x_j} overflows (x > 709.8) or underflows to 0 (x < −745.1) in float64.
       const base = random.pick([1, -1]) * 100 * random.integer(8, 20)
       return { x: Array.from({ length: random.integer(3, 5) }, () => base + random.integer(-9, 9)) }
+    }
+  }),
+  defineQuestion({
+    id: '2-logistic-mixture',
+    title: 'A mixture of logistic regressions',
+    question: '2',
+    operation: logisticMixtureOperation,
+    params: strict({
+      pi: mixture.pi,
+      weights: mixture.weights,
+      x: Type.Array(Type.Number(), { minItems: 1, description: 'one input of d numbers' })
+    }),
+    defaults: { pi: [0.3, 0.7], weights: [[1, -2], [0.5, 0.5]], x: [1, 2] },
+    answer: { shape: 'number', description: 'p(y = 1 ∣ x) = Σ_k π_k·σ(w_kᵀx)' },
+    comparison: CLOSE,
+    statement: (p) => `In a mixture of ${p.pi.length} logistic regressions, z ~ Categorical(π) with π = ${json(p.pi)} and y ∣ z = k, x ~ Bernoulli(σ(w_kᵀx)) with ` +
+      `${p.weights.map((w, k) => `w_${k + 1} = ${json(w)}`).join(', ')}. What is p(y = 1 ∣ x) for x = ${json(p.x)}? Give 6 significant digits.`,
+    request: (p) => ({ pi: p.pi, weights: p.weights, x: p.x }),
+    expected: (result) => result.probability,
+    variant: (random) => {
+      // π in twentieths, each ≥ 0.05: n/20 is the double nearest the decimal, so π prints as
+      // 0.35, and Σπ is within a few ulps of 1 (the operation allows 1e-9).
+      const [components, features] = [random.integer(2, 3), random.integer(2, 3)]
+      const draw = (): number[] => Array.from({ length: features }, () => random.integer(-3, 3))
+      return {
+        pi: drawParts(random, components, 20).map((n) => n / 20),
+        weights: Array.from({ length: components }, draw),
+        x: draw()
+      }
     }
   }),
   defineQuestion({

@@ -3,6 +3,8 @@
  * `Accept: image/svg+xml` answers a self-contained SVG of the result (src/svg/) instead of JSON.
  */
 import type { Static } from '@sinclair/typebox'
+import { operations } from '../operations/index.js'
+import { DEFAULT_LIMITS } from '../operations/limits.js'
 import type { receptiveFieldOperation } from '../operations/receptive-field.js'
 import { convMatrixSvg, type ConvMatrixResponse } from '../svg/conv-matrix.js'
 import { hvpSweepSvg, type HvpResponse } from '../svg/hvp-sweep.js'
@@ -41,4 +43,34 @@ function quality (accept: string, type: string): number {
 export function prefersSvg (accept: string | undefined): boolean {
   if (accept === undefined) return false
   return quality(accept, SVG_TYPE) > quality(accept, 'application/json')
+}
+
+/** The pictures shown on the landing page and in the README (docs/pictures/, `npm run pictures`). */
+export const PICTURE_EXAMPLES = [
+  {
+    file: 'hvp-sweep.svg',
+    operation: 'hvp',
+    caption: 'POST /hvp with sweep: true — forward and central differences against the step r (question 3.6)',
+    body: { model: { kind: 'expression', expression: 'exp(x)*sin(y) + x^3*y', variables: ['x', 'y'] }, w: [0.5, 1], v: [1, -1], method: 'central', sweep: true }
+  },
+  {
+    file: 'conv-matrix.svg',
+    operation: 'convMatrix',
+    caption: 'POST /conv-matrix — question 4.3: a 3×3 kernel, stride 2, padding 1, on a 3×3 input',
+    body: { input: 3, kernelSize: 3, stride: 2, padding: 1 }
+  },
+  {
+    file: 'receptive-field.svg',
+    operation: 'receptiveField',
+    caption: 'POST /receptive-field — question 5.3: four padded 3×3 convolutions, the region of output pixel [0, 0]',
+    body: { input: 12, architecture: 'Conv-3x3(padding=1) → Conv-3x3(padding=1) → Conv-3x3(padding=1) → Conv-3x3(padding=1)', pixel: [0, 0] }
+  }
+] as const
+
+/** Each example rendered: what docs/pictures/ holds and the landing page shows. */
+export function renderPictureExamples (): Array<{ file: string, caption: string, svg: string }> {
+  return PICTURE_EXAMPLES.map(({ file, operation, caption, body }) => {
+    const run = operations.find((entry) => entry.name === operation)!
+    return { file, caption, svg: PICTURES[operation](run.run(body as never, DEFAULT_LIMITS), body) }
+  })
 }

@@ -13,6 +13,7 @@ import { exampleQueries } from '../graphql/examples.js'
 import { readSchema } from '../graphql/index.js'
 import { readProjectFile } from '../project-file.js'
 import type { Operation } from '../operations/operation.js'
+import { renderPictureExamples } from './pictures.js'
 
 const require = createRequire(import.meta.url)
 
@@ -84,11 +85,15 @@ export async function registerPlaygrounds (app: FastifyInstance, operations: rea
   app.get('/openapi.yaml', hidden, async (_request, reply) => reply.type('application/yaml; charset=utf-8').send(app.swagger({ yaml: true })))
   app.get('/openapi.json', hidden, async () => app.swagger())
 
+  // Rendered once: data URIs, so the page loads nothing from elsewhere and the pictures'
+  // element ids cannot clash.
+  const pictures = renderPictureExamples()
   app.get('/', hidden, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page('dlcheck', `
 <main style="font-family: system-ui, sans-serif; max-width: 48rem; margin: 2rem auto; line-height: 1.5">
 <h1>dlcheck</h1>
 <p>Exact answers to the computational questions of a graduate deep-learning assignment: stable softmax,
-Hessian-vector products and Newton steps, convolutions as matrices, receptive fields, parameter counts.</p>
+Hessian-vector products and Newton steps, convolutions as matrices, receptive fields, parameter counts,
+swish, ReLU decompositions, mixtures of logistic regressions, and the corner experiment of question 5.4.</p>
 <ul>
 <li><a href="/graphiql">GraphiQL playground</a> — one example tab per computation; works without internet access</li>
 <li><a href="/docs">Swagger UI</a> — every REST endpoint with examples; “Try it out” calls this server</li>
@@ -103,6 +108,10 @@ Hessian-vector products and Newton steps, convolutions as matrices, receptive fi
 ${operations.map((op) => `<tr><td><code>POST ${op.path}</code></td><td><code>${op.name}</code></td><td>${op.questions.join(', ')}</td><td>${escapeHtml(op.examples[0].summary)}</td></tr>`).join('\n')}
 </tbody>
 </table>
+<h2>Pictures</h2>
+<p>Where a picture says more than JSON, send the same POST with <code>Accept: image/svg+xml</code>:
+<code>/hvp</code> (with <code>sweep: true</code>), <code>/conv-matrix</code> and <code>/receptive-field</code> answer a self-contained SVG.</p>
+${pictures.map(({ caption, svg }) => `<figure style="margin: 1rem 0"><img style="max-width: 100%" alt="${escapeHtml(caption)}" src="data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}"><figcaption>${escapeHtml(caption)}</figcaption></figure>`).join('\n')}
 <p>Try one with curl:</p>
 <pre>curl -s localhost:3000/softmax-stable -H 'content-type: application/json' -d '{"x": [0, -40]}'</pre>
 <p>The <a href="/README.md">README</a> has a curl example, with its real output, for every endpoint.</p>

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import {
-  CORNER_DEFAULT_EPOCHS, CORNER_DEFAULT_LEARNING_RATE, cornerDataset, cornerExperimentCost, runCornerExperiment
+  CORNER_DEFAULT_EPOCHS, CORNER_DEFAULT_LEARNING_RATE, cornerDataset, cornerExperimentCost, runCornerExperiment,
+  type CornerExperimentResult
 } from '../math/corner-experiment.js'
 import { defineOperation } from './operation.js'
 
@@ -47,6 +48,15 @@ const Run = Type.Object({
   }, { description: 'per output corner, the units (of 32) where both input corners meet and whose ReLU switches across the four images; 0 means that corner\'s logit is affine in the two input corners, so it cannot be right on all four' })
 })
 
+/** One sentence on a run: its accuracy and, when stuck, why (see `switchingUnits`). */
+function describeRun (run: CornerExperimentResult): string {
+  const outcome = run.perfect ? `100 % of the corners from epoch ${run.firstPerfectEpoch}` : `${run.accuracy.corners * 100} % of the corners`
+  const stuck = !run.perfect && (run.switchingUnits.topLeft === 0 || run.switchingUnits.bottomRight === 0)
+    ? ', stuck: an output corner has no unit that switches between the four images, so its logit is affine in the two input corners'
+    : ''
+  return `${run.residual ? 'With' : 'Without'} the residual connection: ${outcome} after ${run.epochs} epochs (loss ${run.finalLoss.toPrecision(3)})${stuck}.`
+}
+
 export const cornerExperimentOperation = defineOperation({
   name: 'cornerExperiment',
   path: '/corner-experiment',
@@ -65,13 +75,13 @@ export const cornerExperimentOperation = defineOperation({
     learningRate: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, default: CORNER_DEFAULT_LEARNING_RATE, description: 'Adam\'s learning rate' }))
   }, { additionalProperties: false }),
   response: Type.Object({
+    summary: Type.String({ description: 'what the runs found, in one sentence each' }),
     dataset: Type.Object({
       description: Type.String(),
       inputs: Images('the four 5×5 inputs, (top-left, bottom-right) = (0, 0), (0, 1), (1, 0), (1, 1)'),
       targets: Images('their 5×5 targets')
     }),
-    runs: Type.Array(Run, { description: 'the plain network, then the residual one (or the one asked for)' }),
-    summary: Type.String({ description: 'what the runs found, in one sentence each' })
+    runs: Type.Array(Run, { description: 'the plain network, then the residual one (or the one asked for)' })
   }),
   examples: [
     { summary: 'question 5.4: both networks, seed 2, 1000 epochs', value: { seed: 2, epochs: 1000 } },
@@ -87,15 +97,16 @@ export const cornerExperimentOperation = defineOperation({
       epochs: input.epochs ?? CORNER_DEFAULT_EPOCHS,
       learningRate: input.learningRate
     }, limits.cornerMaxEpochs))
+    const summary = `${runs.map(describeRun).join(' ')} The 9×9 receptive field of every output corner covers the opposite input corner, through a single chain of kernel taps.`
+    // The summary first: it is what a reader of a cut-short answer wants.
     return {
+      summary,
       dataset: {
         description: dataset.description,
         inputs: dataset.examples.map((example) => example.input),
         targets: dataset.examples.map((example) => example.target)
       },
-      runs,
-      summary: runs.map((run) => `${run.residual ? 'With' : 'Without'} the residual connection: ${run.perfect ? `100 % of the corners from epoch ${run.firstPerfectEpoch}` : `${run.accuracy.corners * 100} % of the corners`} after ${run.epochs} epochs (loss ${run.finalLoss.toPrecision(3)})${run.perfect ? '' : run.switchingUnits.topLeft === 0 || run.switchingUnits.bottomRight === 0 ? ', stuck: an output corner has no unit that switches between the four images, so its logit is affine in the two input corners' : ''}.`).join(' ') +
-        ' The 9×9 receptive field of every output corner covers the opposite input corner, through a single chain of kernel taps.'
+      runs
     }
   }
 })

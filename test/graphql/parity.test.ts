@@ -25,7 +25,27 @@ const BODIES: Record<string, unknown[]> = {
   receptiveField: fromFixture('receptive-field', 8, ({ input, layers, pixel }) => ({ input, layers, pixel })),
   paramCount: fromFixture('param-count', 8, ({ sizes, bias, architecture, input }) => (sizes !== undefined ? { sizes, bias } : { architecture, input })),
   hvp: [...fromFixture('hvp', 12, ({ model, w, v }) => ({ model, w, v })), { model: { kind: 'expression', expression: 'exp(x)*y', variables: ['x', 'y'] }, w: [1, 2], v: [1, 1], method: 'forward', sweep: true }],
-  newtonStep: [{ model: { kind: 'expression', expression: 'x^4 - x^2', variables: ['x'] }, w: [0.1] }, { model: { kind: 'quadratic', A: [[2, 1], [1, 2]] }, w: [1, 1], damping: 0.5, maxIterations: 3, tolerance: 1e-6 }]
+  newtonStep: [{ model: { kind: 'expression', expression: 'x^4 - x^2', variables: ['x'] }, w: [0.1] }, { model: { kind: 'quadratic', A: [[2, 1], [1, 2]] }, w: [1, 1], damping: 0.5, maxIterations: 3, tolerance: 1e-6 }],
+  swish: [
+    ...fromFixture('swish', 8, ({ beta, interval }) => ({ beta, interval })),
+    { beta: 1e-300, interval: [-1e308, 1e308], x: [-1e308, -0.5, 0, 1e-310, 1e308] },
+    { beta: 1e300, x: [-1, 1] }
+  ],
+  reluDecomposition: [
+    { breakpoints: [0], slopes: [0, 1] },
+    { breakpoints: [-1, 0.5, 2, 3], slopes: [1, 1, -2, 0, 0.25], at: { x: 10, y: -3 }, x: [-5, -1, 0.5, 2.5, 1e6] },
+    { breakpoints: [1e-300, 1e300], slopes: [-1e-300, 0, 1e300], x: [-1e300, 0, 1e300] }
+  ],
+  logisticMixture: [
+    ...fromFixture('logistic-mixture', 8, ({ pi, weights, x }) => ({ pi, weights, x })),
+    { pi: [1], weights: [[0]], x: [[1], [2]] }
+  ],
+  // Small epochs: a run costs about 1.6 ms per epoch per network.
+  cornerExperiment: [
+    { epochs: 3 },
+    { residual: false, seed: 7, epochs: 12, learningRate: 0.01 },
+    { residual: true, seed: 4_294_967_295, epochs: 30, learningRate: 1 }
+  ]
 }
 
 t.test('REST and GraphQL give the same answers', async (t) => {

@@ -49,6 +49,7 @@ import { GradeResult, QuestionList, Variant } from '../../src/grading/schemas.js
 import { questions } from '../../src/grading/questions.js'
 import { readSchema } from '../../src/graphql/index.js'
 import { costRule, maxDepthRule } from '../../src/graphql/limits.js'
+import { PICTURES, SVG_TYPE } from '../../src/http/pictures.js'
 import { ACTIVATIONS } from '../../src/math/activations.js'
 import { FUNCTIONS, MAX_EXPRESSION_LENGTH } from '../../src/math/expression.js'
 import { LAYER_TYPES } from '../../src/math/layers.js'
@@ -59,6 +60,7 @@ import type { Operation } from '../../src/operations/operation.js'
 import { ErrorResponse } from '../../src/operations/schemas.js'
 import { selection, withoutAbsentNulls } from '../helpers/graphql.js'
 import { build, post } from '../helpers/app.js'
+import { checkPicture } from '../svg/xml.js'
 
 // ---------------------------------------------------------------- configuration
 
@@ -91,7 +93,10 @@ const LIMITS: Partial<Limits> = {
   maxLayers: 50,
   hvpMaxWork: 20_000,
   hvpMaxActivations: 5000,
-  gradeMaxItems: 10
+  gradeMaxItems: 10,
+  // A corner-experiment network trains at ~1.6 ms per epoch: a few epochs answer 200 in
+  // milliseconds, and the default 2000 epochs is a 413 before any training.
+  cornerMaxEpochs: 20
 }
 const limits: Limits = { ...DEFAULT_LIMITS, ...LIMITS }
 /** The expression parser's nesting guard (src/math/expression.ts, not exported). */
@@ -623,6 +628,95 @@ const newtonStepBody = fc.record({
   }, { requiredKeys: [] })
 }).map(({ model, wDelta, w, options }) => ({ model: model.model, w: sized(model.n, wDelta, w), ...options }))
 
+/** β > 0 from subnormal to MAX_VALUE most of the time; 0, −0 and negatives sometimes. */
+const beta = mostly(fc.oneof(positive, edge(1e-10, 0.01, 1, 10, 1e10, 1e300, Number.MAX_VALUE)), edge(0, -0, -1, -5e-324, -1e308))
+/** [lo, hi]: ordered most of the time; a single point, the whole float line, reversed or of the wrong length sometimes. */
+const interval: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 4, arbitrary: fc.tuple(finite, finite).map(([a, b]) => a <= b ? [a, b] : [b, a]) },
+  { weight: 1, arbitrary: finite.map((a) => [a, a]) },
+  { weight: 1, arbitrary: edge([-Number.MAX_VALUE, Number.MAX_VALUE], [-5e-324, 5e-324], [0, 5e-324], [-0, 0], [1e-300, 1e300], [-5, 5], [1.2784645427610737, 2], [-745, 745]) },
+  { weight: 1, arbitrary: fc.tuple(finite, finite).filter(([a, b]) => a !== b).map(([a, b]) => a > b ? [a, b] : [b, a]) },
+  { weight: 1, arbitrary: fc.array(finite, { maxLength: 3 }).filter((a) => a.length !== 2) }
+)
+/** Points: a few, or thousands (some over the body limit). */
+const points = vectorOf(mostly(int(1, 5), edge(0, 1000, 3000, 10_000)))
+const swishBody = fc.record({
+  beta,
+  interval: fc.option(interval, { nil: undefined }),
+  x: fc.option(points, { nil: undefined })
+})
+
+/** Strictly increasing breakpoints most of the time; unsorted, duplicated, empty or thousands sometimes. */
+const BREAKPOINT_SHAPES = ['sorted', 'sorted', 'sorted', 'sorted', 'sorted', 'sorted', 'unsorted', 'duplicated', 'empty', 'many'] as const
+const reluDecompositionBody = fc.record({
+  shape: fc.constantFrom(...BREAKPOINT_SHAPES),
+  values: fc.array(mostly(int(-10, 10), finite), { minLength: 1, maxLength: 6 }),
+  many: edge(1000, 3000, 10_000),
+  slopesDelta: mostly(fc.constant(0), edge(-1, 1, -2)),
+  slopes: fc.array(mostly(int(-5, 5), finite), { minLength: 1, maxLength: 4 }),
+  at: fc.option(mostly(fc.record({ x: finite, y: finite }), fc.record({ x: finite, y: finite, z: finite }, { requiredKeys: [] })), { nil: undefined }),
+  x: fc.option(fc.oneof(points, vectorOf(edge(1000, 3000), int(-10, 3010))), { nil: undefined })
+}).map(({ shape, values, many, slopesDelta, slopes, at, x }) => {
+  const sorted = [...new Set(values.map((v) => v + 0))].sort((a, b) => a - b)
+  const breakpoints = {
+    sorted,
+    unsorted: sorted.length > 1 ? [...sorted].reverse() : [sorted[0], sorted[0] - 1],
+    duplicated: [...sorted, sorted[sorted.length - 1]],
+    empty: [],
+    many: Array.from({ length: many }, (_, i) => i)
+  }[shape]
+  return { breakpoints, slopes: repeat(breakpoints.length + 1 + slopesDelta, slopes), at, x }
+})
+
+/** A mixture: π a probability vector most of the time (or not quite: 1 ± 1e-9, negative, 1.5), K × d weights, x one input or a batch. */
+const PI_SHAPES = ['normalised', 'normalised', 'normalised', 'uniform', 'uniform', 'one-hot', 'within', 'over', 'negative', 'scaled', 'subnormal'] as const
+const logisticMixtureBody = fc.record({
+  K: mostly(int(1, 4), edge(1, 100, 2000)),
+  d: mostly(int(1, 4), edge(1, 100, 2000)),
+  N: fc.option(mostly(int(1, 4), edge(1, 100, 2000)), { nil: undefined, freq: 3 }),
+  piShape: fc.constantFrom(...PI_SHAPES),
+  raw: fc.array(fc.double({ min: 1e-3, max: 10, noNaN: true }), { minLength: 1, maxLength: 4 }),
+  weights: fc.array(mostly(int(-5, 5), finite), { minLength: 1, maxLength: 4 }),
+  x: fc.array(mostly(int(-5, 5), finite), { minLength: 1, maxLength: 4 }),
+  defect: mostly(fc.constant('none'), edge('raggedWeights', 'fewerRows', 'moreRows', 'shortX', 'longX', 'raggedX', 'emptyX', 'emptyRow'))
+}).map(({ K, d, N, piShape, raw, weights, x, defect }) => {
+  // Capped so that the body stays around the 64 KiB limit (K·d + N·d numbers).
+  const width = Math.min(d, Math.floor(20_000 / Math.max(K, N ?? 1)) + 1)
+  const pattern = repeat(K, raw)
+  const total = pattern.reduce((sum, p) => sum + p, 0)
+  const pi = {
+    normalised: pattern.map((p) => p / total),
+    uniform: repeat(K, [1 / K]),
+    'one-hot': repeat(K, [0]).map((_, k) => k === K - 1 ? 1 : 0),
+    within: [0.5 + 5e-10, ...repeat(K - 1, [0.5 / Math.max(1, K - 1)])].slice(0, Math.max(1, K)),
+    over: pattern.map((p, k) => p / total + (k === 0 ? 2e-9 : 0)),
+    negative: K === 1 ? [-1] : [1.5, -0.5, ...repeat(K - 2, [0])],
+    scaled: pattern.map((p) => 1.1 * p / total),
+    subnormal: [1, ...repeat(K - 1, [5e-324])]
+  }[piShape]
+  const rows = repeat(K, [repeat(width, weights)])
+  const input = repeat(width, x)
+  let batch: unknown = N === undefined ? input : repeat(N, [input])
+  if (defect === 'raggedWeights' && rows.length > 0) rows[rows.length - 1] = repeat(width + 1, weights)
+  if (defect === 'fewerRows') rows.pop()
+  if (defect === 'moreRows') rows.push(repeat(width, weights))
+  if (defect === 'emptyRow') rows[0] = []
+  if (defect === 'shortX') batch = N === undefined ? input.slice(1) : repeat(N, [input.slice(1)])
+  if (defect === 'longX') batch = N === undefined ? [...input, 1] : repeat(N, [[...input, 1]])
+  if (defect === 'raggedX') batch = [input, [...input, 1]]
+  if (defect === 'emptyX') batch = N === undefined ? [] : [[]]
+  return { pi, weights: rows, x: batch }
+})
+
+const CE = limits.cornerMaxEpochs
+/** Mostly a few epochs (fast 200s); epochs absent (the default, over the fuzz limit), 0, over the limit, huge or fractional sometimes. */
+const cornerExperimentBody = fc.record({
+  residual: fc.option(fc.boolean(), { nil: undefined }),
+  seed: fc.option(mostly(fc.oneof(int(0, 20), edge(0, 4_294_967_295)), edge(-1, 4_294_967_296, 2 ** 53, 0.5, 1e308, -0)), { nil: undefined }),
+  epochs: fc.option(mostly(fc.oneof(int(1, 4), edge(1, CE)), edge(0, -1, CE + 1, 2000, 5000, 2 ** 31, 1e308, 2.5)), { nil: undefined, freq: 8 }),
+  learningRate: fc.option(mostly(fc.oneof(edge(0.001, 0.01, 0.1, 1, 5e-324, 1e-300), fc.double({ min: 5e-324, max: 1, noNaN: true })), edge(0, -0, 2, 1.0000000000000002, -1e-3, 1e308)), { nil: undefined })
+})
+
 /** Edge cases beside the documented examples, sent as they are and as the mutations' seeds. */
 const EXTRA_SEEDS: Record<string, unknown[]> = {
   softmaxStable: [{ x: [0] }, { x: [[1e308, -1e308], [3]], temperature: 0.5, naive: true }, { x: [-1000, -1001], naive: true }, { x: [5e-324], temperature: 5e-324 }],
@@ -630,7 +724,11 @@ const EXTRA_SEEDS: Record<string, unknown[]> = {
   receptiveField: [{ layers: [{ type: 'relu' }] }, { input: 1, architecture: 'Conv-1x1' }, { input: [65_536, 1], layers: [{ type: 'conv', kernel: [65_536, 1] }], pixel: [0, 0] }],
   paramCount: [{ sizes: [1, 1] }, { sizes: [1_000_000, 1_000_000] }, { architecture: 'Flatten → FC-1', input: [1, 1, 1] }, { architecture: 'Conv-3x3(out=3) → Flatten → FC-1', input: [3, 32_768, 32_768] }],
   hvp: [{ model: { kind: 'quadratic', A: [[1]] }, w: [0], v: [0] }, { model: { kind: 'expression', expression: 'exp(x)', variables: ['x'] }, w: [800], v: [1], method: 'central', sweep: true }],
-  newtonStep: [{ model: { kind: 'quadratic', A: [[0]] }, w: [1] }, { model: { kind: 'expression', expression: 'x^4 - x^2', variables: ['x'] }, w: [0.1], maxIterations: 1000, tolerance: 5e-324 }]
+  newtonStep: [{ model: { kind: 'quadratic', A: [[0]] }, w: [1] }, { model: { kind: 'expression', expression: 'x^4 - x^2', variables: ['x'] }, w: [0.1], maxIterations: 1000, tolerance: 5e-324 }],
+  swish: [{ beta: 5e-324 }, { beta: Number.MAX_VALUE, interval: [-Number.MAX_VALUE, Number.MAX_VALUE], x: [-Number.MAX_VALUE, -0, 5e-324] }, { beta: 1, interval: [3, 3] }, { beta: 1, interval: [5, -5] }, { beta: 1e-300, interval: [-1e308, 1e308], x: [1e308] }],
+  reluDecomposition: [{ breakpoints: [0], slopes: [0, 1] }, { breakpoints: [-1e308, 1e308], slopes: [-1e308, 0, 1e308], x: [0] }, { breakpoints: [1, 1], slopes: [0, 1, 2] }, { breakpoints: [2, 1], slopes: [0, 1, 0] }, { breakpoints: [0, 1], slopes: [0, 1] }, { breakpoints: [0], slopes: [1, 1], at: { x: 1e308, y: -1e308 } }],
+  logisticMixture: [{ pi: [1], weights: [[0]], x: [0] }, { pi: [0.5, 0.5000000001], weights: [[1], [2]], x: [1] }, { pi: [1.5, -0.5], weights: [[1], [2]], x: [1] }, { pi: [1], weights: [[1, 2]], x: [1] }, { pi: [0.5, 0.5], weights: [[1], [1, 2]], x: [[1], [2]] }, { pi: [1], weights: [[1e308, 1e308]], x: [1e308, 1e308] }, { pi: [1], weights: [[1]], x: [[1], [1, 2]] }],
+  cornerExperiment: [{}, { epochs: 1 }, { residual: true, seed: 4_294_967_295, epochs: CE, learningRate: 1 }, { residual: false, epochs: CE + 1 }, { seed: 7, learningRate: 5e-324, epochs: 3 }, { epochs: 0 }]
 }
 const STRUCTURED: Record<string, fc.Arbitrary<unknown>> = {
   softmaxStable: softmaxBody,
@@ -638,7 +736,11 @@ const STRUCTURED: Record<string, fc.Arbitrary<unknown>> = {
   receptiveField: fc.oneof(validReceptiveFieldBody, receptiveFieldBody),
   paramCount: paramCountBody,
   hvp: hvpBody,
-  newtonStep: newtonStepBody
+  newtonStep: newtonStepBody,
+  swish: swishBody,
+  reluDecomposition: reluDecompositionBody,
+  logisticMixture: logisticMixtureBody,
+  cornerExperiment: cornerExperimentBody
 }
 
 // ---------------------------------------------------------------- grading requests
@@ -1075,6 +1177,67 @@ for (const operation of operations as ReadonlyArray<Operation>) {
   })
 }
 
+// ---------------------------------------------------------------- pictures by content negotiation
+
+/** Accept headers, and whether each prefers the picture (RFC 9110 §12.5.1: the most specific range decides; a tie keeps JSON). */
+const ACCEPTS: ReadonlyArray<readonly [string, boolean]> = [
+  [SVG_TYPE, true], [SVG_TYPE, true], [SVG_TYPE, true], [SVG_TYPE, true], ['IMAGE/SVG+XML', true], ['image/*', true],
+  [`${SVG_TYPE}, application/json;q=0.9`, true], [`application/json;q=0.1, ${SVG_TYPE};q=0.5`, true],
+  [`${SVG_TYPE}, application/json`, false], ['*/*', false], [`${SVG_TYPE};q=0, */*`, false], ['image/png', false]
+]
+/** The routes' bodies, with more hvp sweeps (the picture draws the sweep; without one it is a 400). */
+const PICTURE_BODIES: Record<string, fc.Arbitrary<unknown>> = {
+  hvp: fc.tuple(hvpBody, fc.boolean()).map(([body, sweep]) => sweep ? { ...body, sweep: true } : body),
+  convMatrix: STRUCTURED.convMatrix,
+  receptiveField: STRUCTURED.receptiveField
+}
+
+/**
+ * The same body as JSON and with an Accept header: where the picture is preferred, a 200 is an
+ * SVG document (well-formed, nothing active or fetched: test/svg/xml.ts's checkPicture) of a
+ * JSON 200, and a 4xx is the JSON's own error or, for a JSON 200, a picture refusal (no sweep,
+ * a matrix too large to draw); elsewhere, the JSON answer.
+ */
+for (const name of Object.keys(PICTURES)) {
+  const operation = (operations as ReadonlyArray<Operation>).find((entry) => entry.name === name)!
+  const route = `POST ${operation.path} ${SVG_TYPE}`
+  const jsonRoute = `POST ${operation.path} (the same bodies as JSON)`
+  t.test(route, { skip: !selected(route) }, async (t) => {
+    const seeds = [...operation.examples.map((example) => example.value), ...(EXTRA_SEEDS[name] ?? [])]
+    await fc.assert(fc.asyncProperty(bodies(PICTURE_BODIES[name], seeds), fc.constantFrom(...ACCEPTS), async (body, [accept, svg]) => {
+      const text = json(body)
+      const request = `Accept: ${accept} ${text}`
+      const response = await timed(route, request, () => app.inject({ method: 'POST', url: operation.path, payload: text, headers: { 'content-type': 'application/json', accept } }))
+      const plain = await timed(jsonRoute, text, () => inject('POST', operation.path, text))
+      const status = response.statusCode
+      if (status >= 500) fail(route, `a ${status}`, request, response)
+      if (!svg) {
+        checkRest(route, OPERATION_STATUSES, operation.response, request, response)
+        if (status !== plain.statusCode || response.body !== plain.body) fail(route, `JSON preferred, yet the answer differs from the JSON request's ${plain.statusCode} ${preview(plain.body, 200)}`, request, response)
+        return
+      }
+      if (status === 200) {
+        if (plain.statusCode !== 200) fail(route, `a picture where JSON answers ${plain.statusCode} ${preview(plain.body, 200)}`, request, response)
+        const type = String(response.headers['content-type'])
+        if (!type.startsWith(SVG_TYPE)) fail(route, `content-type is ${type}`, request, response)
+        try {
+          checkPicture(response.body)
+        } catch (error) {
+          fail(route, `not a clean SVG document: ${(error as Error).message}`, request, response)
+        }
+        return
+      }
+      const error = checkRest(route, OPERATION_STATUSES, operation.response, request, response) as { message: string }
+      if (plain.statusCode === 200) {
+        if (!/\bpicture\b/.test(error.message)) fail(route, 'JSON answers 200 and the picture is refused without saying why', request, response)
+      } else if (status !== plain.statusCode || response.body !== plain.body) {
+        fail(route, `JSON answers ${plain.statusCode} ${preview(plain.body, 200)}, the picture request another error`, request, response)
+      }
+    }), parameters())
+    report(t, [route, jsonRoute])
+  })
+}
+
 t.test('POST /grade', { skip: !selected('POST /grade') && !selected('POST /graphql grade') }, async (t) => {
   const route = 'POST /grade'
   const graphqlRoute = 'POST /graphql grade'
@@ -1130,6 +1293,15 @@ t.test('POST /graphql', { skip: !selected('POST /graphql') }, async (t) => {
     checkGraphql(route, text, await timed(route, text, () => post(app, '/graphql', text)))
   }), parameters())
   report(t, [route])
+})
+
+t.test('the corner experiment without epochs trains nothing: its default 2000 epochs is over CORNER_MAX_EPOCHS', async (t) => {
+  const response = await post(app, '/corner-experiment', { residual: true })
+  t.equal(response.statusCode, 413)
+  t.match(response.json().message, `outside [1, ${limits.cornerMaxEpochs}]`, 'the limit, named')
+  t.match(response.json().message, 'CORNER_MAX_EPOCHS')
+  const graphql = (await post(app, '/graphql', graphqlText(fullQuery('cornerExperiment'), '{"residual": true}'))).json() as GraphqlBody
+  t.match(graphql.errors?.[0]?.extensions, { statusCode: 413 }, 'GraphQL: the same 413')
 })
 
 t.test('the slowest routes', async (t) => {

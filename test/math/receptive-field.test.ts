@@ -1,9 +1,11 @@
+import fc from 'fast-check'
 import t from 'tap'
 import { parseArchitecture } from '../../src/math/architecture.js'
 import { ImpossibleInputError } from '../../src/math/errors.js'
 import type { LayerSpec } from '../../src/math/layers.js'
 import type { Pair } from '../../src/math/pair.js'
-import { receptiveField, resolveLayer } from '../../src/math/receptive-field.js'
+import { receptiveField, resolveLayer, variableSizeInput } from '../../src/math/receptive-field.js'
+import { MAX_DIMENSION } from '../../src/operations/schemas.js'
 import { loadFixture } from '../helpers/fixtures.js'
 
 interface Region { top: number, left: number, bottom: number, right: number }
@@ -82,4 +84,86 @@ t.test('defaults and rules', async (t) => {
 t.test('values beyond 2^53 are refused rather than rounded', async (t) => {
   const deep = Array.from({ length: 60 }, () => ({ type: 'conv' as const, name: 'c', kernel: [3, 3] as Pair, stride: [2, 2] as Pair }))
   t.throws(() => receptiveField(deep), /exceeds 2\^53/)
+})
+
+t.test('variable-size inputs (questions 4.2 and 5.2)', async (t) => {
+  const q42 = variableSizeInput(parseArchitecture('Conv-5x5 → ReLU → Conv-5x5 → ReLU → Global Avg. Pool → FC-128 → FC-1'), MAX_DIMENSION)
+  t.equal(q42.accepted, true, '4.2: global average pooling before FC')
+  t.strictSame(q42.minimumInput, [9, 9], 'two 5×5 convolutions need 1 + 4 + 4 = 9')
+  t.match(q42.reason, /Global Avg\. Pool turns any C × H × W map into C features before FC-128/)
+
+  const mlp = variableSizeInput(parseArchitecture('FC-128 → ReLU → FC-10'), MAX_DIMENSION)
+  t.equal(mlp.accepted, false, 'an MLP')
+  t.equal(mlp.minimumInput, undefined)
+  t.match(mlp.reason, /^FC-128 comes first: .* an MLP takes inputs of one size only$/)
+
+  const flattened = variableSizeInput(parseArchitecture('Conv-3x3 → ReLU → Flatten → FC-10'), MAX_DIMENSION)
+  t.equal(flattened.accepted, false, 'Conv → Flatten → FC')
+  t.equal(flattened.minimumInput, undefined)
+  t.match(flattened.reason, /^FC-10 has one weight per input feature, .*a global pooling layer before it would free them$/, 'the FC layer decides, not Flatten')
+
+  const late = variableSizeInput(parseArchitecture('Conv-3x3 → FC-10 → Global Max Pool'), MAX_DIMENSION)
+  t.equal(late.accepted, false, 'global pooling after the FC layer does not free it')
+  t.match(late.reason, /^FC-10 has one weight per input feature/)
+
+  const fcn = variableSizeInput(parseArchitecture('Conv-3x3 → ReLU → MaxPool-2x2 → Conv-3x3(dilation=2) → Conv-1x1'), MAX_DIMENSION)
+  t.equal(fcn.accepted, true, 'fully convolutional')
+  t.match(fcn.reason, /^no FC layer: .*fully convolutional/)
+  t.strictSame(fcn.minimumInput, [12, 12], 'conv n − 2, pool ⌊(n − 2)/2⌋, the dilated 3×3 spans 5: ⌊(n − 2)/2⌋ ≥ 5 from n = 12')
+  t.doesNotThrow(() => receptiveField(parseArchitecture('Conv-3x3 → ReLU → MaxPool-2x2 → Conv-3x3(dilation=2) → Conv-1x1'), [12, 12]))
+  t.throws(() => receptiveField(parseArchitecture('Conv-3x3 → ReLU → MaxPool-2x2 → Conv-3x3(dilation=2) → Conv-1x1'), [11, 12]), ImpossibleInputError)
+
+  const rectangular = variableSizeInput([
+    { type: 'conv', name: 'Conv-7x3', kernel: [7, 3] },
+    { type: 'conv', name: 'Conv-1x5(stride=[1, 2])', kernel: [1, 5], stride: [1, 2] },
+    { type: 'globalmaxpool', name: 'GMP' },
+    { type: 'fc', name: 'FC-1' }
+  ], MAX_DIMENSION)
+  t.strictSame(rectangular.minimumInput, [7, 7], 'height 7; width 3 − 1 + 5 = 7')
+  const tall = variableSizeInput([{ type: 'conv', name: 'Conv-9x2', kernel: [9, 2], padding: [1, 0] }, { type: 'maxpool', name: 'MaxPool-1x3', kernel: [1, 3] }], MAX_DIMENSION)
+  t.strictSame(tall.minimumInput, [7, 4], 'height 9 − 2·1; width 2 − 1 + 3')
+
+  const tooSmall = variableSizeInput(parseArchitecture('Conv-5x5 → Conv-5x5 → Conv-5x5'), 12)
+  t.equal(tooSmall.accepted, true, 'the weights would take any size…')
+  t.equal(tooSmall.minimumInput, undefined, '…but none up to maxSide fits')
+  t.match(tooSmall.reason, /^no FC layer: .*; but no input up to 12 × 12 fits every window$/)
+  t.strictSame(variableSizeInput(parseArchitecture('Conv-5x5 → Conv-5x5 → Conv-5x5'), 13).minimumInput, [13, 13], 'maxSide itself counts')
+  const pooledAway = variableSizeInput(parseArchitecture('Conv-3x3 → Global Avg. Pool → Conv-3x3'), MAX_DIMENSION)
+  t.equal(pooledAway.minimumInput, undefined, 'a 3×3 convolution after global pooling sees a 1×1 map at any input size')
+})
+
+t.test('minimumInput is the smallest input receptiveField takes (brute force)', async (t) => {
+  const MAX_SIDE = 80
+  const pair = (max: number, min = 1) => fc.tuple(fc.integer({ min, max }), fc.integer({ min, max })) as fc.Arbitrary<Pair>
+  const conv = fc.record({ kernel: pair(5), stride: pair(3), padding: pair(2, 0), dilation: pair(2) }).map((l): LayerSpec => ({ type: 'conv', name: 'conv', ...l }))
+  // PyTorch's pooling: padding at most half the kernel, no dilation for average pooling.
+  const pool = fc.tuple(fc.constantFrom('maxpool' as const, 'avgpool' as const), pair(3, 2), pair(2)).map(([type, kernel, stride]): LayerSpec =>
+    ({ type, name: type, kernel, stride, padding: [Math.floor(kernel[0] / 2), 0] }))
+  const relu = fc.constant<LayerSpec>({ type: 'relu', name: 'relu' })
+  const network = fc.array(fc.oneof(conv, conv, pool, relu), { minLength: 1, maxLength: 5 })
+  const smallest = (specs: LayerSpec[], shape: (side: number) => Pair): number | undefined => {
+    for (let side = 1; side <= MAX_SIDE; side++) {
+      try {
+        receptiveField(specs, shape(side))
+        return side
+      } catch (error) {
+        if (!(error instanceof ImpossibleInputError)) throw error
+      }
+    }
+    return undefined
+  }
+  let fitting = 0
+  fc.assert(fc.property(network, (specs) => {
+    const result = variableSizeInput(specs, MAX_SIDE)
+    const height = smallest(specs, (side) => [side, MAX_SIDE])
+    const width = smallest(specs, (side) => [MAX_SIDE, side])
+    t.equal(result.accepted, true)
+    if (height === undefined || width === undefined) {
+      t.equal(result.minimumInput, undefined, 'nothing fits')
+      return
+    }
+    fitting++
+    t.strictSame(result.minimumInput, [height, width], JSON.stringify(specs))
+  }), { seed: 20261129, numRuns: 60 })
+  t.ok(fitting >= 30, `${fitting} of 60 networks fit in ${MAX_SIDE} × ${MAX_SIDE}`)
 })
