@@ -32,7 +32,10 @@ DEFAULT_URL = 'http://127.0.0.1:3000'
 DEFAULT_TIMEOUT = 60.0
 # The service's GET /questions, in its order; a question not listed here is named by its id alone.
 TITLES = {
+    '1.1-swish': 'How far Swish is from ReLU',
+    '1.2-relu-decomposition': 'A piecewise-linear function with ReLUs',
     '1.4-log-softmax': 'Stable log-softmax',
+    '2-logistic-mixture': 'A mixture of logistic regressions',
     '3.2-param-count': 'Parameters of an MLP',
     '3.2-hessian-shape': 'Shape of the Hessian of an MLP',
     '3.6-hvp': 'Exact Hessian-vector product',

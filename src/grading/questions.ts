@@ -151,7 +151,8 @@ export const questions: readonly Question[] = [
       // Endpoints on a grid of step 1/(4β), a short decimal for every β of the set, at most
       // 10 steps from 0. The maximiser ±t*/β (t* = 1.278…) is 5.11 steps from 0: about half
       // the intervals hold it (the answer is then (t* − 1)/β), the others have the maximum at
-      // the endpoint of |x| nearest it, on either side; never below 2.5·σ(−2.5)/β ≈ 0.19/β.
+      // the endpoint of |x| nearest it, on either side. |x| reaches 1 to 10 steps, so the
+      // distance is at least min(0.25·σ(−0.25), 2.5·σ(−2.5))/β ≈ 0.11/β: never a tiny number.
       const beta = random.pick(SWISH_BETAS)
       const lo = random.integer(-10, 9)
       const hi = random.integer(lo + 1, 10)
@@ -234,14 +235,16 @@ export const questions: readonly Question[] = [
     expected: (result) => result.probability,
     variant: (random) => {
       // π in twentieths, each ≥ 0.05: n/20 is the double nearest the decimal, so π prints as
-      // 0.35, and Σπ is within a few ulps of 1 (the operation allows 1e-9).
+      // 0.35, and Σπ is within a few ulps of 1 (the operation allows 1e-9). The logits w_kᵀx
+      // are redrawn until they differ, so π matters (equal logits t give σ(t) whatever π, and
+      // all zero give 1/2); x has no zero entry, which would make them all 0. |w_kᵀx| ≤ 27.
       const [components, features] = [random.integer(2, 3), random.integer(2, 3)]
-      const draw = (): number[] => Array.from({ length: features }, () => random.integer(-3, 3))
-      return {
-        pi: drawParts(random, components, 20).map((n) => n / 20),
-        weights: Array.from({ length: components }, draw),
-        x: draw()
-      }
+      const pi = drawParts(random, components, 20).map((n) => n / 20)
+      const x = Array.from({ length: features }, () => random.nonZero(-3, 3))
+      let weights: number[][]
+      do weights = Array.from({ length: components }, () => Array.from({ length: features }, () => random.integer(-3, 3)))
+      while (new Set(weights.map((w) => w.reduce((sum, weight, j) => sum + weight * x[j], 0))).size < components)
+      return { pi, weights, x }
     }
   }),
   defineQuestion({

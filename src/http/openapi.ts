@@ -49,7 +49,7 @@ export function addOperationExamples (routes: ReadonlyArray<Pick<Operation, 'pat
 export const ERROR_EXAMPLES: Record<string, { statusCode: number, code: string, error: string, message: string }> = {
   400: { statusCode: 400, code: 'FST_ERR_VALIDATION', error: 'Bad Request', message: 'body/x/0 must be a finite number, got the string "Infinity" (body/x: logits: a vector, or a matrix whose rows are independent vectors)' },
   401: { statusCode: 401, code: 'DLCHECK_UNAUTHORIZED', error: 'Unauthorized', message: 'grading needs the grader token: send Authorization: Bearer <GRADER_TOKEN>' },
-  404: { statusCode: 404, code: 'DLCHECK_NOT_FOUND', error: 'Not Found', message: "body/items/0/question: no question '3.7-hvp'; the ids are 1.4-log-softmax, 3.2-param-count, … (GET /questions)" },
+  404: { statusCode: 404, code: 'DLCHECK_NOT_FOUND', error: 'Not Found', message: "body/items/0/question: no question '3.7-hvp'; the ids are 1.1-swish, 1.2-relu-decomposition, … (GET /questions)" },
   413: { statusCode: 413, code: 'DLCHECK_LIMIT', error: 'Payload Too Large', message: 'the dense matrix would have 3844·4096 = 15745024 entries, over the limit of 1000000 (CONV_MAX_DENSE_ENTRIES); ask for format: "sparse" (34596 non-zeros)' },
   422: { statusCode: 422, code: 'DLCHECK_IMPOSSIBLE', error: 'Unprocessable Entity', message: 'w has 1 entries; the model has 284682 parameters' },
   429: { statusCode: 429, code: 'DLCHECK_RATE_LIMIT', error: 'Too Many Requests', message: 'over 600 requests per 1 minute from this client (RATE_LIMIT_MAX, RATE_LIMIT_WINDOW_MS); retry in 1 minute' },

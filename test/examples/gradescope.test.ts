@@ -16,8 +16,8 @@ const EXAMPLE = fileURLToPath(new URL('../../examples/gradescope/', import.meta.
 const TOKEN = 'x'.repeat(20) + 'tok'
 const STUDENT = 'ada@example.edu'
 const QUESTIONS = [
-  '1.4-log-softmax', '3.2-param-count', '3.2-hessian-shape', '3.6-hvp', '4.1-output-shape',
-  '4.3-conv-matrix', '4.4-transposed-conv-matrix', '5.1-output-shape', '5.3-receptive-field'
+  '1.1-swish', '1.2-relu-decomposition', '1.4-log-softmax', '2-logistic-mixture', '3.2-param-count', '3.2-hessian-shape', '3.6-hvp',
+  '4.1-output-shape', '4.3-conv-matrix', '4.4-transposed-conv-matrix', '5.1-output-shape', '5.3-receptive-field'
 ]
 
 interface GradescopeTest { name: string, score: number, max_score: number, output: string }
@@ -93,22 +93,22 @@ if (python.error !== undefined || python.status !== 0) {
     const example = JSON.parse(await readFile(join(EXAMPLE, 'answers.example.json'), 'utf8')) as Record<string, unknown>
     t.strictSame(Object.keys(example), QUESTIONS)
     const graded = await api<{ score: number, maxScore: number }>('/grade', { items: QUESTIONS.map((question) => ({ question, answer: example[question] })) })
-    t.equal(graded.score, 9)
+    t.equal(graded.score, 12)
     t.ok(QUESTIONS.some((id) => JSON.stringify(example[id]) !== JSON.stringify(correct[id])), 'the student\'s variant is not the assignment\'s numbers')
   })
 
-  t.test('a correct sheet for the student\'s own variant scores 9 / 9', async (t) => {
+  t.test('a correct sheet for the student\'s own variant scores 12 / 12', async (t) => {
     const root = await autograderRoot(t, JSON.stringify(correct))
     const { code, stdout, stderr } = await run(root, service)
     t.equal(code, 0, stderr)
     const graded = await results(root)
-    t.equal(graded.score, 9)
+    t.equal(graded.score, 12)
     t.strictSame(graded.tests.map((test) => test.name.split(':')[0]), QUESTIONS, 'one test per question, in order')
     for (const test of graded.tests) {
       t.match(test, { score: 1, max_score: 1, output: /^correct/ }, test.name)
       t.match(test.name, /^[\w.-]+: \w/, 'the id and a short title')
     }
-    t.match(graded.output, /9 \/ 9/)
+    t.match(graded.output, /12 \/ 12/)
     t.notMatch(stdout + stderr + JSON.stringify(graded), TOKEN)
   })
 
@@ -119,8 +119,8 @@ if (python.error !== undefined || python.status !== 0) {
     const { code, stderr } = await run(root, service)
     t.equal(code, 0, stderr)
     const graded = await results(root)
-    t.equal(graded.score, 7)
-    t.equal(graded.tests.length, 9)
+    t.equal(graded.score, 10)
+    t.equal(graded.tests.length, 12)
     const feedback = await grade(sheet)
     const wrong = byName(graded, '3.2-param-count')
     t.match(wrong, { score: 0, max_score: 1 })

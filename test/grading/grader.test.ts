@@ -22,8 +22,8 @@ function thrown (fn: () => unknown): ComputationError {
 }
 
 t.test('the bank has the issue\'s questions, with the assignment\'s own numbers as defaults', async (t) => {
-  t.strictSame(questions.map((q) => q.id), ['1.4-log-softmax', '3.2-param-count', '3.2-hessian-shape', '3.6-hvp', '4.1-output-shape',
-    '4.3-conv-matrix', '4.4-transposed-conv-matrix', '5.1-output-shape', '5.3-receptive-field'])
+  t.strictSame(questions.map((q) => q.id), ['1.1-swish', '1.2-relu-decomposition', '1.4-log-softmax', '2-logistic-mixture', '3.2-param-count',
+    '3.2-hessian-shape', '3.6-hvp', '4.1-output-shape', '4.3-conv-matrix', '4.4-transposed-conv-matrix', '5.1-output-shape', '5.3-receptive-field'])
   t.strictSame(sheet.map((c) => c.name), questions.map((q) => q.id), 'questions.json (PyTorch) covers every question')
   for (const c of sheet) t.strictSame(questionsById.get(c.name)!.defaults, c.params, `${c.name}: the defaults PyTorch answered`)
   const ajv = new Ajv({ ...AJV_OPTIONS, strict: false })
@@ -41,6 +41,32 @@ t.test('a correct answer sheet (PyTorch\'s answers) for the assignment\'s number
   t.strictSame(byQuestion['5.3-receptive-field'].expected, [9, 9])
   t.strictSame(byQuestion['3.2-param-count'].comparison, { mode: 'exact' }, 'integers are exact by default')
   t.strictSame(byQuestion['1.4-log-softmax'].comparison, { mode: 'relabs', rtol: 1e-5, atol: 1e-8 })
+  // Question 1.1's maximiser ±t*/β is inside [−5, 5]: the answer is (t* − 1)/β, t* = 1.2784645427610738.
+  t.strictSame(byQuestion['1.1-swish'].expected, 0.02784645427610738)
+  t.strictSame(byQuestion['1.1-swish'].comparison, { mode: 'sigfig', digits: 3 }, 'a maximum a grid search can find')
+  t.strictSame(byQuestion['1.2-relu-decomposition'].expected, [2, 3, -5])
+  t.strictSame(byQuestion['2-logistic-mixture'].expected, 0.5865298952888205)
+})
+
+t.test('the new questions read their answers from the operations\' results', async (t) => {
+  const grade = (question: string, params: Record<string, unknown>, answer: unknown) => grader.grade({ items: [{ question, params, answer }] }, 'body').items[0]
+  // Questions 1.1 and 2 are real numbers: sigfig at 3 digits accepts 0.0278 for 0.027846…, not 0.028.
+  t.ok(grade('1.1-swish', { beta: 10, interval: [-5, 5] }, 0.0278).correct)
+  t.match(grade('1.1-swish', { beta: 10, interval: [-5, 5] }, 0.028), { correct: false, feedback: 'incorrect: the answer, 0.028, is off (sigfig, 3 significant digits)' })
+  // Outside the maximiser: the endpoint of |x| nearest t*/β = 0.128, here x = 0.5 (the operation's own example).
+  t.equal(grade('1.1-swish', { beta: 10, interval: [0.5, 2] }, 0.00335).expected, 0.003346425462142428)
+  t.match(grade('1.1-swish', { beta: 10, interval: [0.5, 2] }, [0.00335]), { correct: false, feedback: /^expected a number: the answer must be a number, got/ })
+  // A zero slope drops its ReLU term from the operation's result: its coefficient is 0.
+  t.strictSame(grade('1.2-relu-decomposition', { breakpoints: [0, 1], slopes: [0, 1], at: { x: 0, y: 0 } }, [0, 1, 0]).expected, [0, 1, 0])
+  t.strictSame(grade('1.2-relu-decomposition', { breakpoints: [-2, 0], slopes: [-1, 0], at: { x: 0, y: 3 } }, [1, 0, 3]).expected, [1, 0, 3])
+  t.strictSame(grade('1.2-relu-decomposition', { breakpoints: [0, 1], slopes: [0, 0], at: { x: 0, y: 2 } }, [0, 0, 2]).expected, [0, 0, 2])
+  const swapped = grade('1.2-relu-decomposition', { breakpoints: [-1, 2], slopes: [-2, 3], at: { x: 4, y: 1 } }, [-2, 3, -5])
+  t.match(swapped, { correct: false, feedback: 'incorrect: 1 of 3 entries are off, the first: entry [0], -2, is off (relabs, rtol = 0.00001, atol = 1e-8)' }, 'the sign of b: slope −b left of β')
+  t.equal(grade('2-logistic-mixture', { pi: [0.25, 0.75], weights: [[2, -1], [0.5, 0.5]], x: [1, 3] }, 0.727833).expected, 0.7278331638259106)
+  const unordered = thrown(() => grade('1.2-relu-decomposition', { breakpoints: [2, -1], slopes: [-2, 3], at: { x: 0, y: 0 } }, [0, 0, 0]))
+  t.strictSame([unordered.statusCode, unordered.message], [422, 'body/items/0 (1.2-relu-decomposition): breakpoints must be strictly increasing: breakpoints[1] = -1 is not greater than breakpoints[0] = 2'])
+  const notProbabilities = thrown(() => grade('2-logistic-mixture', { pi: [0.3, 0.6], weights: [[1], [2]], x: [1] }, 0.5))
+  t.strictSame([notProbabilities.statusCode, notProbabilities.message], [422, 'body/items/0 (2-logistic-mixture): pi must sum to 1 (|Σπ − 1| ≤ 1e-9), got Σπ = 0.8999999999999999'])
 })
 
 t.test('wrong shapes and non-numbers are graded incorrect with feedback, never an error', async (t) => {
@@ -90,7 +116,7 @@ t.test('params: given, the student\'s variant, or the defaults', async (t) => {
 t.test('grader mistakes are 4xx naming the item', async (t) => {
   const unknown = thrown(() => grader.grade({ items: [{ question: '3.2-param-count', answer: 1 }, { question: '3.7-hvp', answer: 1 }] }, 'body'))
   t.equal(unknown.statusCode, 404)
-  t.match(unknown.message, /^body\/items\/1\/question: no question '3\.7-hvp'; the ids are 1\.4-log-softmax, .*5\.3-receptive-field \(GET \/questions\)$/)
+  t.match(unknown.message, /^body\/items\/1\/question: no question '3\.7-hvp'; the ids are 1\.1-swish, 1\.2-relu-decomposition, 1\.4-log-softmax, 2-logistic-mixture, .*5\.3-receptive-field \(GET \/questions\)$/)
   t.equal(thrown(() => grader.variant('nope', 'ada')).message.startsWith('id: no question \'nope\''), true)
 
   const badParams = thrown(() => grader.grade({ items: [{ question: '3.2-param-count', params: { sizes: [32, -1] }, answer: 1 }] }, 'input'))
@@ -132,5 +158,10 @@ t.test('statements say every param that is given', async (t) => {
   t.match(statement('3.6-hvp', { model: { kind: 'quadratic', A: [[2]] }, w: [1], v: [1] }), 'Let f be the quadratic model {"kind":"quadratic","A":[[2]]}')
   t.match(statement('4.3-conv-matrix', { input: 5, kernel: [[1]], dilation: 2 }), 'kernel [[1]], stride 1, zero padding 0 and dilation 2 is applied to an input of size 5 × 5')
   t.match(statement('4.4-transposed-conv-matrix', { input: [2, 3], kernel: [[1]] }), 'kernel [[1]], stride 1 and padding 0 is applied to an input of size 2 × 3')
+  t.match(statement('1.1-swish', { beta: 0.5, interval: [1.5, 4] }), 'For β = 0.5, what is the largest distance between h and ReLU on the interval [1.5, 4], max_{1.5 ≤ x ≤ 4} |x·σ(βx) − ReLU(x)|?')
+  t.match(statement('1.2-relu-decomposition', { breakpoints: [-1, 2], slopes: [-2, 3], at: { x: 4, y: 1 } }),
+    'slope -2 for x < β, is constant for β < x < α, and has slope 3 for x > α, where β = -1 and α = 2; its graph passes through (4, 1)')
+  t.match(statement('2-logistic-mixture', { pi: [0.2, 0.3, 0.5], weights: [[1], [2], [3]], x: [-1] }),
+    'In a mixture of 3 logistic regressions, z ~ Categorical(π) with π = [0.2,0.3,0.5] and y ∣ z = k, x ~ Bernoulli(σ(w_kᵀx)) with w_1 = [1], w_2 = [2], w_3 = [3]. What is p(y = 1 ∣ x) for x = [-1]?')
   t.equal(compareAnswer('x', [5], { mode: 'exact' }).feedback, 'expected a list of 1 number: the answer must be a list of 1, got the string "x"')
 })

@@ -2,9 +2,10 @@ import t from 'tap'
 import { createHmac } from 'node:crypto'
 import { Ajv } from 'ajv'
 import { Grader } from '../../src/grading/grader.js'
-import { questions } from '../../src/grading/questions.js'
+import { questions, questionsById } from '../../src/grading/questions.js'
 import { VariantRandom } from '../../src/grading/variants.js'
 import { AJV_OPTIONS } from '../../src/http/validation.js'
+import { SWISH_PEAK } from '../../src/math/swish.js'
 import { DEFAULT_LIMITS } from '../../src/operations/limits.js'
 
 const SECRET = Buffer.from('test-variant-secret-0123456789')
@@ -65,9 +66,67 @@ t.test('variants are stable across restarts and replicas, and depend on the secr
       if (JSON.stringify(other.variant(question.id, student)) !== JSON.stringify(first.variant(question.id, student))) differ++
     }
   }
-  t.ok(differ > 150, `${differ} of 180 variants change with the secret`)
+  t.ok(differ > 0.8 * questions.length * 20, `${differ} of ${questions.length * 20} variants change with the secret`)
   // Pinned: a change here reshuffles every student's variant mid-course.
-  t.strictSame(first.variant('3.2-param-count', 'ada@example.edu').params, PINNED)
+  for (const [id, params] of Object.entries(PINNED)) t.strictSame(first.variant(id, 'ada@example.edu').params, params, id)
 })
 
-const PINNED = { sizes: [128, 64, 256, 256, 10] }
+const PINNED = {
+  '1.1-swish': { beta: 20, interval: [-0.0625, 0.05] },
+  '1.2-relu-decomposition': { breakpoints: [-3, -2], slopes: [-2, 3], at: { x: 6, y: -5 } },
+  '2-logistic-mixture': { pi: [0.75, 0.15, 0.1], weights: [[1, -3], [-2, -1], [0, 0]], x: [2, -1] },
+  '3.2-param-count': { sizes: [128, 64, 256, 256, 10] }
+}
+
+/** Each of the 120 students' variant of a question, with its expected answer. */
+function variants<P> (id: string): Array<{ params: P, expected: number | number[] }> {
+  const grader = new Grader(SECRET, DEFAULT_LIMITS)
+  const question = questionsById.get(id)!
+  return STUDENTS.map((student) => {
+    const params = grader.variant(id, student).params as P
+    return { params, expected: grader.expected(question, params) as number | number[] }
+  })
+}
+
+/** How many times each key occurs. */
+const tally = (keys: string[]): Record<string, number> => keys.reduce<Record<string, number>>((counts, key) => ({ ...counts, [key]: (counts[key] ?? 0) + 1 }), {})
+
+t.test('1.1: every β of the set, intervals with and without the maximiser ±t*/β, endpoints as short decimals', async (t) => {
+  const drawn = variants<{ beta: number, interval: [number, number] }>('1.1-swish')
+  t.strictSame(Object.keys(tally(drawn.map(({ params }) => String(params.beta)))).sort(), ['0.5', '1', '10', '2', '20', '5'])
+  const where = tally(drawn.map(({ params: { beta, interval: [lo, hi] } }) => {
+    const uMax = Math.max(-lo, hi)
+    const uMin = lo <= 0 && hi >= 0 ? 0 : Math.min(Math.abs(lo), Math.abs(hi))
+    const peak = SWISH_PEAK / beta
+    return peak < uMin ? 'nearer 0 than the interval' : peak > uMax ? 'farther from 0 than the interval' : 'inside'
+  }))
+  t.ok(Object.values(where).length === 3 && Object.values(where).every((count) => count >= 15), JSON.stringify(where))
+  for (const { params: { beta, interval }, expected } of drawn) {
+    t.ok(interval[0] < interval[1] && interval.every((x) => /^-?\d+(\.\d{1,4})?$/.test(String(x))), `[${interval.join(', ')}]`)
+    // The far end of |x| is 0.25/β to 2.5/β: never below 0.25·σ(−0.25)/β = 0.1094/β.
+    t.ok((expected as number) * beta >= 0.1094, `β = ${beta}, [${interval.join(', ')}]: ${String(expected)}`)
+  }
+})
+
+t.test('1.2: integer answers, the point left of β, on the flat part and right of α', async (t) => {
+  const drawn = variants<{ breakpoints: [number, number], slopes: [number, number], at: { x: number, y: number } }>('1.2-relu-decomposition')
+  const where = tally(drawn.map(({ params: { breakpoints: [beta, alpha], at } }) => at.x < beta ? 'left' : at.x > alpha ? 'right' : 'flat'))
+  t.ok(where.left >= 15 && where.flat >= 15 && where.right >= 15, JSON.stringify(where))
+  for (const { params, expected } of drawn) {
+    t.ok((expected as number[]).every(Number.isInteger) && params.slopes.every((s) => s !== 0), JSON.stringify({ params, expected }))
+    t.strictSame((expected as number[]).slice(0, 2), [-params.slopes[0], params.slopes[1]], 'b is minus the left slope, a the right one')
+  }
+})
+
+t.test('2: K and d in 2–3, π in twentieths summing to 1, logits that differ so that π matters', async (t) => {
+  const drawn = variants<{ pi: number[], weights: number[][], x: number[] }>('2-logistic-mixture')
+  t.strictSame(Object.keys(tally(drawn.map(({ params }) => `K = ${params.pi.length}, d = ${params.x.length}`))).sort(), ['K = 2, d = 2', 'K = 2, d = 3', 'K = 3, d = 2', 'K = 3, d = 3'])
+  for (const { params: { pi, weights, x }, expected } of drawn) {
+    t.ok(pi.every((p) => /^0\.\d\d?$/.test(String(p)) && Number.isInteger(Math.round(p * 20)) && Math.abs(p * 20 - Math.round(p * 20)) < 1e-12), JSON.stringify(pi))
+    t.ok(Math.abs(pi.reduce((sum, p) => sum + p, 0) - 1) <= 1e-9, `Σπ = ${pi.reduce((sum, p) => sum + p, 0)}`)
+    const logits = weights.map((w) => w.reduce((sum, weight, j) => sum + weight * x[j], 0))
+    t.equal(new Set(logits).size, pi.length, `distinct logits ${JSON.stringify(logits)}`)
+    t.ok((expected as number) > 0 && (expected as number) < 1)
+  }
+  t.equal(new Set(drawn.map(({ expected }) => expected)).size, STUDENTS.length, 'a different answer for every student')
+})
