@@ -25,7 +25,8 @@ function quality (accept: string, type: string): number {
   let best = 0
   let bestSpecificity = -1
   for (const range of accept.split(',')) {
-    const [media, ...parameters] = range.trim().toLowerCase().split(';')
+    const [untrimmed, ...parameters] = range.toLowerCase().split(';')
+    const media = untrimmed.trim() // RFC 9110 allows whitespace before ';'
     const specificity = media === type ? 2 : media === `${major}/*` ? 1 : media === '*/*' ? 0 : -1
     if (specificity <= bestSpecificity) continue
     const q = parameters.map((parameter) => parameter.trim()).find((parameter) => parameter.startsWith('q='))

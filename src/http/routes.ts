@@ -55,6 +55,8 @@ export function registerOperationRoutes (app: FastifyInstance, operations: reado
       }
     }, async (request, reply) => {
       const picture = PICTURES[operation.name]
+      // The answer's type depends on Accept: caches must key on it (RFC 9110 §12.5.5).
+      if (picture !== undefined) void reply.header('vary', 'Accept')
       const answer = await pool.execute(operation, request.body, () => disconnection(reply.raw))
       if (picture !== undefined && prefersSvg(request.headers.accept)) {
         return await reply.type(`${SVG_TYPE}; charset=utf-8`).send(picture(answerValue(answer), request.body))

@@ -186,7 +186,9 @@ export function variableSizeInput (specs: readonly LayerSpec[], maxSide: number)
   }
   const reason = dense >= 0
     ? `${specs[pooling].name} turns any C × H × W map into C features before ${specs[dense].name}, so the weights do not depend on H and W`
-    : 'no FC layer: every layer slides the same weights over any map (fully convolutional), and the output grows with the input'
+    : pooling >= 0
+      ? `no FC layer, and ${specs[pooling].name} reduces any map to 1 × 1: the same weights serve every input size`
+      : 'no FC layer: every layer slides the same weights over any map (fully convolutional), and the output grows with the input'
   // Output sizes grow with the input, so the smallest input that fits is found by bisection.
   const fits = (shape: Pair): boolean => {
     let current = shape

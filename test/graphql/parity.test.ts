@@ -70,14 +70,18 @@ t.test('REST and GraphQL give the same answers', async (t) => {
 })
 
 t.test('errors carry the REST status and the same message', async (t) => {
-  const app = await build(t, { limits: { softmaxMaxEntries: 2 } })
+  const app = await build(t, { limits: { softmaxMaxEntries: 2, cornerMaxEpochs: 5 } })
   const cases: Array<[string, string, unknown, number, string]> = [
     ['/softmax-stable', 'query ($input: SoftmaxStableInput!) { softmaxStable(input: $input) { max } }', { x: ['NaN'] }, 400, 'FST_ERR_VALIDATION'],
     ['/softmax-stable', 'query ($input: SoftmaxStableInput!) { softmaxStable(input: $input) { max } }', { x: [1, 2, 3] }, 413, 'DLCHECK_LIMIT'],
     ['/conv-matrix', 'query ($input: ConvMatrixInput!) { convMatrix(input: $input) { shape } }', { input: 2, kernelSize: 5 }, 422, 'DLCHECK_IMPOSSIBLE'],
     ['/receptive-field', 'query ($input: ReceptiveFieldInput!) { receptiveField(input: $input) { jump } }', { architecture: 'Conv-3x3 → Rleu' }, 400, 'DLCHECK_SYNTAX'],
     ['/param-count', 'query ($input: ParamCountInput!) { paramCount(input: $input) { total } }', { sizes: [3, -1] }, 400, 'FST_ERR_VALIDATION'],
-    ['/hvp', 'query ($input: HvpInput!) { hvp(input: $input) { hv } }', { model: { kind: 'quadratic', A: [[1]] }, w: [1, 2], v: [1] }, 422, 'DLCHECK_IMPOSSIBLE']
+    ['/hvp', 'query ($input: HvpInput!) { hvp(input: $input) { hv } }', { model: { kind: 'quadratic', A: [[1]] }, w: [1, 2], v: [1] }, 422, 'DLCHECK_IMPOSSIBLE'],
+    ['/swish', 'query ($input: SwishInput!) { swish(input: $input) { distanceToRelu } }', { beta: 0 }, 400, 'FST_ERR_VALIDATION'],
+    ['/relu-decomposition', 'query ($input: ReluDecompositionInput!) { reluDecomposition(input: $input) { constant } }', { breakpoints: [1, 1], slopes: [0, 1, 2] }, 422, 'DLCHECK_IMPOSSIBLE'],
+    ['/logistic-mixture', 'query ($input: LogisticMixtureInput!) { logisticMixture(input: $input) { probability } }', { pi: [0.5, 0.6], weights: [[1], [2]], x: [1] }, 422, 'DLCHECK_IMPOSSIBLE'],
+    ['/corner-experiment', 'query ($input: CornerExperimentInput!) { cornerExperiment(input: $input) { summary } }', { residual: true, epochs: 6 }, 413, 'DLCHECK_LIMIT']
   ]
   for (const [path, query, input, statusCode, code] of cases) {
     const rest = (await post(app, path, input)).json()

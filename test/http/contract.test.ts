@@ -20,6 +20,30 @@ const EXTRA_BODIES: Record<string, unknown[]> = {
   '/newton-step': [
     { model: { kind: 'expression', expression: 'x^4 - x^2', variables: ['x'] }, w: [0.1] },
     { model: { kind: 'expression', expression: 'exp(x)', variables: ['x'] }, w: [710], maxIterations: 1 }
+  ],
+  '/swish': [
+    { beta: 5e-324, x: [-1e308, 0, 1e308] },
+    { beta: 1.7976931348623157e308, interval: [-1, 1], x: [-5e-324, 5e-324] },
+    // t*/β = 1.278…: both intervals miss ±t*/β, so the maxima sit at the endpoints.
+    { beta: 1, interval: [2, 3] },
+    { beta: 1, interval: [-0.5, 0.25] },
+    { beta: 1, interval: [-1e308, -1e307] },
+    { beta: 2, interval: [0, 0] }
+  ],
+  '/relu-decomposition': [
+    { breakpoints: [0], slopes: [0, 1], at: { x: -3, y: 2 }, x: [-1, 1] },
+    { breakpoints: [-2, -1, 0, 1, 2], slopes: [1, 1, 1, 1, 1, 1], at: { x: 0, y: 0 } },
+    { breakpoints: [-1e300, 1e300], slopes: [1, 0, -1], x: [-1e300, 1e300] }
+  ],
+  '/logistic-mixture': [
+    { pi: [1], weights: [[2, -1]], x: [[1, 1], [0, 0], [-1e300, 1e300]] },
+    { pi: [0.25, 0.75], weights: [[1e200], [-1e200]], x: [[1e200], [-1e200], [0]] },
+    { pi: [0, 1], weights: [[1], [1]], x: [-800] }
+  ],
+  '/corner-experiment': [
+    { residual: true, epochs: 1 },
+    { residual: false, seed: 4_294_967_295, epochs: 5, learningRate: 1 },
+    { epochs: 2, learningRate: 1e-12 }
   ]
 }
 

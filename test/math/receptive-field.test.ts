@@ -130,6 +130,8 @@ t.test('variable-size inputs (questions 4.2 and 5.2)', async (t) => {
   t.strictSame(variableSizeInput(parseArchitecture('Conv-5x5 → Conv-5x5 → Conv-5x5'), 13).minimumInput, [13, 13], 'maxSide itself counts')
   const pooledAway = variableSizeInput(parseArchitecture('Conv-3x3 → Global Avg. Pool → Conv-3x3'), MAX_DIMENSION)
   t.equal(pooledAway.minimumInput, undefined, 'a 3×3 convolution after global pooling sees a 1×1 map at any input size')
+  const pooledOnly = variableSizeInput(parseArchitecture('Conv-3x3 → Global Avg. Pool'), MAX_DIMENSION)
+  t.match(pooledOnly, { accepted: true, reason: 'no FC layer, and Global Avg. Pool reduces any map to 1 × 1: the same weights serve every input size', minimumInput: [3, 3] }, 'no FC, global pooling: the output does not grow')
 })
 
 t.test('minimumInput is the smallest input receptiveField takes (brute force)', async (t) => {
