@@ -40,6 +40,8 @@ export interface Limits {
   gradeMaxItems: number
   /** Adam steps of one /corner-experiment network, about 1.6 ms of CPU each (CORNER_MAX_EPOCHS) */
   cornerMaxEpochs: number
+  /** ReLU terms × points of /relu-decomposition, and K·d·N of /logistic-mixture (EVALUATION_MAX_WORK) */
+  evaluationMaxWork: number
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -60,7 +62,8 @@ export const DEFAULT_LIMITS: Limits = {
   graphqlMaxFields: 500,
   graphqlMaxComputations: 5,
   gradeMaxItems: 100,
-  cornerMaxEpochs: 5000
+  cornerMaxEpochs: 5000,
+  evaluationMaxWork: 10_000_000
 }
 
 /** The env variable behind each limit, for messages and the README. */
@@ -82,5 +85,6 @@ export const LIMIT_ENV: Record<keyof Limits, string> = {
   graphqlMaxFields: 'GRAPHQL_MAX_FIELDS',
   graphqlMaxComputations: 'GRAPHQL_MAX_COMPUTATIONS',
   gradeMaxItems: 'GRADE_MAX_ITEMS',
-  cornerMaxEpochs: 'CORNER_MAX_EPOCHS'
+  cornerMaxEpochs: 'CORNER_MAX_EPOCHS',
+  evaluationMaxWork: 'EVALUATION_MAX_WORK'
 }

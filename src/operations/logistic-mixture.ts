@@ -1,6 +1,13 @@
 import { Type } from '@sinclair/typebox'
+import { LimitExceededError } from '../math/errors.js'
 import { logisticMixture } from '../math/logistic-mixture.js'
 import { defineOperation } from './operation.js'
+
+/** Products w_k[i]·x[i]: K components × d features × N inputs. */
+const work = (input: { weights: number[][], x: number[] | number[][] }): number => {
+  const rows = Array.isArray(input.x[0]) ? input.x.length : 1
+  return input.weights.length * input.weights[0].length * rows
+}
 
 const Vector = Type.Array(Type.Number(), { minItems: 1 })
 
@@ -11,7 +18,8 @@ export const logisticMixtureOperation = defineOperation({
   description: 'Question 2. The marginal p(y = 1 ∣ x) = Σ_k π_k·σ(w_kᵀx) of a mixture of K logistic regressions is a network: ' +
     'an input layer of size d, one hidden layer of K sigmoid units without bias (weights w_k), and one linear output unit without bias whose weights are π. ' +
     'pi must be a probability vector (entries ≥ 0, |Σπ − 1| ≤ 1e-9; otherwise 422 with the sum). ' +
-    'Dot products are compensated and σ is evaluated stably: within a few ulps of mpmath.',
+    'Dot products are compensated and σ is evaluated stably: within a few ulps of mpmath. ' +
+    'Limit: K·d·N ≤ EVALUATION_MAX_WORK (default 10,000,000).',
   questions: ['2'],
   body: Type.Object({
     pi: Type.Array(Type.Number(), { minItems: 1, description: 'mixing probabilities π_1 … π_K' }),
@@ -41,7 +49,12 @@ export const logisticMixtureOperation = defineOperation({
     { summary: 'question 2: K = 2 components in d = 2 dimensions', value: { pi: [0.3, 0.7], weights: [[1, -2], [0.5, 0.5]], x: [1, 2] } },
     { summary: 'a batch of three inputs', value: { pi: [0.5, 0.25, 0.25], weights: [[1], [-1], [3]], x: [[-1], [0], [2]] } }
   ],
-  run (input) {
+  // About 20 flops per product (compensated dot products): large requests go to the worker pool.
+  cost: (input) => 20 * work(input),
+  run (input, limits) {
+    if (work(input) > limits.evaluationMaxWork) {
+      throw new LimitExceededError(`K·d·N = ${work(input)} products, over the limit of ${limits.evaluationMaxWork} (EVALUATION_MAX_WORK); send fewer inputs or components`)
+    }
     return logisticMixture(input.pi, input.weights, input.x)
   }
 })

@@ -1,6 +1,10 @@
 import { Type } from '@sinclair/typebox'
+import { LimitExceededError } from '../math/errors.js'
 import { evaluateReluDecomposition, reluDecomposition } from '../math/relu-decomposition.js'
 import { defineOperation } from './operation.js'
+
+/** Terms evaluated: one decomposition, then every term at every point. */
+const work = (input: { breakpoints: unknown[], x?: unknown[] }): number => (input.breakpoints.length + 1) * (1 + (input.x?.length ?? 0))
 
 const Numbers = (description: string, minItems: number) => Type.Array(Type.Number(), { minItems, description })
 
@@ -11,7 +15,8 @@ export const reluDecompositionOperation = defineOperation({
   description: 'Question 1.2. Given breakpoints b₁ < … < b_n and slopes s₀ … s_n (s₀ left of b₁, s_i right of b_i), ' +
     'f(x) = c − s₀·ReLU(b₁ − x) + s₁·ReLU(x − b₁) + Σ_{i≥2} (s_i − s_{i−1})·ReLU(x − b_i), zero terms dropped; ' +
     'c makes the graph pass through `at` (default (b₁, 0)). For the question\'s slopes [−b, 0, a] at [β, α] this is b·ReLU(β − x) + a·ReLU(x − α) + c. ' +
-    'A term with reflected: true is coefficient·ReLU(shift − x), otherwise coefficient·ReLU(x − shift). With x, also f at those points, from the terms.',
+    'A term with reflected: true is coefficient·ReLU(shift − x), otherwise coefficient·ReLU(x − shift). With x, also f at those points, from the terms. ' +
+    'Limit: (breakpoints + 1) × (1 + points) ≤ EVALUATION_MAX_WORK (default 10,000,000).',
   questions: ['1.2'],
   body: Type.Object({
     breakpoints: Numbers('b₁ < … < b_n, strictly increasing', 1),
@@ -34,7 +39,12 @@ export const reluDecompositionOperation = defineOperation({
     { summary: 'question 1.2: slopes −b, 0, a = −2, 0, 3 with β = −1, α = 2', value: { breakpoints: [-1, 2], slopes: [-2, 0, 3], x: [-2, 0, 3] } },
     { summary: 'hard tanh: −1 left of −1, slope 1 between, 1 right of 1', value: { breakpoints: [-1, 1], slopes: [0, 1, 0], at: { x: 0, y: 0 } } }
   ],
-  run (input) {
+  // A few flops per term: large requests go to the worker pool.
+  cost: (input) => 4 * work(input),
+  run (input, limits) {
+    if (work(input) > limits.evaluationMaxWork) {
+      throw new LimitExceededError(`(breakpoints + 1) × (1 + x points) = ${work(input)} term evaluations, over the limit of ${limits.evaluationMaxWork} (EVALUATION_MAX_WORK); send fewer points or breakpoints`)
+    }
     const decomposition = reluDecomposition(input)
     return {
       ...decomposition,

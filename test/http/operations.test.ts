@@ -132,3 +132,13 @@ t.test('/param-count', async (t) => {
     t.match(response.json().message, message, JSON.stringify(body))
   }
 })
+
+t.test('evaluation work is bounded (EVALUATION_MAX_WORK): the fuzz test found minutes of work in 200 KB', async (t) => {
+  const app = await build(t, { limits: { evaluationMaxWork: 1000 } })
+  const relu = await post(app, '/relu-decomposition', { breakpoints: Array.from({ length: 99 }, (_, i) => i), slopes: Array.from({ length: 100 }, (_, i) => i % 2), x: Array.from({ length: 10 }, (_, i) => i) })
+  t.match(relu.json(), { statusCode: 413, message: '(breakpoints + 1) × (1 + x points) = 1100 term evaluations, over the limit of 1000 (EVALUATION_MAX_WORK); send fewer points or breakpoints' })
+  t.equal((await post(app, '/relu-decomposition', { breakpoints: Array.from({ length: 99 }, (_, i) => i), slopes: Array.from({ length: 100 }, (_, i) => i % 2), x: [1, 2, 3, 4, 5, 6, 7, 8, 9] })).statusCode, 200, '1000: at the limit')
+  const mixture = await post(app, '/logistic-mixture', { pi: Array.from({ length: 10 }, () => 0.1), weights: Array.from({ length: 10 }, () => [1, 2]), x: Array.from({ length: 51 }, () => [1, 1]) })
+  t.match(mixture.json(), { statusCode: 413, message: 'K·d·N = 1020 products, over the limit of 1000 (EVALUATION_MAX_WORK); send fewer inputs or components' })
+  t.equal((await post(app, '/logistic-mixture', { pi: Array.from({ length: 10 }, () => 0.1), weights: Array.from({ length: 10 }, () => [1, 2]), x: Array.from({ length: 50 }, () => [1, 1]) })).statusCode, 200, '1000: at the limit')
+})

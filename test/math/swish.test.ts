@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import t from 'tap'
+import { exactProduct } from '../../src/math/compensated.js'
 import { ImpossibleInputError } from '../../src/math/errors.js'
 import { SWISH_PEAK, SWISH_PEAK_GAP, SWISH_PEAK_LO, swish, swishDerivative, swishDistances, type SwishDistances } from '../../src/math/swish.js'
 import { epsilons, errorInEpsilons } from '../helpers/epsilons.js'
@@ -168,4 +169,15 @@ t.test('ties and degenerate intervals', async (t) => {
   t.equal(symmetric.argmaxRelu, -SWISH_PEAK / 2, 'the smaller of ±t* / β')
   t.equal(symmetric.argmaxHalfIdentity, -3, 'lo on a tie |lo| = |hi|')
   t.equal(swishDistances(2, [-0.5, 3]).argmaxRelu, SWISH_PEAK / 2, '+t* / β when −t* / β is outside')
+})
+
+t.test('products within rounding of the largest double keep the ReLU limits (found by the fuzz test)', async (t) => {
+  const MAX = Number.MAX_VALUE
+  t.strictSame(exactProduct(MAX, 1), { hi: MAX, lo: 0 }, 'Veltkamp\'s high parts would overflow: no correction')
+  t.equal(swish(MAX, 1), 1, 'β = MAX, x = 1: h = x')
+  t.equal(swishDerivative(MAX, 1), 1)
+  t.equal(swish(1, MAX), MAX, 'x = MAX: h = ReLU(x)')
+  t.equal(swish(1, -MAX), -0)
+  t.equal(swishDerivative(1, MAX), 1)
+  t.equal(swishDerivative(1, -MAX), -0)
 })
