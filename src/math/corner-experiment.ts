@@ -150,8 +150,9 @@ const DATASET_DESCRIPTION = 'Figure 2 of the assignment is lost; reconstructed f
 
 /**
  * The four examples of question 5.4 (Figure 2, reconstructed: see the module comment).
- * @example cornerDataset().examples[1].target[0][0] // 0 (a = 0, b = 1 differ)
- * @example cornerDataset().examples[3].target[4][4] // 1 (a = b = 1)
+ * Corners that differ (a = 0, b = 1) give a black target corner; equal ones (a = b = 1) white:
+ * @example cornerDataset().examples[1].target[0][0] // 0
+ * @example cornerDataset().examples[3].target[4][4] // 1
  */
 export function cornerDataset (): CornerDataset {
   const examples: CornerExample[] = []
