@@ -44,7 +44,7 @@ export const CONV_HOSTILE = (): ConvMatrixResponse => ({
 
 export const RF_41 = () => receptiveField(receptiveFieldOperation.examples[0].value)
 export const RF_53 = () => receptiveField(receptiveFieldOperation.examples[1].value)
-export const RF_NO_INPUT = () => receptiveField(receptiveFieldOperation.examples[2].value)
+export const RF_NO_INPUT = () => receptiveField(receptiveFieldOperation.examples.find((example) => example.summary === 'layers as JSON')!.value)
 export const RF_PIXEL = () => receptiveField({ input: 32, architecture: 'Conv-3x3 -> ReLU -> MaxPool-2x2 -> Conv-3x3(padding=1)', pixel: [5, 9] })
 export const RF_HOSTILE = (): ReceptiveFieldResponse => {
   const result = receptiveField({ input: 16, layers: HOSTILE.map(() => ({ type: 'conv', kernel: 3 })) })
