@@ -189,29 +189,20 @@ export function variableSizeInput (specs: readonly LayerSpec[], maxSide: number)
     : pooling >= 0
       ? `no FC layer, and ${specs[pooling].name} reduces any map to 1 × 1: the same weights serve every input size`
       : 'no FC layer: every layer slides the same weights over any map (fully convolutional), and the output grows with the input'
-  // Output sizes grow with the input, so the smallest input that fits is found by bisection.
-  const fits = (shape: Pair): boolean => {
-    let current = shape
-    try {
-      for (const spec of specs) {
-        const layer = resolveLayer(spec, current)
-        current = perDimension((dim) => windowOutputSize({ size: current[dim], kernel: layer.kernel[dim], stride: layer.stride[dim], padding: layer.padding[dim], dilation: layer.dilation[dim] }, layer.name))
-      }
-      return true
-    } catch {
-      return false
+  // Backwards from a 1 × 1 output: a window layer gives out ≥ m exactly when its input is at
+  // least (m − 1)·s + d(k − 1) + 1 − 2p (PyTorch's floor((n + 2p − d(k − 1) − 1)/s) + 1 ≥ m);
+  // a global layer outputs 1 × 1 for any input, so nothing after it may need more.
+  let need: Pair | undefined = [1, 1]
+  for (let i = specs.length - 1; i >= 0 && need !== undefined; i--) {
+    const spec = specs[i]
+    if (isGlobalType(spec.type)) {
+      if (need[0] > 1 || need[1] > 1) need = undefined
+    } else if (isWindowType(spec.type)) {
+      const layer = resolveLayer(spec, undefined)
+      const after: Pair = need
+      need = perDimension((dim) => Math.max(1, (after[dim] - 1) * layer.stride[dim] + layer.dilation[dim] * (layer.kernel[dim] - 1) + 1 - 2 * layer.padding[dim]))
     }
   }
-  const smallest = (dim: 0 | 1): number => {
-    const shape = (side: number): Pair => dim === 0 ? [side, maxSide] : [maxSide, side]
-    let [low, high] = [1, maxSide]
-    while (low < high) {
-      const middle = Math.floor((low + high) / 2)
-      if (fits(shape(middle))) high = middle
-      else low = middle + 1
-    }
-    return low
-  }
-  if (!fits([maxSide, maxSide])) return { accepted: true, reason: `${reason}; but no input up to ${maxSide} × ${maxSide} fits every window` }
-  return { accepted: true, reason, minimumInput: [smallest(0), smallest(1)] }
+  if (need === undefined || need[0] > maxSide || need[1] > maxSide) return { accepted: true, reason: `${reason}; but no input up to ${maxSide} × ${maxSide} fits every window` }
+  return { accepted: true, reason, minimumInput: need }
 }
