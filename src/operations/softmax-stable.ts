@@ -78,7 +78,7 @@ export const softmaxStableOperation = defineOperation({
       max: unbatch(stable.map((r) => r.max)),
       argmax: unbatch(stable.map((r) => r.argmax))
     }
-    if (input.naive !== true) return { ...response, ...finite.result() }
+    if (input.naive !== true) return Object.assign(response, finite.result())
     // The naive formula's non-finite values are its point (question 1.4): they are reported
     // through overflow/underflow, not as warnings.
     const quiet = new NonFiniteCollector()

@@ -85,3 +85,9 @@ t.test('errors: the REST status and message, and the token rule', async (t) => {
   const open = (await app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ questions { id } paramCount(input: {sizes: [3, 4]}) { total } }' } })).json()
   t.strictSame(open.data.paramCount, { total: 16 }, 'questions and computations need no token')
 })
+
+t.test('a "__proto__" key written inline in a JSON scalar stays a key, and the schema refuses it', async (t) => {
+  const app = await build(t)
+  const response = await app.inject({ method: 'POST', url: '/graphql', payload: { query: 'mutation { grade(input: {items: [{question: "3.2-param-count", answer: 1, params: {sizes: [2, 2], __proto__: {bias: false}}}]}) { score } }' } })
+  t.match(response.json().errors[0], { message: 'input/items/0/params has an unknown property \'__proto__\'; allowed: sizes, bias', extensions: { statusCode: 400 } }, 'not taken as the copy\'s prototype (which would hide it from the schema)')
+})
