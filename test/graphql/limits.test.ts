@@ -1,5 +1,6 @@
 /** Each bound on GraphQL documents, one test apiece (limits in src/operations/limits.ts). */
 import t from 'tap'
+import { isJsonText } from '../../src/graphql/limits.js'
 import { build, post } from '../helpers/app.js'
 
 const FIELD = '{ receptiveField(input: {architecture: "Conv-3x3"}) { jump region { clipped { top } } } }'
@@ -103,4 +104,14 @@ t.test('a query that is JSON is refused, not taken as an AST (which would skip G
     t.equal(response.statusCode, 400, query)
     t.equal(response.json().errors[0].message, 'query: this is JSON, not a GraphQL document; send the document as text (pre-parsed ASTs are not accepted)')
   }
+})
+
+t.test('isJsonText: JSON.parse is tried only on text that starts as JSON can', async (t) => {
+  const cases: Array<[string, boolean]> = [
+    ['{}', true], ['{\n}', true], ['[]', true], ['1', true], ['-2', true], ['"x"', true], ['true', true], [' null ', true],
+    ['{"kind": "Document", "definitions": []}', true],
+    ['{ a }', false], ['query { a }', false], ['fragment F on Q { a }', false], ['# {}\n{ a }', false], ['nullable', false],
+    ['{ "a" }', false], ['[1,', false], ['"unterminated', false]
+  ]
+  for (const [text, json] of cases) t.equal(isJsonText(text), json, JSON.stringify(text))
 })
