@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { toPair } from '../math/pair.js'
-import { receptiveField, variableSizeInput } from '../math/receptive-field.js'
+import { ImpossibleInputError } from '../math/errors.js'
+import { receptiveField, variableSizeInput, type ReceptiveFieldResult } from '../math/receptive-field.js'
 import { ArchitectureNotation, LayerInput, layersFromRequest } from './architecture-input.js'
 import { defineOperation } from './operation.js'
 import { MAX_DIMENSION, PairInput, PairOutput } from './schemas.js'
@@ -65,7 +66,17 @@ export const receptiveFieldOperation = defineOperation({
   ],
   run (input, limits) {
     const layers = layersFromRequest(input, limits)
-    const result = receptiveField(layers, input.input === undefined ? undefined : toPair(input.input), input.pixel === undefined ? undefined : toPair(input.pixel))
-    return { ...result, variableSize: variableSizeInput(layers, MAX_DIMENSION) }
+    let result: ReceptiveFieldResult
+    try {
+      result = receptiveField(layers, input.input === undefined ? undefined : toPair(input.input), input.pixel === undefined ? undefined : toPair(input.pixel))
+    } catch (error) {
+      // An FC or global layer needs the input size for its receptive field, but questions 4.2
+      // and 5.2 (does it take inputs of any size?) need none: answer them in the 422.
+      if (!(error instanceof ImpossibleInputError) || input.input !== undefined) throw error
+      const { accepted, reason } = variableSizeInput(layers, MAX_DIMENSION)
+      throw new ImpossibleInputError(`${error.message}. Variable-size inputs, which need no input size: ${accepted ? 'accepted' : 'not accepted'}, ${reason}`)
+    }
+    // Assigned, not spread: object spread is slow on Node 20 (see src/math/receptive-field.ts).
+    return Object.assign(result, { variableSize: variableSizeInput(layers, MAX_DIMENSION) })
   }
 })

@@ -142,3 +142,14 @@ t.test('evaluation work is bounded (EVALUATION_MAX_WORK): the fuzz test found mi
   t.match(mixture.json(), { statusCode: 413, message: 'K·d·N = 1020 products, over the limit of 1000 (EVALUATION_MAX_WORK); send fewer inputs or components' })
   t.equal((await post(app, '/logistic-mixture', { pi: Array.from({ length: 10 }, () => 0.1), weights: Array.from({ length: 10 }, () => [1, 2]), x: Array.from({ length: 50 }, () => [1, 1]) })).statusCode, 200, '1000: at the limit')
 })
+
+t.test('questions 4.2 and 5.2 need no input size: the 422 for an FC layer without one still answers them', async (t) => {
+  const app = await build(t)
+  const mlp = await post(app, '/receptive-field', { architecture: 'FC-128 → FC-10' })
+  t.equal(mlp.statusCode, 422)
+  t.match(mlp.json().message, /give input: \[H, W\]\. Variable-size inputs, which need no input size: not accepted, FC-128 comes first/)
+  const pooled = await post(app, '/receptive-field', { architecture: 'Conv-5x5 → Global Avg. Pool → FC-1' })
+  t.match(pooled.json().message, /Variable-size inputs, which need no input size: accepted, Global Avg\. Pool turns any C × H × W map into C features/)
+  const small = await post(app, '/receptive-field', { architecture: 'Conv-3x3', input: 2 })
+  t.notMatch(small.json().message, 'Variable-size', 'with an input size, a 422 is about that size only')
+})
