@@ -38,6 +38,15 @@ export class ImpossibleInputError extends ComputationError {
   readonly code = 'DLCHECK_IMPOSSIBLE'
 }
 
+/**
+ * @throws {ImpossibleInputError} naming the first entry of `values` that is not finite, as
+ *   `field[i] must be finite, got v`
+ */
+export function requireFiniteEntries (values: readonly number[], field: string): void {
+  const bad = values.findIndex((v) => !Number.isFinite(v))
+  if (bad >= 0) throw new ImpossibleInputError(`${field}[${bad}] must be finite, got ${values[bad]}`)
+}
+
 export class LimitExceededError extends ComputationError {
   readonly statusCode = 413
   readonly code = 'DLCHECK_LIMIT'

@@ -15,7 +15,7 @@
  * logits near ±700 or dot products with heavy cancellation.
  */
 import { compensatedSum, dotDoubleDouble, sigmoidDoubleDouble } from './compensated.js'
-import { ImpossibleInputError } from './errors.js'
+import { ImpossibleInputError, requireFiniteEntries } from './errors.js'
 
 /**
  * |Σπ − 1| allowed. π is typed in by people: 1e-9 accepts probabilities written with 10
@@ -42,11 +42,6 @@ export interface LogisticMixtureResult {
 
 function isBatch (x: readonly number[] | ReadonlyArray<readonly number[]>): x is ReadonlyArray<readonly number[]> {
   return Array.isArray(x[0])
-}
-
-function checkFinite (values: readonly number[], field: string): void {
-  const bad = values.findIndex((v) => !Number.isFinite(v))
-  if (bad >= 0) throw new ImpossibleInputError(`${field}[${bad}] must be finite, got ${values[bad]}`)
 }
 
 /**
@@ -107,11 +102,11 @@ export function logisticMixture (
   if (d === 0) throw new ImpossibleInputError('x must have at least one feature (d ≥ 1)')
   rows.forEach((row, n) => {
     if (row.length !== d) throw new ImpossibleInputError(`x[${n}] has ${row.length} entries; x[0] has ${d}: every input has the same d features`)
-    checkFinite(row, isBatch(x) ? `x[${n}]` : 'x')
+    requireFiniteEntries(row, isBatch(x) ? `x[${n}]` : 'x')
   })
   weights.forEach((w, k) => {
     if (w.length !== d) throw new ImpossibleInputError(`weights[${k}] has ${w.length} entries; x has ${d} features (w_kᵀx needs equal lengths)`)
-    checkFinite(w, `weights[${k}]`)
+    requireFiniteEntries(w, `weights[${k}]`)
   })
   const probabilities = rows.map((row) => mixtureProbability(pi, weights, row))
   return {

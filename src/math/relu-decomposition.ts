@@ -16,7 +16,7 @@
  */
 import { compensatedSum } from './compensated.js'
 import { latexNumber } from './conv-matrix.js'
-import { ImpossibleInputError } from './errors.js'
+import { ImpossibleInputError, requireFiniteEntries } from './errors.js'
 
 /** coefficient·ReLU(shift − x) when `reflected`, otherwise coefficient·ReLU(x − shift). */
 export interface ReluTerm {
@@ -48,19 +48,14 @@ export interface PiecewiseLinear {
   at?: GraphPoint
 }
 
-function checkFinite (values: readonly number[], field: string): void {
-  const bad = values.findIndex((v) => !Number.isFinite(v))
-  if (bad >= 0) throw new ImpossibleInputError(`${field}[${bad}] must be finite, got ${values[bad]}`)
-}
-
 /**
  * @returns the anchor point (default (b₁, 0))
  * @throws {ImpossibleInputError} the rules of PiecewiseLinear
  */
 function checkPiecewiseLinear ({ breakpoints, slopes, at }: PiecewiseLinear): GraphPoint {
   if (breakpoints.length === 0) throw new ImpossibleInputError('breakpoints must have at least 1 entry, got 0')
-  checkFinite(breakpoints, 'breakpoints')
-  checkFinite(slopes, 'slopes')
+  requireFiniteEntries(breakpoints, 'breakpoints')
+  requireFiniteEntries(slopes, 'slopes')
   for (let i = 1; i < breakpoints.length; i++) {
     if (!(breakpoints[i] > breakpoints[i - 1])) {
       throw new ImpossibleInputError(`breakpoints must be strictly increasing: breakpoints[${i}] = ${breakpoints[i]} is not greater than breakpoints[${i - 1}] = ${breakpoints[i - 1]}`)
