@@ -9,6 +9,7 @@ import { operations } from '../src/operations/index.js'
 import { DEFAULT_LIMITS } from '../src/operations/limits.js'
 import type { Operation } from '../src/operations/operation.js'
 import { ComputationPool } from '../src/runtime/pool.js'
+import { DEFAULT_RUNTIME } from '../src/runtime/options.js'
 
 const byName = (name: string): Operation => operations.find((operation) => operation.name === name)!
 const mlp = (width: number, batch: number) => {
@@ -43,7 +44,7 @@ async function median (run: () => Promise<unknown> | unknown, times = 15): Promi
 }
 
 export async function benchPool (): Promise<void> {
-  const pool = new ComputationPool({ workers: 1, queueLimit: 8, computeTimeoutMs: 600_000, inlineCostLimit: 0 }, DEFAULT_LIMITS)
+  const pool = new ComputationPool({ ...DEFAULT_RUNTIME, workers: 1, queueLimit: 8, computeTimeoutMs: 600_000, inlineCostLimit: 0 }, DEFAULT_LIMITS)
   await pool.execute(byName('softmaxStable'), { x: [1, 2] }) // start the worker
   console.log('\ninline vs a warm one-worker pool, median of 15, ms')
   console.log('  case                               est. cost    inline     pool   pool − inline')

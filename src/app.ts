@@ -8,6 +8,7 @@ import { registerGraphql } from './graphql/index.js'
 import { frameworkErrors, installErrorHandlers } from './http/errors.js'
 import { registerPlaygrounds } from './http/playgrounds.js'
 import { registerOperationRoutes } from './http/routes.js'
+import { registerBodyParsing } from './http/body.js'
 import { operations } from './operations/index.js'
 import { DEFAULT_LIMITS, type Limits } from './operations/limits.js'
 import { ErrorResponse } from './operations/schemas.js'
@@ -49,6 +50,10 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     // (Fastify's defaults, stated because graceful shutdown relies on them).
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Node checks requestTimeout every connectionsCheckingInterval (30 s by default), and not
+    // at all while headersTimeout (60 s by default) is longer: a body trickling in was cut a
+    // minute or more late. Headers are part of the request, so they share its timeout.
+    http: { connectionsCheckingInterval: Math.min(1000, runtime.requestTimeoutMs), headersTimeout: runtime.requestTimeoutMs },
     frameworkErrors
   })
   app.addSchema(ErrorResponse)
@@ -60,8 +65,14 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     transformObject: addErrorExamples
   })
   installErrorHandlers(app, limits, new Map(operations.filter((op) => op.bodyLimit).map((op) => [op.path, op.bodyLimit!])))
+  registerBodyParsing(app, runtime.workerBodyBytes, new Set(operations.map((operation) => operation.path)))
   const pool = new ComputationPool(runtime, limits)
-  app.addHook('onClose', async () => await pool.close())
+  // Shutdown: the computations admitted are answered (within SHUTDOWN_TIMEOUT_MS, less a
+  // second to write the answers) before the threads stop.
+  // preClose must not wait: the server stops listening after it.
+  let drained: Promise<void> = Promise.resolve()
+  app.addHook('preClose', (done) => { drained = pool.drain(Math.max(0, runtime.shutdownTimeoutMs - 1000)); done() })
+  app.addHook('onClose', async () => { await drained; await pool.close() })
   await registerProtection(app, runtime, pool)
   registerOperationRoutes(app, operations, pool)
   const { graderToken, variantSecret } = options.grading ?? {}
@@ -73,7 +84,7 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     app.log.warn('VARIANT_SECRET is not set: variants come from a random secret of this process, so they change on restart and differ between replicas')
   }
   const grader = new Grader(variantSecret === undefined ? randomBytes(32) : Buffer.from(variantSecret, 'utf8'), limits)
-  registerGradingRoutes(app, grader, access)
+  registerGradingRoutes(app, grader, access, pool)
   await registerGraphql(app, operations, limits, pool, grader, access)
   await registerPlaygrounds(app, operations)
   return app

@@ -32,6 +32,9 @@ t.test('every limit is configurable by env', async (t) => {
     CORNER_MAX_EPOCHS: '35',
     EVALUATION_MAX_WORK: '36',
     WORKERS: '0',
+    LONG_WORKERS: '37',
+    LONG_TASK_MS: '38',
+    WORKER_BODY_BYTES: '39',
     QUEUE_LIMIT: '24',
     COMPUTE_TIMEOUT_MS: '25',
     INLINE_COST_LIMIT: '26',
@@ -54,7 +57,7 @@ t.test('every limit is configurable by env', async (t) => {
     host: '0.0.0.0',
     logLevel: 'warn',
     limits: { bodyLimit: 2048, softmaxBodyLimit: 4096, softmaxMaxEntries: 10, convMaxDenseEntries: 11, convMaxSparseEntries: 12, convMaxLatexEntries: 13, maxLayers: 14, hvpBodyLimit: 15, hvpMaxWork: 16, hvpMaxActivations: 17, graphqlMaxDepth: 18, graphqlMaxAliases: 19, graphqlMaxTokens: 20, graphqlMaxNesting: 34, graphqlMaxFields: 21, graphqlMaxComputations: 22, gradeMaxItems: 23, cornerMaxEpochs: 35, evaluationMaxWork: 36 },
-    runtime: { workers: 0, queueLimit: 24, computeTimeoutMs: 25, inlineCostLimit: 26, rateLimitMax: 27, rateLimitWindowMs: 28, maxEventLoopDelayMs: 0, maxHeapUsedBytes: 29, requestTimeoutMs: 30, connectionTimeoutMs: 31, keepAliveTimeoutMs: 32, shutdownTimeoutMs: 33, trustProxy: true },
+    runtime: { workers: 0, longWorkers: 37, longTaskMs: 38, workerBodyBytes: 39, queueLimit: 24, computeTimeoutMs: 25, inlineCostLimit: 26, rateLimitMax: 27, rateLimitWindowMs: 28, maxEventLoopDelayMs: 0, maxHeapUsedBytes: 29, requestTimeoutMs: 30, connectionTimeoutMs: 31, keepAliveTimeoutMs: 32, shutdownTimeoutMs: 33, trustProxy: true },
     grading: { graderToken: 'a-grader-token-of-some-length', variantSecret: 'a-variant-secret-of-some-length' }
   })
   t.equal(loadConfig({ PORT: '' }).port, 3000, 'an empty variable means the default')

@@ -136,31 +136,21 @@ export class Grader {
   }
 
   /**
-   * The reference answer for `params`, from the question's computation.
-   *
-   * @throws {ImpossibleInputError} when the answer has entries outside float64
-   */
-  expected (question: Question, params: unknown): Answer {
-    const result = question.expected(question.operation.run(question.request(params) as never, this.limits))
-    if (typeof result !== 'number' && result.flat().some((entry) => entry === null)) {
-      throw new ImpossibleInputError(`the answer for these params has entries outside float64 (${JSON.stringify(result)}); choose params whose answer is finite`)
-    }
-    return result as Answer
-  }
-
-  /**
-   * POST /grade and the grade mutation.
+   * POST /grade and the grade mutation, step one, on the main thread: checks the sheet and
+   * resolves each item's question, params (given, the student's variant, or the defaults) and
+   * comparison. Bounded work: GRADE_MAX_ITEMS items whose params are variant-sized (each
+   * question's params schema). The expected answers are computed by gradeSheet, in a worker
+   * when the sheet's estimate calls for one.
    *
    * @param dataVar - "body" (REST) or "input" (GraphQL), to root the messages' paths
    * @throws {ComputationError} 404 for an unknown question, 400 for params that fail the
-   *   question's schema, 413 over GRADE_MAX_ITEMS, and the computation's own 4xx, each
-   *   naming the item
+   *   question's schema, 413 over GRADE_MAX_ITEMS, each naming the item
    */
-  grade (sheet: GradeBody, dataVar: string): GradeResult {
+  prepare (sheet: GradeBody, dataVar: string): PreparedSheet {
     if (sheet.items.length > this.limits.gradeMaxItems) {
       throw new LimitExceededError(`${dataVar}/items has ${sheet.items.length} entries, over the limit of ${this.limits.gradeMaxItems} (GRADE_MAX_ITEMS); send them in several requests`)
     }
-    const items: GradedItem[] = sheet.items.map((item, i) => {
+    const items = sheet.items.map((item, i): PreparedItem => {
       const where = `${dataVar}/items/${i}`
       const question = this.question(item.question, `${where}/question`)
       let params: unknown = item.params
@@ -170,23 +160,81 @@ export class Grader {
         const validate = this.validators.get(question.id)!
         if (!validate(params)) throw new SchemaValidationError(schemaErrorFormatter(validate.errors!, `${where}/params`).message)
       }
-      let expected: Answer
-      try {
-        expected = this.expected(question, params)
-      } catch (error) {
-        if (error instanceof ComputationError) throw new LocatedError(`${where} (${question.id})`, error)
-        throw error
-      }
       const comparison = item.comparison === undefined ? question.comparison : resolveComparison(item.comparison)
-      const { correct, feedback } = compareAnswer(item.answer, expected, comparison)
-      const weight = item.weight ?? 1
-      return { question: question.id, correct, score: correct ? weight : 0, maxScore: weight, expected, feedback, params: params as Record<string, unknown>, comparison }
+      return { where, question: question.id, params, answer: item.answer, comparison, weight: item.weight ?? 1 }
     })
-    return {
-      ...(sheet.student === undefined ? {} : { student: sheet.student }),
-      score: items.reduce((sum, item) => sum + item.score, 0),
-      maxScore: items.reduce((sum, item) => sum + item.maxScore, 0),
-      items
+    return sheet.student === undefined ? { items } : { student: sheet.student, items }
+  }
+
+  /** POST /grade in one step, inline (tests and the examples; the doors go through prepare and the pool). */
+  grade (sheet: GradeBody, dataVar: string): GradeResult {
+    return gradeSheet(this.prepare(sheet, dataVar), this.limits)
+  }
+}
+
+/** A graded item with everything resolved: what a worker needs, and no secret. */
+export interface PreparedItem {
+  /** the item's path in the request, for messages */
+  where: string
+  question: string
+  params: unknown
+  answer: unknown
+  comparison: ResolvedComparison
+  weight: number
+}
+export interface PreparedSheet { student?: string, items: PreparedItem[] }
+
+/** The estimated CPU of grading a sheet, in nanoseconds: its items' computations. */
+export function sheetCost (sheet: PreparedSheet): number {
+  let total = 0
+  for (const item of sheet.items) {
+    const question = questionsById.get(item.question)!
+    const request = question.request(item.params)
+    let cost = 0
+    try {
+      cost = question.operation.cost?.(request as never) ?? 0
+    } catch {}
+    total += Number.isFinite(cost) && cost > 0 ? cost : 0
+  }
+  return total
+}
+
+/**
+ * The reference answer for `params`, from the question's computation.
+ *
+ * @throws {ImpossibleInputError} when the answer has entries outside float64
+ */
+export function expectedAnswer (question: Question, params: unknown, limits: Limits): Answer {
+  const result = question.expected(question.operation.run(question.request(params) as never, limits))
+  if (typeof result !== 'number' && result.flat().some((entry) => entry === null)) {
+    throw new ImpossibleInputError(`the answer for these params has entries outside float64 (${JSON.stringify(result)}); choose params whose answer is finite`)
+  }
+  return result as Answer
+}
+
+/**
+ * POST /grade, step two: each item's expected answer from its question's computation, then
+ * the comparison. Pure (no secret), so it runs in a worker as well as inline.
+ *
+ * @throws {ComputationError} the computation's own 4xx, naming the item
+ */
+export function gradeSheet (sheet: PreparedSheet, limits: Limits): GradeResult {
+  const items: GradedItem[] = sheet.items.map((item) => {
+    const question = questionsById.get(item.question)!
+    let expected: Answer
+    try {
+      expected = expectedAnswer(question, item.params, limits)
+    } catch (error) {
+      if (error instanceof ComputationError) throw new LocatedError(`${item.where} (${question.id})`, error)
+      throw error
     }
+    const { correct, feedback } = compareAnswer(item.answer, expected, item.comparison)
+    return { question: question.id, correct, score: correct ? item.weight : 0, maxScore: item.weight, expected, feedback, params: item.params as Record<string, unknown>, comparison: item.comparison }
+  })
+  return {
+    ...(sheet.student === undefined ? {} : { student: sheet.student }),
+    score: items.reduce((sum, item) => sum + item.score, 0),
+    maxScore: items.reduce((sum, item) => sum + item.maxScore, 0),
+    items
   }
 }

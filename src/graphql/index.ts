@@ -95,7 +95,7 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
     }
   }
   const query: Record<string, unknown> = Object.fromEntries(operations.map((operation) => [operation.name, (_root: unknown, args: { input: unknown }, context: Context) =>
-    resolve(validators.get(operation.name)!, args.input, 'input', context, async (input) => answerValue(await pool.execute(operation, input, () => disconnectionOf(context.reply))))]))
+    resolve(validators.get(operation.name)!, args.input, 'input', context, async (input) => answerValue(await pool.execute(operation, input, { disconnection: () => disconnectionOf(context.reply) })))]))
   query.questions = () => grader.list().questions
   query.variant = (_root: unknown, args: { question: string, student: string }, context: Context) => {
     authorized(context)
@@ -104,7 +104,7 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
   const mutation = {
     grade: (_root: unknown, args: { input: unknown }, context: Context) => {
       authorized(context)
-      return resolve(validateGrade, args.input, 'input', context, (input) => grader.grade(input, 'input'))
+      return resolve(validateGrade, args.input, 'input', context, async (input) => answerValue(await pool.grade(grader.prepare(input, 'input'), { disconnection: () => disconnectionOf(context.reply) })))
     }
   }
   await app.register(mercurius, {

@@ -8,14 +8,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { GraderAccess } from '../grading/access.js'
 import type { Grader } from '../grading/grader.js'
 import { GradeBody, GradeResult, QuestionList, Variant, VariantParams, VariantQuery } from '../grading/schemas.js'
-import { ERROR_RESPONSES } from './routes.js'
+import type { ComputationPool } from '../runtime/pool.js'
+import { disconnection, ERROR_RESPONSES, sendAnswer } from './routes.js'
 
 const UNAUTHORIZED = { $ref: 'ErrorResponse#', description: 'GRADER_TOKEN is set and the request has no `Authorization: Bearer <token>` with it (WWW-Authenticate says which)' } as const
 const NOT_FOUND = { $ref: 'ErrorResponse#', description: 'no question with this id; GET /questions lists them' } as const
 /** OpenAPI security requirement: the bearer token, named in openapiDocument's components. */
 const GRADER_SECURITY = [{ graderToken: [] }]
 
-export function registerGradingRoutes (app: FastifyInstance, grader: Grader, access: GraderAccess): void {
+export function registerGradingRoutes (app: FastifyInstance, grader: Grader, access: GraderAccess, pool: ComputationPool): void {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>()
   // onRequest: a request without the token is refused before its body is read.
   const authorize = async (request: { headers: { authorization?: string } }): Promise<void> => access.check(request.headers.authorization)
@@ -64,5 +65,8 @@ export function registerGradingRoutes (app: FastifyInstance, grader: Grader, acc
       body: GradeBody,
       response: { 200: GradeResult, ...ERROR_RESPONSES, 401: UNAUTHORIZED, 404: { ...NOT_FOUND, description: 'an item names an unknown question' } }
     }
-  }, async (request) => grader.grade(request.body, 'body'))
+  }, async (request, reply) => {
+    const sheet = grader.prepare(request.body, 'body')
+    return await sendAnswer(reply, await pool.grade(sheet, { disconnection: () => disconnection(reply.raw) }))
+  })
 }

@@ -2,22 +2,13 @@
  * Pictures by content negotiation (RFC 9110 §12.5.1): the same POST with
  * `Accept: image/svg+xml` answers a self-contained SVG of the result (src/svg/) instead of JSON.
  */
-import type { Static } from '@sinclair/typebox'
 import { operations } from '../operations/index.js'
 import { DEFAULT_LIMITS } from '../operations/limits.js'
-import type { receptiveFieldOperation } from '../operations/receptive-field.js'
-import { convMatrixSvg, type ConvMatrixResponse } from '../svg/conv-matrix.js'
-import { hvpSweepSvg, type HvpResponse } from '../svg/hvp-sweep.js'
-import { receptiveFieldSvg, type ReceptiveFieldResponse } from '../svg/receptive-field.js'
+import { PICTURES } from '../svg/pictures.js'
+
+export { PICTURES }
 
 export const SVG_TYPE = 'image/svg+xml'
-
-/** Operation name → its picture, from the answer and the request body. */
-export const PICTURES: Readonly<Record<string, (answer: unknown, body: unknown) => string>> = {
-  hvp: (answer) => hvpSweepSvg(answer as HvpResponse),
-  convMatrix: (answer) => convMatrixSvg(answer as ConvMatrixResponse),
-  receptiveField: (answer, body) => receptiveFieldSvg(answer as ReceptiveFieldResponse, (body as Static<typeof receptiveFieldOperation.body>).input)
-}
 
 /** The q-value an Accept header gives `type` (its best matching range), 0 if none matches. */
 function quality (accept: string, type: string): number {

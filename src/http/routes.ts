@@ -3,15 +3,19 @@
  * status declared by schema, so validation, serialization and openapi.yaml share one source.
  */
 import type { ServerResponse } from 'node:http'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifySchemaCompiler } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Ajv } from 'ajv'
 import type { Operation } from '../operations/operation.js'
-import { answerValue, type ComputationPool } from '../runtime/pool.js'
+import type { Answer, ComputationPool } from '../runtime/pool.js'
+import { WorkerBody } from './body.js'
 import { PICTURES, prefersSvg, SVG_TYPE } from './pictures.js'
+import { AJV_OPTIONS } from './validation.js'
 
 export const ERROR_RESPONSES = {
   400: { $ref: 'ErrorResponse#', description: 'the body does not match the schema (the message names the field path), or a notation does not parse (position and token)' },
   413: { $ref: 'ErrorResponse#', description: 'the body, or the result it would produce, is over a documented limit (the message names it and the way around it)' },
+  415: { $ref: 'ErrorResponse#', description: 'a Content-Encoding other than identity, or a charset other than UTF-8: send plain UTF-8 JSON' },
   422: { $ref: 'ErrorResponse#', description: 'well-formed but impossible (the message states the rule and the numbers)' },
   429: { $ref: 'ErrorResponse#', description: 'over the rate limit, when the server sets RATE_LIMIT_MAX: retry after Retry-After seconds' },
   500: { $ref: 'ErrorResponse#', description: 'an internal error; no details are returned' },
@@ -27,10 +31,39 @@ export function disconnection (response: ServerResponse): AbortSignal {
   return controller.signal
 }
 
+/**
+ * The body validator of an operation's route: Fastify's checks with the same Ajv options and
+ * messages, except that a body left for a worker (src/http/body.ts) passes through, to be
+ * validated there with the same schema.
+ */
+function bodyValidator (): FastifySchemaCompiler<unknown> {
+  const ajv = new Ajv({ ...AJV_OPTIONS, strict: false })
+  return ({ schema }) => {
+    const validate = ajv.compile(schema as object)
+    const check = (data: unknown): boolean => {
+      if (data instanceof WorkerBody) return true
+      const valid = validate(data)
+      check.errors = validate.errors
+      return valid
+    }
+    check.errors = validate.errors
+    return check
+  }
+}
+
+/** Sends a worker's bytes as they are (a Buffer skips Fastify's serializer), or returns the value to serialise. */
+export async function sendAnswer (reply: FastifyReply, answer: Answer): Promise<unknown> {
+  if (!('bytes' in answer)) return answer.value
+  const type = answer.type === 'svg' ? `${SVG_TYPE}; charset=utf-8` : 'application/json; charset=utf-8'
+  return await reply.type(type).send(Buffer.from(answer.bytes.buffer, answer.bytes.byteOffset, answer.bytes.byteLength))
+}
+
 export function registerOperationRoutes (app: FastifyInstance, operations: readonly Operation[], pool: ComputationPool): void {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>()
+  const validatorCompiler = bodyValidator()
   for (const operation of operations) {
     typed.post(operation.path, {
+      validatorCompiler,
       bodyLimit: pool.limits[operation.bodyLimit ?? 'bodyLimit'],
       // JSON.stringify, not fast-json-stringify: the per-row unions (a vector, or one per row)
       // make fast-json-stringify validate every anyOf branch against the data, which costs
@@ -54,16 +87,18 @@ export function registerOperationRoutes (app: FastifyInstance, operations: reado
         }
       }
     }, async (request, reply) => {
-      const picture = PICTURES[operation.name]
+      const draw = PICTURES[operation.name]
       // The answer's type depends on Accept: caches must key on it (RFC 9110 §12.5.5).
-      if (picture !== undefined) void reply.header('vary', 'Accept')
-      const answer = await pool.execute(operation, request.body, () => disconnection(reply.raw))
-      if (picture !== undefined && prefersSvg(request.headers.accept)) {
-        return await reply.type(`${SVG_TYPE}; charset=utf-8`).send(picture(answerValue(answer), request.body))
-      }
-      // A worker's answer is JSON already: sent as it is (a string with a JSON content type
-      // skips Fastify's serializer).
-      return 'json' in answer ? await reply.type('application/json; charset=utf-8').send(answer.json) : answer.value
+      if (draw !== undefined) void reply.header('vary', 'Accept')
+      const picture = draw !== undefined && prefersSvg(request.headers.accept)
+      const options = { disconnection: () => disconnection(reply.raw), picture }
+      const body: unknown = request.body
+      const answer = body instanceof WorkerBody
+        ? await pool.executeBody(operation, body.bytes, options)
+        : await pool.execute(operation, body, options)
+      // Inline answers are small: their picture is drawn here; a worker drew its own.
+      if (picture && !('bytes' in answer)) return await reply.type(`${SVG_TYPE}; charset=utf-8`).send(draw!(answer.value, body))
+      return await sendAnswer(reply, answer)
     })
   }
 }

@@ -6,13 +6,19 @@
 import { availableParallelism } from 'node:os'
 
 export interface RuntimeOptions {
-  /** worker threads for heavy computations (WORKERS); 0 runs everything on the main thread */
+  /** worker threads for short computations (WORKERS); 0 runs everything on the main thread */
   workers: number
-  /** heavy computations waiting for a worker before 503 (QUEUE_LIMIT) */
+  /** worker threads for long computations and large bodies, at least 1 when WORKERS > 0 (LONG_WORKERS) */
+  longWorkers: number
+  /** estimated time above which a computation is long and runs in the long lane, ms (LONG_TASK_MS) */
+  longTaskMs: number
+  /** request bodies larger than this are parsed in a worker, not on the main thread, bytes (WORKER_BODY_BYTES) */
+  workerBodyBytes: number
+  /** computations waiting in one lane before 503 (QUEUE_LIMIT) */
   queueLimit: number
-  /** time budget of one computation in the pool, queue wait included, ms (COMPUTE_TIMEOUT_MS) */
+  /** time budget of one computation, queue wait included, ms; estimated longer: 413 (COMPUTE_TIMEOUT_MS) */
   computeTimeoutMs: number
-  /** estimated cost (≈ floating-point operations) above which a computation goes to the pool (INLINE_COST_LIMIT) */
+  /** estimated CPU time above which a computation goes to the pool, ns (INLINE_COST_LIMIT) */
   inlineCostLimit: number
   /** requests per client per window; 0 turns rate limiting off (RATE_LIMIT_MAX) */
   rateLimitMax: number
@@ -38,9 +44,16 @@ export const DEFAULT_RUNTIME: RuntimeOptions = {
   // One core stays with the main thread, so /health, /ready and small requests answer while
   // the pool is busy.
   workers: Math.max(1, availableParallelism() - 1),
+  // One thread for long work: a long computation never takes a short-lane thread, so short
+  // work never waits seconds behind it; on a 2-core machine the long lane shares a core.
+  longWorkers: 1,
+  longTaskMs: 250,
+  // JSON.parse and validation of 256 KiB take about a millisecond on the main thread.
+  workerBodyBytes: 256 * 1024,
   queueLimit: 64,
   computeTimeoutMs: 30_000,
-  inlineCostLimit: 2_000_000,
+  // A millisecond of main-thread time: less than a worker round trip (bench/pool.ts).
+  inlineCostLimit: 1_000_000,
   rateLimitMax: 0,
   rateLimitWindowMs: 60_000,
   maxEventLoopDelayMs: 1000,
@@ -54,6 +67,9 @@ export const DEFAULT_RUNTIME: RuntimeOptions = {
 
 export const RUNTIME_ENV: Record<keyof RuntimeOptions, string> = {
   workers: 'WORKERS',
+  longWorkers: 'LONG_WORKERS',
+  longTaskMs: 'LONG_TASK_MS',
+  workerBodyBytes: 'WORKER_BODY_BYTES',
   queueLimit: 'QUEUE_LIMIT',
   computeTimeoutMs: 'COMPUTE_TIMEOUT_MS',
   inlineCostLimit: 'INLINE_COST_LIMIT',

@@ -1,35 +1,81 @@
 /**
- * Where a computation runs. Cheap ones run inline on the main thread (a worker round trip
- * would cost more than they do); ones whose estimated cost is above INLINE_COST_LIMIT run in
- * a piscina worker pool, so a long HVP never blocks /health, /ready or small requests.
+ * Where a computation runs, decided from its estimated cost (each operation's `cost`, in
+ * nanoseconds of CPU, src/operations/operation.ts) before anything runs:
  *
- * The pool's queue is bounded (QUEUE_LIMIT): when it is full the answer is 503 with
- * Retry-After, not an ever-growing backlog. Every pooled task has a time budget
- * (COMPUTE_TIMEOUT_MS, queue wait included) and the client's disconnection as abort signals:
- * piscina drops a queued task and terminates the worker running an aborted one, so the CPU
- * really stops.
+ * - below INLINE_COST_LIMIT, inline on the main thread, where a worker round trip would cost
+ *   more than the work;
+ * - estimated over the time budget (COMPUTE_TIMEOUT_MS) on its own: refused at once with 413,
+ *   naming what to shrink;
+ * - otherwise in a worker thread (piscina), in one of two lanes: the short lane (WORKERS
+ *   threads) for work under LONG_TASK_MS, the long lane (LONG_WORKERS threads) for the rest and
+ *   for every body parsed by a worker. Short work never waits behind long work.
+ *
+ * Each lane keeps its own queue, so it knows what runs and what waits: admission is by
+ * estimated work, not by count. When the work already waiting in a lane would not leave this
+ * task time to finish within its budget, the answer is 503 at once with Retry-After set to the
+ * estimated wait; QUEUE_LIMIT still bounds the number of tasks waiting.
+ *
+ * The pool heals: a lane's threads are started with the pool and kept alive (piscina's
+ * minThreads), so a thread terminated because its client hung up or its budget ran out is
+ * replaced at once and the next task starts on the new one; a task whose thread dies under it
+ * gets a 503 the client may retry. On shutdown every accepted task is answered: the ones that
+ * cannot finish before SHUTDOWN_TIMEOUT_MS get 503.
+ *
+ * Bytes cross between threads by transfer, not copy: a large request body goes to a worker as
+ * the raw bytes it arrived in (the worker parses and validates it, src/runtime/worker.ts), and
+ * an answer comes back as its UTF-8 JSON (or SVG), which the main thread only writes out.
  */
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Piscina } from 'piscina'
-import { RemoteComputationError, ServiceUnavailableError } from '../math/errors.js'
+import { LimitExceededError, RemoteComputationError, ServiceUnavailableError } from '../math/errors.js'
+import { gradeSheet, sheetCost, type PreparedSheet } from '../grading/grader.js'
 import type { Limits } from '../operations/limits.js'
 import type { Operation } from '../operations/operation.js'
 import type { RuntimeOptions } from './options.js'
-import type { Outcome, Task } from './worker.js'
+import { overBudgetMessage, seconds } from './budget.js'
+import { taskBytes, type Outcome, type Task } from './worker.js'
 
-/** A computation's answer: the value (run inline) or its JSON (written by a worker). */
-export type Answer = { value: unknown } | { json: string }
+/**
+ * A computation's answer: the value (run inline, serialised by the door), or the bytes a
+ * worker wrote: JSON, or an SVG picture when one was asked for.
+ */
+export type Answer = { value: unknown } | { bytes: Uint8Array, type: 'json' | 'svg' }
 
 /** The value of an answer, parsing a worker's JSON (GraphQL needs objects to select from). */
 export function answerValue (answer: Answer): unknown {
-  return 'json' in answer ? JSON.parse(answer.json) : answer.value
+  return 'bytes' in answer ? JSON.parse(Buffer.from(answer.bytes.buffer, answer.bytes.byteOffset, answer.bytes.byteLength).toString('utf8')) : answer.value
+}
+
+/** A bug met in a worker, carried back with the worker's stack (500; the handler logs it). */
+export class WorkerError extends Error {
+  constructor (readonly workerStack: string) {
+    super(`a computation failed in a worker: ${workerStack.split('\n')[0]}`)
+  }
 }
 
 /** The client went away before the answer: nothing to send (nginx's 499). */
 export class ClientClosedError extends Error {
   readonly statusCode = 499
   readonly code = 'DLCHECK_CLIENT_CLOSED'
+}
+
+/**
+ * Estimated CPU per byte of a body a worker parses and validates before it knows the real
+ * cost (JSON.parse and Ajv on arrays of numbers: bench/cost.ts). The worker refuses the body
+ * with 413 once parsed if the computation's own estimate is over budget.
+ */
+export const BODY_NS_PER_BYTE = 30
+
+/** How to run one computation. */
+export interface ExecuteOptions {
+  /**
+   * Makes a signal aborted when the client disconnects; called only for a pooled task, so the
+   * many small inline ones allocate no AbortController and add no listener.
+   */
+  disconnection?: () => AbortSignal
+  /** the answer as an SVG picture (src/svg/pictures.ts) instead of JSON */
+  picture?: boolean
 }
 
 // The worker sits beside this file: worker.js in dist/ (npm start), worker.ts in src/ (tsx,
@@ -40,90 +86,242 @@ const EXTENSION = extname(fileURLToPath(import.meta.url))
 const WORKER = fileURLToPath(new URL(`./worker${EXTENSION}`, import.meta.url))
 const LOADER_FLAGS: Record<string, string[]> = { '.ts': ['--import', 'tsx'] }
 
-export class ComputationPool {
-  private readonly piscina: Piscina<Task, Outcome> | undefined
-  /** pooled tasks running or waiting */
-  private inFlight = 0
+/** A task admitted to a lane: waiting in its queue, or running on one of its threads. */
+interface Job {
+  task: Task
+  transferList?: ArrayBuffer[]
+  estimateNs: number
+  /** performance.now() when it started on a thread */
+  startedAt?: number
+  /** aborts the task: piscina terminates the thread running it */
+  controller: AbortController
+  /** why it was stopped, answered to its client */
+  stoppedBy?: Error
+  resolve: (answer: Answer) => void
+  reject: (error: Error) => void
+}
 
-  constructor (private readonly options: Pick<RuntimeOptions, 'workers' | 'queueLimit' | 'computeTimeoutMs' | 'inlineCostLimit'>, readonly limits: Limits) {
+type PoolOptions = Pick<RuntimeOptions, 'workers' | 'longWorkers' | 'longTaskMs' | 'queueLimit' | 'computeTimeoutMs' | 'inlineCostLimit' | 'shutdownTimeoutMs'>
+
+/** One piscina pool of threads that are kept alive, with the queue in front of it. */
+class Lane {
+  readonly piscina: Piscina<Task, Outcome>
+  readonly running = new Set<Job>()
+  readonly waiting: Job[] = []
+  /** a thread has loaded the worker's modules and answered */
+  up = false
+
+  constructor (readonly name: 'short' | 'long', readonly threads: number) {
+    this.piscina = new Piscina<Task, Outcome>({
+      filename: WORKER,
+      execArgv: LOADER_FLAGS[EXTENSION],
+      // Threads start with the pool and a terminated one is replaced at once (piscina's
+      // _ensureMinimumWorkers), so a task never waits for a thread to be started on demand.
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: Infinity
+    })
+    // piscina counts its first threads ready before they have loaded anything; a first task
+    // answered says the modules are loaded (and loads them before real work arrives).
+    this.piscina.run({ kind: 'ping' }).then(() => { this.up = true }, () => {})
+  }
+
+  /** Estimated nanoseconds until a thread is free for a task admitted now. */
+  waitNs (now: number): number {
+    let remaining = 0
+    for (const job of this.running) remaining += Math.max(0, job.estimateNs - (now - job.startedAt!) * 1e6)
+    for (const job of this.waiting) remaining += job.estimateNs
+    // A free thread starts the task at once; otherwise the work ahead shares the threads.
+    return this.running.size < this.threads && this.waiting.length === 0 ? 0 : remaining / this.threads
+  }
+}
+
+export class ComputationPool {
+  private readonly lanes: { short: Lane, long: Lane } | undefined
+  private closing = false
+
+  constructor (private readonly options: PoolOptions, readonly limits: Limits) {
     if (options.workers > 0) {
-      this.piscina = new Piscina<Task, Outcome>({
-        filename: WORKER,
-        execArgv: LOADER_FLAGS[EXTENSION],
-        // Threads start with the first heavy task and then live as long as the service:
-        // starting one costs more than most tasks.
-        minThreads: 0,
-        maxThreads: options.workers,
-        // The queue is bounded here (execute counts its tasks), not by piscina's maxQueue:
-        // piscina parks a task that has an abort signal in a side queue its limit does not
-        // count (piscina 5.3, _returnUndistributedTask), so maxQueue never refused ours.
-        idleTimeout: Infinity
-      })
+      this.lanes = { short: new Lane('short', options.workers), long: new Lane('long', Math.max(1, options.longWorkers)) }
     }
   }
 
-  /** Tasks waiting for a worker (for /ready). */
+  /** Every lane has a thread up (for /ready): a fresh pool is not ready until its threads have loaded. */
+  get ready (): boolean {
+    return this.lanes === undefined || (this.lanes.short.up && this.lanes.long.up)
+  }
+
+  /** Tasks waiting for a thread, both lanes (for /ready). */
   get queued (): number {
-    return Math.max(0, this.inFlight - this.options.workers)
+    return this.lanes === undefined ? 0 : this.lanes.short.waiting.length + this.lanes.long.waiting.length
   }
 
-  /** Every worker busy and QUEUE_LIMIT tasks waiting: the next heavy task gets 503. */
+  /** A lane whose threads are busy and whose queue is full: its next task gets 503 (for /ready). */
   get saturated (): boolean {
-    return this.piscina !== undefined && this.inFlight >= this.options.workers + this.options.queueLimit
+    if (this.lanes === undefined) return false
+    const full = (lane: Lane): boolean => lane.running.size >= lane.threads && lane.waiting.length >= this.options.queueLimit
+    return full(this.lanes.short) || full(this.lanes.long)
   }
 
-  /** The operation's estimated cost: 0 when it has none or the input is too odd to estimate (run will refuse it). */
+  /**
+   * The operation's estimated cost in nanoseconds. An estimate that throws or is not finite
+   * means an input too odd to size: run will refuse it, so it counts as nothing.
+   */
   static cost (operation: Operation, input: unknown): number {
     try {
       const cost = operation.cost?.(input as never) ?? 0
-      return Number.isFinite(cost) ? cost : 0
+      return Number.isFinite(cost) && cost > 0 ? cost : 0
     } catch {
       return 0
     }
   }
 
   /**
-   * @param disconnection - makes a signal aborted when the client disconnects; called only
-   *   for a pooled task, so the many small inline ones allocate no AbortController and add
-   *   no listener (measured at 5–15 % of a tiny request, BENCHMARKS.md)
-   * @throws {ComputationError} the operation's 4xx, or 503 when the queue is full or the budget runs out
-   * @throws {ClientClosedError} when the disconnection signal aborted first
+   * Runs an operation on a parsed, validated input.
+   *
+   * @throws {ComputationError} the operation's 4xx; 413 when its estimate is over the time
+   *   budget; 503 when the lane cannot take it in budget, the budget runs out, or its thread dies
+   * @throws {ClientClosedError} when the client disconnected first
    */
-  async execute (operation: Operation, input: unknown, disconnection?: () => AbortSignal): Promise<Answer> {
-    if (this.piscina === undefined || ComputationPool.cost(operation, input) <= this.options.inlineCostLimit) {
+  async execute (operation: Operation, input: unknown, options: ExecuteOptions = {}): Promise<Answer> {
+    const estimateNs = ComputationPool.cost(operation, input)
+    this.refuseOverBudget(estimateNs, operation.path)
+    if (this.lanes === undefined || estimateNs <= this.options.inlineCostLimit) {
       return { value: operation.run(input as never, this.limits) }
     }
-    const signal = disconnection?.()
-    if (this.saturated) {
-      throw new ServiceUnavailableError(`every worker is busy and ${this.options.queueLimit} computations are waiting (QUEUE_LIMIT); retry shortly`, 'DLCHECK_OVERLOADED', this.retryAfterSeconds())
+    const picture = options.picture === true
+    return await this.submit({ kind: 'operation', name: operation.name, input, limits: this.limits, picture }, estimateNs, undefined, options)
+  }
+
+  /**
+   * Runs an operation on a body the main thread has not parsed: the bytes are moved to a
+   * worker of the long lane, which parses, validates (the same schema and messages as
+   * Fastify's), checks the estimate against the budget, computes and serialises. With no pool,
+   * the same steps run inline.
+   */
+  async executeBody (operation: Operation, bytes: Uint8Array, options: ExecuteOptions = {}): Promise<Answer> {
+    const task = { kind: 'body' as const, name: operation.name, bytes, limits: this.limits, picture: options.picture === true, budgetNs: this.options.computeTimeoutMs * 1e6 }
+    if (this.lanes === undefined) return { bytes: taskBytes(task), type: task.picture ? 'svg' : 'json' }
+    // Moved, not copied: the buffer must own its whole ArrayBuffer to be transferred.
+    const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : new Uint8Array(bytes)
+    task.bytes = owned
+    return await this.submit(task, bytes.byteLength * BODY_NS_PER_BYTE, 'long', options, [owned.buffer as ArrayBuffer])
+  }
+
+  /**
+   * Grades a prepared answer sheet (src/grading/grader.ts) by the estimate of its items'
+   * computations: inline when small, else in a worker.
+   */
+  async grade (sheet: PreparedSheet, options: ExecuteOptions = {}): Promise<Answer> {
+    const estimateNs = sheetCost(sheet)
+    this.refuseOverBudget(estimateNs, '/grade')
+    if (this.lanes === undefined || estimateNs <= this.options.inlineCostLimit) return { value: gradeSheet(sheet, this.limits) }
+    return await this.submit({ kind: 'grade', sheet, limits: this.limits }, estimateNs, undefined, options)
+  }
+
+  private refuseOverBudget (estimateNs: number, path: string | undefined): void {
+    if (estimateNs > this.options.computeTimeoutMs * 1e6) {
+      throw new LimitExceededError(overBudgetMessage(estimateNs, this.options.computeTimeoutMs, path))
     }
-    const budget = AbortSignal.timeout(this.options.computeTimeoutMs)
-    let outcome: Outcome
-    this.inFlight++
-    try {
-      outcome = await this.piscina.run({ name: operation.name, input, limits: this.limits }, { signal: signal === undefined ? budget : AbortSignal.any([signal, budget]) })
-    } catch (error) {
-      if (signal?.aborted === true) throw new ClientClosedError('the client closed the connection before the answer')
-      if (budget.aborted) {
-        throw new ServiceUnavailableError(`the computation ran over its time budget of ${this.options.computeTimeoutMs} ms (COMPUTE_TIMEOUT_MS) and was stopped; send a smaller input, or raise COMPUTE_TIMEOUT_MS on the server`, 'DLCHECK_TIMEOUT', 1)
+  }
+
+  private async submit (task: Task, estimateNs: number, laneName: 'short' | 'long' | undefined, options: ExecuteOptions, transferList?: ArrayBuffer[]): Promise<Answer> {
+    if (this.closing) throw new ServiceUnavailableError('the server is shutting down; retry (another replica answers)', 'DLCHECK_SHUTTING_DOWN', 1)
+    const lanes = this.lanes!
+    const lane = laneName === undefined ? (estimateNs > this.options.longTaskMs * 1e6 ? lanes.long : lanes.short) : lanes[laneName]
+    const now = performance.now()
+    const waitNs = lane.waitNs(now)
+    const busy = lane.running.size >= lane.threads
+    if (busy && lane.waiting.length >= this.options.queueLimit) {
+      throw new ServiceUnavailableError(`every ${lane.name}-lane worker is busy and ${this.options.queueLimit} computations are waiting (QUEUE_LIMIT); retry in ${retryAfter(waitNs)} s`, 'DLCHECK_OVERLOADED', retryAfter(waitNs))
+    }
+    if (busy && waitNs + estimateNs > this.options.computeTimeoutMs * 1e6) {
+      throw new ServiceUnavailableError(`the ${lane.name}-lane workers have about ${seconds(waitNs)} s of work waiting, and this computation (about ${seconds(estimateNs)} s) would not finish within the time budget of ${this.options.computeTimeoutMs} ms (COMPUTE_TIMEOUT_MS); retry in ${retryAfter(waitNs)} s`, 'DLCHECK_OVERLOADED', retryAfter(waitNs))
+    }
+    const signal = options.disconnection?.()
+    return await new Promise<Answer>((resolve, reject) => {
+      const job: Job = { task, transferList, estimateNs, controller: new AbortController(), resolve, reject }
+      const budget = setTimeout(() => this.stop(lane, job, new ServiceUnavailableError(`the computation ran over its time budget of ${this.options.computeTimeoutMs} ms (COMPUTE_TIMEOUT_MS), queue wait included, and was stopped; send a smaller input, or raise COMPUTE_TIMEOUT_MS on the server`, 'DLCHECK_TIMEOUT', 1)), this.options.computeTimeoutMs)
+      const hangUp = (): void => this.stop(lane, job, new ClientClosedError('the client closed the connection before the answer'))
+      signal?.addEventListener('abort', hangUp, { once: true })
+      job.resolve = (answer) => { clearTimeout(budget); signal?.removeEventListener('abort', hangUp); resolve(answer) }
+      job.reject = (error) => { clearTimeout(budget); signal?.removeEventListener('abort', hangUp); reject(error) }
+      if (signal?.aborted === true) return hangUp()
+      lane.waiting.push(job)
+      this.dispatch(lane)
+    })
+  }
+
+  /** Starts waiting tasks while the lane has free threads. */
+  private dispatch (lane: Lane): void {
+    while (lane.running.size < lane.threads && lane.waiting.length > 0) {
+      const job = lane.waiting.shift()!
+      job.startedAt = performance.now()
+      lane.running.add(job)
+      const picture = 'picture' in job.task && job.task.picture
+      lane.piscina.run(job.task, { signal: job.controller.signal, transferList: job.transferList }).then((outcome) => {
+        if (job.stoppedBy !== undefined) return
+        try {
+          job.resolve(outcomeAnswer(outcome, picture))
+        } catch (error) {
+          job.reject(error as Error)
+        }
+      }, (error: Error) => {
+        // Aborted by us: stop() has answered. Otherwise the thread died under the task (out of
+        // memory, a crash): the client may retry, on a fresh thread.
+        if (job.stoppedBy === undefined) {
+          job.reject(new ServiceUnavailableError(`the worker running this computation was lost (${error.message}); retry`, 'DLCHECK_WORKER_LOST', 1))
+        }
+      }).finally(() => {
+        lane.running.delete(job)
+        this.dispatch(lane)
+      })
+    }
+  }
+
+  /** Stops a task, waiting or running, and answers its client with `reason`. */
+  private stop (lane: Lane, job: Job, reason: Error): void {
+    if (job.stoppedBy !== undefined) return
+    job.stoppedBy = reason
+    const index = lane.waiting.indexOf(job)
+    if (index >= 0) lane.waiting.splice(index, 1)
+    else job.controller.abort(reason)
+    job.reject(reason)
+  }
+
+  /**
+   * Graceful shutdown, step one: no new task is admitted; the tasks admitted keep their
+   * threads and answer as usual, and any still unanswered when `graceMs` runs out is stopped
+   * with 503, so every accepted request gets an answer before the process exits.
+   */
+  async drain (graceMs: number): Promise<void> {
+    this.closing = true
+    if (this.lanes === undefined) return
+    const lanes = [this.lanes.short, this.lanes.long]
+    const pending = (): Job[] => lanes.flatMap((lane) => [...lane.running, ...lane.waiting])
+    const deadline = Date.now() + graceMs
+    while (pending().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    for (const lane of lanes) {
+      for (const job of [...lane.running, ...lane.waiting]) {
+        this.stop(lane, job, new ServiceUnavailableError('the server is shutting down and this computation could not finish in time; retry (another replica answers)', 'DLCHECK_SHUTTING_DOWN', 1))
       }
-      throw error
-    } finally {
-      this.inFlight--
     }
-    if ('error' in outcome) throw new RemoteComputationError(outcome.error.statusCode, outcome.error.code, outcome.error.message)
-    return outcome
   }
 
-  /** How long the queue takes to drain at the mean task time, in whole seconds (1 … 60). */
-  private retryAfterSeconds (): number {
-    const mean = this.piscina!.histogram.runTime.mean
-    const seconds = Math.ceil((this.queued * (Number.isFinite(mean) ? mean : 1000)) / this.options.workers / 1000)
-    return Math.min(60, Math.max(1, seconds))
-  }
-
-  /** Stops the workers; queued and running tasks are rejected. */
+  /** Stops the threads (after drain, nothing is left to answer). */
   async close (): Promise<void> {
-    await this.piscina?.destroy()
+    this.closing = true
+    if (this.lanes === undefined) return
+    await Promise.all([this.lanes.short.piscina.destroy(), this.lanes.long.piscina.destroy()])
   }
 }
+
+/** A worker's outcome as an answer, or its error. */
+function outcomeAnswer (outcome: Outcome, picture: boolean): Answer {
+  if (outcome instanceof Uint8Array) return { bytes: outcome, type: picture ? 'svg' : 'json' }
+  if ('error' in outcome) throw new RemoteComputationError(outcome.error.statusCode, outcome.error.code, outcome.error.message)
+  throw new WorkerError(outcome.internal)
+}
+
+/** Retry-After in whole seconds: the estimated wait, at least 1 and at most a minute. */
+const retryAfter = (waitNs: number): number => Math.min(60, Math.max(1, Math.ceil(waitNs / 1e9)))

@@ -1,25 +1,88 @@
 /**
- * A worker thread of the computation pool (piscina): runs one operation of the table and
- * writes its JSON here, off the main thread. A string crosses to the main thread as one copy,
- * where a result of large nested arrays would be structured-cloned number by number, and JSON
- * formatting is most of the cost of a large answer (README, "Benchmarks"). Errors the client
- * caused come back as data, since structured cloning keeps an Error's message but not its
- * class or status.
+ * A worker thread of the computation pool (piscina). It runs one task and sends back the
+ * answer's bytes, moved (transferred) to the main thread, which only writes them out:
+ *
+ * - `operation`: an operation of the table on an input the main thread parsed;
+ * - `body`: the same on a request body the main thread did not parse (too large to parse
+ *   there): the worker decodes, parses and validates it with the same schema, Ajv options and
+ *   messages as Fastify's (src/http/validation.ts), refuses it if its estimate is over the
+ *   time budget, then computes;
+ * - `grade`: a prepared answer sheet (src/grading/grader.ts).
+ *
+ * With `picture`, the answer is the operation's SVG (src/svg/pictures.ts) rather than JSON.
+ * Errors the client caused come back as data, since structured cloning keeps an Error's
+ * message but not its class or status.
  */
-import { ComputationError } from '../math/errors.js'
+import { Ajv, type ValidateFunction } from 'ajv'
+import { move } from 'piscina'
+import { gradeSheet, type PreparedSheet } from '../grading/grader.js'
+import { AJV_OPTIONS, schemaErrorFormatter } from '../http/validation.js'
+import { ComputationError, LimitExceededError, SchemaValidationError } from '../math/errors.js'
 import { operations } from '../operations/index.js'
 import type { Limits } from '../operations/limits.js'
+import type { Operation } from '../operations/operation.js'
+import { PICTURES } from '../svg/pictures.js'
+import { overBudgetMessage } from './budget.js'
+import { parseJsonBody } from './request-body.js'
 
 const byName = new Map(operations.map((operation) => [operation.name, operation]))
 
-export interface Task { name: string, input: unknown, limits: Limits }
-export type Outcome = { json: string } | { error: { statusCode: number, code: string, message: string } }
+export type Task =
+  | { kind: 'operation', name: string, input: unknown, limits: Limits, picture: boolean }
+  | { kind: 'body', name: string, bytes: Uint8Array, limits: Limits, picture: boolean, budgetNs: number }
+  | { kind: 'grade', sheet: PreparedSheet, limits: Limits }
+  /** answered at once: the pool's check that a thread has loaded */
+  | { kind: 'ping' }
+/** The answer's bytes, a 4xx the client caused, or an internal error (a bug: 500, logged on the main thread). */
+export type Outcome = Uint8Array | { error: { statusCode: number, code: string, message: string } } | { internal: string }
+
+// The validators of `body` tasks, compiled on first use: most threads never see a large body.
+const ajv = new Ajv({ ...AJV_OPTIONS, strict: false })
+const validators = new Map<string, ValidateFunction>()
+function validatorOf (operation: Operation): ValidateFunction {
+  let validate = validators.get(operation.name)
+  if (validate === undefined) validators.set(operation.name, validate = ajv.compile(operation.body))
+  return validate
+}
+
+const encoder = new TextEncoder()
+
+/** The answer as UTF-8 in a buffer of its own, so it can be moved rather than copied. */
+function encoded (text: string): Uint8Array {
+  return encoder.encode(text)
+}
+
+function parsedBody (operation: Operation, bytes: Uint8Array): unknown {
+  // UTF-8 without a BOM check and with replacement characters, as Fastify decodes bodies.
+  const body = parseJsonBody(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'))
+  const validate = validatorOf(operation)
+  if (!validate(body)) throw new SchemaValidationError(schemaErrorFormatter(validate.errors!, 'body').message)
+  return body
+}
+
+/** The task's answer as bytes; throws the computation's errors. */
+export function taskBytes (task: Task): Uint8Array {
+  if (task.kind === 'ping') return new Uint8Array(0)
+  if (task.kind === 'grade') return encoded(JSON.stringify(gradeSheet(task.sheet, task.limits)))
+  const operation = byName.get(task.name)!
+  let input = task.kind === 'body' ? parsedBody(operation, task.bytes) : task.input
+  if (task.kind === 'body') {
+    const estimate = operation.cost?.(input as never) ?? 0
+    if (estimate > task.budgetNs) throw new LimitExceededError(overBudgetMessage(estimate, task.budgetNs / 1e6, operation.path))
+  }
+  const result = operation.run(input as never, task.limits)
+  if (task.picture) return encoded(PICTURES[operation.name](result, input))
+  input = undefined
+  return encoded(JSON.stringify(result))
+}
 
 export default function compute (task: Task): Outcome {
   try {
-    return { json: JSON.stringify(byName.get(task.name)!.run(task.input as never, task.limits)) }
+    // Moved: the main thread receives the buffer itself, not a copy.
+    return move(taskBytes(task)) as Uint8Array
   } catch (error) {
     if (error instanceof ComputationError) return { error: { statusCode: error.statusCode, code: error.code, message: error.message } }
-    throw error
+    // Returned, not thrown: a rejected task means a lost thread to the main thread (503).
+    return { internal: error instanceof Error ? (error.stack ?? error.message) : String(error) }
   }
 }

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { createHmac } from 'node:crypto'
 import { Ajv } from 'ajv'
-import { Grader } from '../../src/grading/grader.js'
+import { expectedAnswer, Grader } from '../../src/grading/grader.js'
 import { questions, questionsById } from '../../src/grading/questions.js'
 import { VariantRandom } from '../../src/grading/variants.js'
 import { AJV_OPTIONS } from '../../src/http/validation.js'
@@ -42,7 +42,7 @@ t.test('every question\'s variants are valid, answerable and readable', async (t
     for (const student of STUDENTS) {
       const { params, statement } = grader.variant(question.id, student)
       if (!validate(params)) t.fail(`${question.id} ${student}: ${JSON.stringify(validate.errors)}`)
-      const expected = grader.expected(question, params)
+      const expected = expectedAnswer(question, params, DEFAULT_LIMITS)
       const entries = typeof expected === 'number' ? [expected] : expected.flat()
       // Readable: small matrices, and numbers a student can write down.
       if (entries.length > 225 || entries.some((x) => !Number.isFinite(x) || Math.abs(x) > 1e7)) t.fail(`${question.id} ${student}: ${JSON.stringify(expected)}`)
@@ -84,7 +84,7 @@ function variants<P> (id: string): Array<{ params: P, expected: number | number[
   const question = questionsById.get(id)!
   return STUDENTS.map((student) => {
     const params = grader.variant(id, student).params as P
-    return { params, expected: grader.expected(question, params) as number | number[] }
+    return { params, expected: expectedAnswer(question, params, DEFAULT_LIMITS) as number | number[] }
   })
 }
 

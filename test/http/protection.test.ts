@@ -45,7 +45,7 @@ t.test('a full pool: 503 with Retry-After on REST and GraphQL, /ready not ready,
   t.equal(ready.headers['retry-after'], '1')
   const second = await post(app, '/hvp', HEAVY_HVP)
   t.equal(second.statusCode, 503)
-  t.match(second.json(), { code: 'DLCHECK_OVERLOADED', error: 'Service Unavailable', message: 'every worker is busy and 0 computations are waiting (QUEUE_LIMIT); retry shortly' })
+  t.match(second.json(), { code: 'DLCHECK_OVERLOADED', error: 'Service Unavailable', message: 'every long-lane worker is busy and 0 computations are waiting (QUEUE_LIMIT); retry in 1 s' })
   t.ok(Number(second.headers['retry-after']) >= 1, `Retry-After: ${second.headers['retry-after']}`)
   const graphql = await post(app, '/graphql', { query: 'query ($input: HvpInput!) { hvp(input: $input) { hv } }', variables: { input: HEAVY_HVP } })
   t.match(graphql.json().errors[0].extensions, { code: 'DLCHECK_OVERLOADED', statusCode: 503 })

@@ -1,0 +1,106 @@
+/**
+ * Request bodies: codings and charsets the service does not decode (415), keys that would set
+ * a prototype (400 naming them), large bodies parsed by a worker with the same answers and
+ * errors as small ones parsed on the main thread, and bodies too slow to arrive.
+ */
+import { connect } from 'node:net'
+import t from 'tap'
+import type { FastifyInstance } from 'fastify'
+import { charsetOf } from '../../src/http/body.js'
+import { forbiddenKey } from '../../src/runtime/request-body.js'
+import { build, post } from '../helpers/app.js'
+
+const json = 'application/json'
+
+t.test('a Content-Encoding or charset the service does not decode: 415 before the body is read', async (t) => {
+  const app = await build(t, { runtime: { workers: 0 } })
+  const send = (headers: Record<string, string>) => app.inject({ method: 'POST', url: '/softmax-stable', headers, payload: '{"x": [1, 2]}' })
+  const gzip = await send({ 'content-type': json, 'content-encoding': 'gzip' })
+  t.equal(gzip.statusCode, 415)
+  t.equal(gzip.headers['accept-encoding'], 'identity', 'RFC 9110 §15.5.16: the codings that would do')
+  t.match(gzip.json(), { code: 'DLCHECK_UNSUPPORTED_MEDIA_TYPE', error: 'Unsupported Media Type', message: 'Content-Encoding "gzip" is not accepted: send the body uncompressed (Accept-Encoding: identity)' })
+  const utf16 = await send({ 'content-type': `${json}; charset=utf-16` })
+  t.equal(utf16.statusCode, 415)
+  t.match(utf16.json(), { message: /charset "utf-16" is not accepted: send the body as UTF-8/ })
+  t.equal((await send({ 'content-type': `${json}; charset=latin1` })).statusCode, 415)
+  for (const fine of [{ 'content-type': `${json}; charset=UTF-8` }, { 'content-type': `${json}; charset="utf-8"` }, { 'content-type': json, 'content-encoding': 'identity' }, { 'content-type': `${json};charset=utf8` }] as Array<Record<string, string>>) {
+    t.equal((await send(fine)).statusCode, 200, JSON.stringify(fine))
+  }
+  t.equal((await app.inject({ url: '/health', headers: { 'content-encoding': 'br' } })).statusCode, 415, 'the coding is refused whatever the route')
+})
+
+t.test('the charset parameter', async (t) => {
+  t.equal(charsetOf(undefined), undefined)
+  t.equal(charsetOf(json), undefined)
+  t.equal(charsetOf(`${json}; foo=bar; Charset = "UTF-16LE"`), 'utf-16le')
+})
+
+t.test('a key that would set a prototype is named in the 400', async (t) => {
+  const app = await build(t, { runtime: { workers: 0 } })
+  const proto = await post(app, '/softmax-stable', '{"__proto__": {"x": 1}, "x": [1, 2]}')
+  t.equal(proto.statusCode, 400)
+  t.match(proto.json(), { code: 'DLCHECK_FORBIDDEN_KEY', message: 'body has the key "__proto__", which is refused: it would set an object\'s prototype (prototype pollution); rename the key' })
+  const nested = await post(app, '/receptive-field', '{"architecture": "Conv-3x3", "input": {"a": [0, {"constructor": {"prototype": {}}}]}}')
+  t.match(nested.json(), { statusCode: 400, message: /^body\/input\/a\/1\/constructor has the key "prototype"/ })
+  const escaped = await post(app, '/softmax-stable', '{"x": [1], "\\u005f_proto__": 1}')
+  t.match(escaped.json(), { statusCode: 400, code: 'DLCHECK_FORBIDDEN_KEY' }, 'escaped spellings too')
+  t.match((await post(app, '/softmax-stable', '{"x": [1], "prototype": 1, "constructor": 2}')).json(), { code: 'FST_ERR_VALIDATION' }, 'harmless keys are left to the schema')
+  t.strictSame(forbiddenKey(JSON.parse('{"a": [1, {"b": null}], "constructor": {"x": 1}}')), undefined, 'nothing to refuse')
+  t.strictSame(forbiddenKey(JSON.parse('{"a/b~": [{"__proto__": 1}]}')), { pointer: '/a~1b~0/0', key: '__proto__' }, 'JSON pointers escape / and ~')
+  t.match((await post(app, '/softmax-stable', '{"x": [1,')).json(), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' })
+  t.match((await post(app, '/softmax-stable', '')).json(), { statusCode: 400, code: 'FST_ERR_CTP_EMPTY_JSON_BODY' })
+})
+
+t.test('a large body is parsed by a worker: the same answers and errors as on the main thread', async (t) => {
+  const small = await build(t, { runtime: { workers: 0 } })
+  // Every body over 16 bytes goes to a worker.
+  const large = await build(t, { runtime: { workers: 1, workerBodyBytes: 16 } })
+  const cases: Array<[string, string]> = [
+    ['/softmax-stable', '{"x": [0, -40], "temperature": 2}'],
+    ['/softmax-stable', '{"x": [1, "a"]}'],
+    ['/softmax-stable', '{"x": [1], "extra": true}'],
+    ['/softmax-stable', '{"x": [1e999]}'],
+    ['/softmax-stable', '{"x": [1], "__proto__": {}}'],
+    ['/softmax-stable', '{"x": [1,'],
+    ['/conv-matrix', '{"input": 2, "kernelSize": 5}'],
+    ['/conv-matrix', '{"input": 64, "kernelSize": 3}'],
+    ['/param-count', '{"sizes": [784, 512, 10]}'],
+    ['/receptive-field', '{"architecture": "Conv-3x3 → Rleu"}']
+  ]
+  for (const [url, body] of cases) {
+    const [here, there] = await Promise.all([post(small, url, body), post(large, url, body)])
+    t.equal(there.statusCode, here.statusCode, `${url} ${body}: status`)
+    t.strictSame(there.json(), here.json(), `${url} ${body}: the same answer`)
+  }
+  const picture = await large.inject({ method: 'POST', url: '/conv-matrix', headers: { 'content-type': json, accept: 'image/svg+xml' }, payload: '{"input": 3, "kernelSize": 3, "stride": 2, "padding": 1}' })
+  t.equal(picture.headers['content-type'], 'image/svg+xml; charset=utf-8')
+  t.match(picture.body, /^<svg /, 'the worker draws the picture of a body it parsed')
+  t.equal(picture.headers.vary, 'Accept')
+  const graphql = await post(large, '/graphql', { query: '{ paramCount(input: {sizes: [2, 3]}) { total } }' })
+  t.strictSame(graphql.json(), { data: { paramCount: { total: 9 } } }, '/graphql parses its own bodies')
+  const graded = await post(large, '/grade', { items: [{ question: '3.2-param-count', answer: 1 }] })
+  t.equal(graded.statusCode, 200, '/grade parses its own bodies')
+})
+
+t.test('a body too slow to arrive is cut at REQUEST_TIMEOUT_MS', async (t) => {
+  const app = await build(t, { runtime: { workers: 0, requestTimeoutMs: 1000 } })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+  const socket = connect(port, '127.0.0.1')
+  let received = ''
+  socket.on('data', (chunk) => { received += String(chunk) })
+  socket.write(`POST /softmax-stable HTTP/1.1\r\nhost: x\r\ncontent-type: ${json}\r\ntransfer-encoding: chunked\r\n\r\n1\r\n{\r\n`)
+  // A byte every 300 ms: never idle long enough for the idle timeout, only the request
+  // timeout can end it. Node checks it every connectionsCheckingInterval (30 s by default, 1 s
+  // here), so 15 s without an answer means it was not checked in time.
+  const trickle = setInterval(() => socket.write('1\r\n \r\n'), 300)
+  const closed = new Promise<boolean>((resolve) => {
+    socket.on('close', () => resolve(true))
+    setTimeout(() => resolve(false), 15_000)
+  })
+  const cut = await closed
+  clearInterval(trickle)
+  socket.destroy()
+  t.ok(cut, 'the server ended the connection')
+  t.match(received, /^HTTP\/1\.1 408 /, 'with 408 Request Timeout')
+})
