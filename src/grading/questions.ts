@@ -9,12 +9,12 @@ import { ArchitectureNotation } from '../operations/architecture-input.js'
 import { convMatrixOperation } from '../operations/conv-matrix.js'
 import { hvpOperation } from '../operations/hvp.js'
 import { logisticMixtureOperation } from '../operations/logistic-mixture.js'
-import { ModelSchema } from '../operations/models.js'
+import { ExpressionModelSchema, MlpModelSchema, ModelSchema, QuadraticModelSchema, type ModelInput } from '../operations/models.js'
 import type { Operation } from '../operations/operation.js'
-import { MAX_FEATURES, paramCountOperation } from '../operations/param-count.js'
+import { paramCountOperation } from '../operations/param-count.js'
 import { receptiveFieldOperation } from '../operations/receptive-field.js'
 import { reluDecompositionOperation } from '../operations/relu-decomposition.js'
-import { MAX_DIMENSION, PairInput } from '../operations/schemas.js'
+import { PairInput } from '../operations/schemas.js'
 import { softmaxStableOperation } from '../operations/softmax-stable.js'
 import { swishOperation } from '../operations/swish.js'
 import type { ResolvedComparison } from './comparison.js'
@@ -70,14 +70,59 @@ const json = (value: unknown): string => JSON.stringify(value)
 const size = (pair: number | number[]): string => (typeof pair === 'number' ? [pair, pair] : pair).join(' × ')
 const strict = <T extends Record<string, TSchema>>(properties: T) => Type.Object(properties, { additionalProperties: false })
 
-const conv = convMatrixOperation.body.properties
-const mixture = logisticMixtureOperation.body.properties
+/**
+ * Grader-given params are bounded to what a variant plausibly needs, with headroom: one /grade
+ * request computes up to GRADE_MAX_ITEMS expected answers and compares each with a student's
+ * answer of the same size, so the largest params one item may carry must cost at most a few
+ * milliseconds. Each bound is in the schema (GET /questions shows it); the computation's own
+ * route takes larger inputs, under its own limits. Questions 1.1 and 1.2 take a fixed number of
+ * numbers, whose values change nothing of the cost.
+ */
+const variantSized = (bound: string, operation: { path: string }): string =>
+  `${bound} (variant-sized: larger inputs go to the computation's own route, POST ${operation.path})`
+const Numbers = (maxItems: number, description: string) => Type.Array(Type.Number(), { minItems: 1, maxItems, description })
+
 const Pair = (description: string) => Type.Array(Type.Number(), { minItems: 2, maxItems: 2, description })
-const Kernel = Type.Array(Type.Array(Type.Number(), { minItems: 1, maxItems: 64 }), {
-  minItems: 1, maxItems: 64, description: 'a numeric kernel kh × kw, so the answer is numbers'
-})
-const Sizes = Type.Array(Type.Integer({ minimum: 1, maximum: MAX_FEATURES }), {
-  minItems: 2, maxItems: 100, description: 'MLP layer widths, input first'
+/** Logits of question 1.4: the variants' 3–5 with headroom. */
+const LOGITS_MAX = 32
+const mixture = logisticMixtureOperation.body.properties
+/** Components K and features d of question 2: the variants' 2–3 with headroom. */
+const MIXTURE_MAX = 10
+
+/**
+ * A convolution's matrix has one row per output pixel and one column per input pixel, and
+ * grading checks and compares every entry, which costs far more than computing them: these
+ * bounds keep it under 10,000 entries. The sizes are the variants' (inputs 2–5, 2×2 or 3×3
+ * kernels, stride 1–2, padding 0–1) with headroom.
+ */
+const CONV_MAX_KERNEL = 5
+const convBound = (bound: string) => variantSized(bound, convMatrixOperation)
+/** Question 4.3's and 4.4's params but the input size. */
+const ConvSettings = {
+  kernel: Type.Array(Type.Array(Type.Number(), { minItems: 1, maxItems: CONV_MAX_KERNEL }), {
+    minItems: 1, maxItems: CONV_MAX_KERNEL, description: convBound(`a numeric kernel kh × kw, so the answer is numbers; at most ${CONV_MAX_KERNEL} × ${CONV_MAX_KERNEL}`)
+  }),
+  stride: Type.Optional(PairInput(1, 3, convBound('stride (default 1)'))),
+  padding: Type.Optional(PairInput(0, 2, convBound('zero padding on each side (default 0)'))),
+  dilation: Type.Optional(PairInput(1, 2, convBound('dilation (default 1)')))
+}
+/**
+ * Question 4.3: an 8 × 8 input with padding 2 and a 1 × 1 kernel gives the largest matrix,
+ * 144 × 64.
+ */
+const CONV_MAX_INPUT = 8
+/**
+ * Question 4.4: the output grows as (in − 1)·stride + dilation·(k − 1), so a transposed
+ * convolution's input is bounded tighter; 4 × 4 at stride 3, dilation 2, 5 × 5, outputPadding
+ * 2 gives at most a 400 × 16 matrix.
+ */
+const TRANSPOSED_MAX_INPUT = 4
+
+/** MLP widths and depths of question 3.2: the variants' (≤ 512, 1–3 hidden layers) with headroom. */
+const MLP_MAX_WIDTH = 4096
+const MLP_MAX_SIZES = 12
+const Sizes = Type.Array(Type.Integer({ minimum: 1, maximum: MLP_MAX_WIDTH }), {
+  minItems: 2, maxItems: MLP_MAX_SIZES, description: variantSized(`MLP layer widths, input first: at most ${MLP_MAX_SIZES} widths of at most ${MLP_MAX_WIDTH}`, paramCountOperation)
 })
 /** Question 3.2's params, for both of its questions. */
 const MlpParams = strict({ sizes: Sizes, bias: Type.Optional(Type.Boolean({ description: 'layers have biases (default true)' })) })
@@ -85,9 +130,75 @@ const MlpParams = strict({ sizes: Sizes, bias: Type.Optional(Type.Boolean({ desc
 const drawMlp = (random: VariantRandom): Static<typeof MlpParams> => ({
   sizes: [random.pick([16, 32, 64, 128]), ...Array.from({ length: random.integer(1, 3) }, () => random.pick([64, 128, 256, 512])), random.integer(2, 10)]
 })
+
+/**
+ * Architectures of questions 4.1, 5.1 and 5.3: a variant has at most six layers (about 200
+ * characters); 1000 is thirty-odd layers. The input side changes nothing of the cost, but 256
+ * covers the usual image sizes (32, 64, 224, 256) and the variants' 24–64.
+ */
+const ARCHITECTURE_MAX_LENGTH = 1000
+const IMAGE_MAX_SIDE = 256
+const Architecture = Type.String({
+  minLength: 1,
+  maxLength: ARCHITECTURE_MAX_LENGTH,
+  description: variantSized(`${ArchitectureNotation.description!} At most ${ARCHITECTURE_MAX_LENGTH} characters.`, receptiveFieldOperation)
+})
 const ShapeParams = strict({
-  input: PairInput(1, MAX_DIMENSION, 'input image size [H, W]'),
-  architecture: ArchitectureNotation
+  input: PairInput(1, IMAGE_MAX_SIDE, variantSized('input image size [H, W]', receptiveFieldOperation)),
+  architecture: Architecture
+})
+
+/**
+ * Question 3.6's model: a variant is a formula of three variables; a grader may also give a
+ * small quadratic or MLP (a 16 → 16 → 16 → 16 MLP has 816 parameters), but not the
+ * assignment's 284,682-parameter MLP: its product is POST /hvp's work.
+ */
+const HVP_MAX_VARIABLES = 16
+const HVP_MAX_EXPRESSION = 256
+const HVP_MAX_WIDTH = 16
+const HVP_MAX_LAYERS = 3
+const HVP_MAX_BATCH = 16
+/** w and v: one entry per parameter, as many as the largest MLP allowed has. */
+const HVP_MAX_PARAMETERS = HVP_MAX_LAYERS * (HVP_MAX_WIDTH + 1) * HVP_MAX_WIDTH
+const hvpBound = (bound: string) => variantSized(bound, hvpOperation)
+const BoundedRows = (rows: number, columns: number, description: string) =>
+  Type.Array(Type.Array(Type.Number(), { maxItems: columns }), { minItems: 1, maxItems: rows, description })
+const BoundedQuadratic = Type.Object({
+  kind: QuadraticModelSchema.properties.kind,
+  A: BoundedRows(HVP_MAX_VARIABLES, HVP_MAX_VARIABLES, hvpBound(`${QuadraticModelSchema.properties.A.description!}; at most ${HVP_MAX_VARIABLES} × ${HVP_MAX_VARIABLES}`)),
+  b: Type.Optional(Type.Array(Type.Number(), { maxItems: HVP_MAX_VARIABLES, description: hvpBound(`${QuadraticModelSchema.properties.b.description!}; at most ${HVP_MAX_VARIABLES}`) }))
+}, { additionalProperties: false, title: 'QuadraticModel', description: QuadraticModelSchema.description })
+const BoundedExpression = Type.Object({
+  kind: ExpressionModelSchema.properties.kind,
+  expression: Type.String({
+    minLength: 1,
+    maxLength: HVP_MAX_EXPRESSION,
+    description: hvpBound(`${ExpressionModelSchema.properties.expression.description!}; at most ${HVP_MAX_EXPRESSION} characters`)
+  }),
+  variables: Type.Array(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 32 }), {
+    maxItems: HVP_MAX_VARIABLES, description: hvpBound(`${ExpressionModelSchema.properties.variables.description!}; at most ${HVP_MAX_VARIABLES} names of at most 32 characters`)
+  })
+}, { additionalProperties: false, title: 'ExpressionModel' })
+const mlp = MlpModelSchema.properties
+const BoundedMlp = Type.Object({
+  kind: mlp.kind,
+  sizes: Type.Array(Type.Integer({ minimum: 1, maximum: HVP_MAX_WIDTH }), {
+    minItems: 2, maxItems: HVP_MAX_LAYERS + 1, description: hvpBound(`${mlp.sizes.description!}; at most ${HVP_MAX_LAYERS + 1} widths (${HVP_MAX_LAYERS} layers) of at most ${HVP_MAX_WIDTH}`)
+  }),
+  activation: mlp.activation,
+  loss: mlp.loss,
+  inputs: BoundedRows(HVP_MAX_BATCH, HVP_MAX_WIDTH, hvpBound(`${mlp.inputs.description!}; a batch of at most ${HVP_MAX_BATCH}`)),
+  targets: Type.Union([
+    Type.Array(Type.Integer({ minimum: 0 }), { maxItems: HVP_MAX_BATCH }),
+    Type.Array(Type.Array(Type.Number(), { maxItems: HVP_MAX_WIDTH }), { maxItems: HVP_MAX_BATCH })
+  ], { description: hvpBound(`${mlp.targets.description!}; at most ${HVP_MAX_BATCH}`) })
+}, { additionalProperties: false, title: 'MlpModel', description: MlpModelSchema.description })
+/** As ModelSchema: a oneOf discriminated by `kind`, so an error is reported against the right branch. */
+const BoundedModel = Type.Unsafe<ModelInput>({
+  type: 'object',
+  oneOf: [BoundedQuadratic, BoundedExpression, BoundedMlp],
+  discriminator: { propertyName: 'kind' },
+  description: ModelSchema.description
 })
 
 const drawKernel = (random: VariantRandom, height: number, width: number): number[][] =>
@@ -199,7 +310,7 @@ export const questions: readonly Question[] = [
     question: '1.4',
     operation: softmaxStableOperation,
     params: strict({
-      x: Type.Array(Type.Number(), { minItems: 1, maxItems: 1000, description: 'the logits' }),
+      x: Numbers(LOGITS_MAX, variantSized(`the logits, at most ${LOGITS_MAX}`, softmaxStableOperation)),
       temperature: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'T > 0 (default 1)' }))
     }),
     defaults: { x: [1000, 1001, 1002] },
@@ -222,9 +333,11 @@ export const questions: readonly Question[] = [
     question: '2',
     operation: logisticMixtureOperation,
     params: strict({
-      pi: mixture.pi,
-      weights: mixture.weights,
-      x: Type.Array(Type.Number(), { minItems: 1, description: 'one input of d numbers' })
+      pi: Numbers(MIXTURE_MAX, variantSized(`${mixture.pi.description!}, K ≤ ${MIXTURE_MAX}`, logisticMixtureOperation)),
+      weights: Type.Array(Numbers(MIXTURE_MAX, `w_k, d ≤ ${MIXTURE_MAX}`), {
+        minItems: 1, maxItems: MIXTURE_MAX, description: variantSized(`${mixture.weights.description!}, K ≤ ${MIXTURE_MAX} and d ≤ ${MIXTURE_MAX}`, logisticMixtureOperation)
+      }),
+      x: Numbers(MIXTURE_MAX, variantSized(`one input of d numbers, d ≤ ${MIXTURE_MAX}`, logisticMixtureOperation))
     }),
     defaults: { pi: [0.3, 0.7], weights: [[1, -2], [0.5, 0.5]], x: [1, 2] },
     answer: { shape: 'number', description: 'p(y = 1 ∣ x) = Σ_k π_k·σ(w_kᵀx)' },
@@ -283,9 +396,9 @@ export const questions: readonly Question[] = [
     question: '3.6',
     operation: hvpOperation,
     params: strict({
-      model: ModelSchema,
-      w: Type.Array(Type.Number(), { description: 'the point' }),
-      v: Type.Array(Type.Number(), { description: 'the direction' })
+      model: BoundedModel,
+      w: Type.Array(Type.Number(), { maxItems: HVP_MAX_PARAMETERS, description: hvpBound(`the point, one entry per parameter, at most ${HVP_MAX_PARAMETERS}`) }),
+      v: Type.Array(Type.Number(), { maxItems: HVP_MAX_PARAMETERS, description: hvpBound(`the direction, one entry per parameter, at most ${HVP_MAX_PARAMETERS}`) })
     }),
     defaults: { model: { kind: 'expression', expression: 'x^2*y + sin(y)*z', variables: ['x', 'y', 'z'] }, w: [1, 2, 3], v: [1, 0, -1] },
     answer: { shape: 'vector', description: 'H(w)·v, one number per parameter' },
@@ -330,7 +443,7 @@ export const questions: readonly Question[] = [
     title: 'A convolution as a matrix',
     question: '4.3',
     operation: convMatrixOperation,
-    params: strict({ input: conv.input, kernel: Kernel, stride: conv.stride, padding: conv.padding, dilation: conv.dilation }),
+    params: strict({ input: PairInput(1, CONV_MAX_INPUT, convBound('input size [H, W]')), ...ConvSettings }),
     defaults: { input: 3, kernel: [[1, 2, 3], [4, 5, 6], [7, 8, 9]], stride: 2, padding: 1 },
     answer: { shape: 'matrix', description: 'A with y = A·x for x and y flattened row-major: one row per output pixel, one column per input pixel' },
     comparison: CLOSE,
@@ -350,7 +463,11 @@ export const questions: readonly Question[] = [
     title: 'A transposed convolution as a matrix',
     question: '4.4',
     operation: convMatrixOperation,
-    params: strict({ input: conv.input, kernel: Kernel, stride: conv.stride, padding: conv.padding, dilation: conv.dilation, outputPadding: conv.outputPadding }),
+    params: strict({
+      input: PairInput(1, TRANSPOSED_MAX_INPUT, convBound('input size [H, W]')),
+      ...ConvSettings,
+      outputPadding: Type.Optional(PairInput(0, 2, convBound('extra rows/columns on one side, smaller than stride or dilation (default 0)')))
+    }),
     defaults: { input: 2, kernel: [[1, 2], [3, 4]], stride: 2, padding: 0 },
     answer: { shape: 'matrix', description: 'A with y = A·x for x and y flattened row-major: one row per output pixel, one column per input pixel' },
     comparison: CLOSE,
@@ -387,7 +504,7 @@ export const questions: readonly Question[] = [
     title: 'Receptive field of the output features',
     question: '5.3',
     operation: receptiveFieldOperation,
-    params: strict({ architecture: ArchitectureNotation }),
+    params: strict({ architecture: Architecture }),
     defaults: { architecture: question5Network(4, 3, 1) },
     answer: { shape: 'integer-pair', description: '[h, w], the size of the input region one output feature sees' },
     comparison: EXACT,

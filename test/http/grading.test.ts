@@ -36,6 +36,9 @@ t.test('GET /questions lists the bank, open to everyone; each default request an
     t.equal(graded.json().score, 1, `${entry.id}: PyTorch's answer is correct`)
     t.match(entry, { statement: String, params: Object, paramsSchema: { type: 'object' }, answer: { shape: String, description: String }, comparison: { mode: String } })
   }
+  const conv = list.questions.find((q: { id: string }) => q.id === '4.3-conv-matrix')
+  t.match(conv.paramsSchema.properties.input, { anyOf: [{ maximum: 8 }, { items: { maximum: 8 } }], description: /variant-sized: larger inputs go to the computation's own route, POST \/conv-matrix.*each in 1…8$/ },
+    'paramsSchema shows the bounds')
 })
 
 t.test('variants: 200 with the token, the same for the same student, 4xx otherwise', async (t) => {
@@ -130,6 +133,11 @@ t.test('POST /grade: the documented examples, and grader mistakes as 4xx', async
     t.equal(response.statusCode, status, JSON.stringify(body).slice(0, 120))
     t.match(response.json().message, message)
   }
+  // Grader-given params are variant-sized: a huge input is refused before anything is computed.
+  const conv = { question: '4.3-conv-matrix', params: { input: [1000, 1], kernel: [[1, 2, 3], [4, 5, 6], [7, 8, 9]], padding: 1 }, answer: 1 }
+  const huge = await grade({ items: Array.from({ length: 25 }, () => conv) })
+  t.equal(huge.statusCode, 400)
+  t.match(huge.json(), { code: 'FST_ERR_VALIDATION', message: /^body\/items\/0\/params\/input\/0 must be <= 8, got 1000 \(body\/items\/0\/params\/input: input size \[H, W\] \(variant-sized: .* each in 1…8\)$/ })
   const blank = await grade({ items: [{ question: '3.2-param-count' }] })
   t.match(blank.json().items[0], { correct: false, feedback: 'expected a number: no answer was given' }, 'a missing answer is a blank, not an error')
   const infinite = await grade('{"items": [{"question": "3.2-param-count", "answer": 1e999}]}')
