@@ -44,11 +44,18 @@ function flatten (answer: unknown, expected: Nested, path: string, into: number[
   return undefined
 }
 
-function flatIndices (expected: Nested, path: string, into: string[]): string[] {
-  if (typeof expected === 'number') into.push(path)
-  else expected.forEach((inner, i) => flatIndices(inner, `${path}[${i}]`, into))
-  return into
+/** The path of the `index`-th number of `expected` in row-major order ("", "[2]", "[1][0]"). */
+function pathOf (expected: Nested, index: number): string {
+  if (typeof expected === 'number') return ''
+  let rest = index
+  for (let i = 0; i < expected.length; i++) {
+    const size = count(expected[i])
+    if (rest < size) return `[${i}]${pathOf(expected[i], rest)}`
+    rest -= size
+  }
+  return ''
 }
+const count = (value: Nested): number => typeof value === 'number' ? 1 : value.reduce((total: number, inner) => total + count(inner), 0)
 
 function ruleName (comparison: ResolvedComparison): string {
   switch (comparison.mode) {
@@ -70,11 +77,11 @@ export function compareAnswer (answer: unknown, expected: Answer, comparison: Re
   const problem = flatten(answer, expected, '', numbers)
   if (problem !== undefined) return { correct: false, feedback: `expected ${shapeText(expected)}: ${problem}` }
   const references = typeof expected === 'number' ? [expected] : expected.flat()
-  const paths = flatIndices(expected, '', [])
   let wrong = 0
   let first = ''
   for (let i = 0; i < references.length; i++) {
-    if (!isClose(numbers[i], references[i], comparison) && wrong++ === 0) first = `${at(paths[i])}, ${numbers[i]},`
+    // The path is worked out for the first wrong entry only: most answers have none.
+    if (!isClose(numbers[i], references[i], comparison) && wrong++ === 0) first = `${at(pathOf(expected, i))}, ${numbers[i]},`
   }
   const count = references.length === 1 ? '' : ` (${references.length} entries)`
   if (wrong === 0) return { correct: true, feedback: `correct${count}, ${ruleName(comparison)}` }
@@ -199,6 +206,13 @@ export function sheetCost (sheet: PreparedSheet): number {
   return total
 }
 
+function hasNull (values: Array<number | null | Array<number | null>>): boolean {
+  for (const value of values) {
+    if (value === null || (Array.isArray(value) && value.includes(null))) return true
+  }
+  return false
+}
+
 /**
  * The reference answer for `params`, from the question's computation.
  *
@@ -206,7 +220,7 @@ export function sheetCost (sheet: PreparedSheet): number {
  */
 export function expectedAnswer (question: Question, params: unknown, limits: Limits): Answer {
   const result = question.expected(question.operation.run(question.request(params) as never, limits))
-  if (typeof result !== 'number' && result.flat().some((entry) => entry === null)) {
+  if (typeof result !== 'number' && hasNull(result)) {
     throw new ImpossibleInputError(`the answer for these params has entries outside float64 (${JSON.stringify(result)}); choose params whose answer is finite`)
   }
   return result as Answer

@@ -185,12 +185,22 @@ export class ComputationPool {
    */
   async execute (operation: Operation, input: unknown, options: ExecuteOptions = {}): Promise<Answer> {
     const estimateNs = ComputationPool.cost(operation, input)
-    this.refuseOverBudget(estimateNs, operation.path)
-    if (this.lanes === undefined || estimateNs <= this.options.inlineCostLimit) {
-      return { value: operation.run(input as never, this.limits) }
-    }
+    const placement = this.placement(estimateNs)
+    if (placement === 'refused') throw new LimitExceededError(overBudgetMessage(estimateNs, this.options.computeTimeoutMs, operation.path))
+    if (placement === 'inline') return { value: operation.run(input as never, this.limits) }
     const picture = options.picture === true
-    return await this.submit({ kind: 'operation', name: operation.name, input, limits: this.limits, picture }, estimateNs, undefined, options)
+    return await this.submit({ kind: 'operation', name: operation.name, input, limits: this.limits, picture }, estimateNs, placement, options)
+  }
+
+  /**
+   * Where a computation of this estimate runs: refused (over the time budget on its own),
+   * inline (under INLINE_COST_LIMIT, or no pool), or a lane. Bodies too large to parse on the
+   * main thread always go to the long lane (executeBody).
+   */
+  placement (estimateNs: number): 'refused' | 'inline' | 'short' | 'long' {
+    if (estimateNs > this.options.computeTimeoutMs * 1e6) return 'refused'
+    if (this.lanes === undefined || estimateNs <= this.options.inlineCostLimit) return 'inline'
+    return estimateNs > this.options.longTaskMs * 1e6 ? 'long' : 'short'
   }
 
   /**
@@ -214,21 +224,15 @@ export class ComputationPool {
    */
   async grade (sheet: PreparedSheet, options: ExecuteOptions = {}): Promise<Answer> {
     const estimateNs = sheetCost(sheet)
-    this.refuseOverBudget(estimateNs, '/grade')
-    if (this.lanes === undefined || estimateNs <= this.options.inlineCostLimit) return { value: gradeSheet(sheet, this.limits) }
-    return await this.submit({ kind: 'grade', sheet, limits: this.limits }, estimateNs, undefined, options)
+    const placement = this.placement(estimateNs)
+    if (placement === 'refused') throw new LimitExceededError(overBudgetMessage(estimateNs, this.options.computeTimeoutMs, '/grade'))
+    if (placement === 'inline') return { value: gradeSheet(sheet, this.limits) }
+    return await this.submit({ kind: 'grade', sheet, limits: this.limits }, estimateNs, placement, options)
   }
 
-  private refuseOverBudget (estimateNs: number, path: string | undefined): void {
-    if (estimateNs > this.options.computeTimeoutMs * 1e6) {
-      throw new LimitExceededError(overBudgetMessage(estimateNs, this.options.computeTimeoutMs, path))
-    }
-  }
-
-  private async submit (task: Task, estimateNs: number, laneName: 'short' | 'long' | undefined, options: ExecuteOptions, transferList?: ArrayBuffer[]): Promise<Answer> {
+  private async submit (task: Task, estimateNs: number, laneName: 'short' | 'long', options: ExecuteOptions, transferList?: ArrayBuffer[]): Promise<Answer> {
     if (this.closing) throw new ServiceUnavailableError('the server is shutting down; retry (another replica answers)', 'DLCHECK_SHUTTING_DOWN', 1)
-    const lanes = this.lanes!
-    const lane = laneName === undefined ? (estimateNs > this.options.longTaskMs * 1e6 ? lanes.long : lanes.short) : lanes[laneName]
+    const lane = this.lanes![laneName]
     const now = performance.now()
     const waitNs = lane.waitNs(now)
     const busy = lane.running.size >= lane.threads
