@@ -19,9 +19,11 @@
  *
  * Usage: npm run bench:stall [-- --case <substring>]… [-- --json <file>]
  *        (or, after npm run build: npx tsx bench/stall.ts …). --list prints the case names.
- * The server's log goes to a file in the temporary directory (printed at start).
+ * Each server's log goes to a file in the temporary directory (its path is printed), replaced
+ * by the next run from the same worktree.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { openSync, closeSync, writeFileSync, readFileSync, existsSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
@@ -185,7 +187,10 @@ class Server {
 
   static async start (extraEnv: Record<string, string>, label: string): Promise<Server> {
     const port = await freePort()
-    const logPath = join(tmpdir(), `dlcheck-stall-${process.pid}-${label}.log`)
+    // One file per worktree and server, overwritten by the next run: the overload case alone
+    // logs tens of megabytes.
+    const worktree = createHash('sha256').update(ROOT).digest('hex').slice(0, 8)
+    const logPath = join(tmpdir(), `dlcheck-stall-${worktree}-${label}.log`)
     const log = openSync(logPath, 'w')
     const child = spawn(process.execPath, [SERVER_ENTRY], {
       cwd: ROOT,
