@@ -13,7 +13,6 @@ import { readProjectFile } from '../project-file.js'
 import type { GraderAccess } from '../grading/access.js'
 import type { Grader } from '../grading/grader.js'
 import { GradeBody, VariantQuery } from '../grading/schemas.js'
-import { bodyLimitMessage } from '../http/errors.js'
 import { AJV_OPTIONS, schemaErrorFormatter } from '../http/validation.js'
 import type { Limits } from '../operations/limits.js'
 import type { Operation } from '../operations/operation.js'
@@ -59,11 +58,21 @@ function plain (value: unknown): unknown {
 
 interface Context { app: FastifyInstance, reply: FastifyReply }
 
+/**
+ * Where large inputs go instead of /graphql: the REST routes of the operations table that
+ * have their own, larger body limit (/softmax-stable, /hvp, /newton-step).
+ */
+export function restAdvice (operations: readonly Operation[]): string {
+  const paths = operations.filter((operation) => operation.bodyLimit !== undefined).map((operation) => operation.path)
+  return `GraphQL is sized for exploration: send large inputs (MLP parameter vectors, long vectors) to the computation's REST route (POST ${paths.join(', ')}, …)`
+}
+
 export async function registerGraphql (app: FastifyInstance, operations: readonly Operation[], limits: Limits, pool: ComputationPool, grader: Grader, access: GraderAccess): Promise<void> {
   const ajv = new Ajv({ ...AJV_OPTIONS, strict: false })
   const validators = new Map<string, ValidateFunction>(operations.map((operation) => [operation.name, ajv.compile(operation.body)]))
   const validateGrade = ajv.compile(GradeBody)
   const validateVariant = ajv.compile(VariantQuery)
+  const advice = restAdvice(operations)
   const fail = (message: string, code: string, statusCode: number): never => {
     throw new mercurius.ErrorWithProps(message, { code, statusCode })
   }
@@ -123,21 +132,23 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
       costRule(limits.graphqlMaxFields, limits.graphqlMaxComputations)
     ],
     graphql: { parseOptions: { maxTokens: limits.graphqlMaxTokens } },
-    // Mercurius answers transport errors itself; name the body limit as REST does.
+    // Mercurius answers transport errors itself (its route's error handler, not the app's):
+    // name the body limit, and the way around it, as REST does.
     errorFormatter: (execution, context) => {
       const { statusCode, response } = mercurius.defaultErrorFormatter(execution, context)
       const errors = response.errors!.map((formatted, i) =>
         // Mercurius may format one error into several, so errors[i] can be missing.
         (execution.errors[i]?.originalError as { code?: string } | undefined)?.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
           ? {
-              message: bodyLimitMessage(limits, 'hvpBodyLimit'),
+              message: `the request body is over the limit of ${limits.graphqlBodyLimit} bytes (GRAPHQL_BODY_LIMIT). ${advice}, or raise GRAPHQL_BODY_LIMIT on the server`,
               extensions: { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }
             }
           : formatted)
       return { statusCode, response: { ...response, errors } }
     },
-    // Variables carry whole parameter vectors (the assignment's MLP is about 12 MB of JSON).
-    additionalRouteOptions: { bodyLimit: limits.hvpBodyLimit }
+    // Its own limit: the body is parsed and its variables coerced on the main thread, so
+    // GraphQL takes what exploring needs and whole parameter vectors go through REST.
+    additionalRouteOptions: { bodyLimit: limits.graphqlBodyLimit }
   })
   // Before graphql-js parses: what its recursive parser or Mercurius' AST fallback mishandle.
   // Before graphql-js parses the query and coerces the variables: what its recursive parser,

@@ -57,11 +57,21 @@ t.test('batched queries are off', async (t) => {
   t.equal(batch.statusCode, 400)
 })
 
-t.test('the body limit is HVP_BODY_LIMIT, and its 413 says so', async (t) => {
-  const app = await build(t, { limits: { hvpBodyLimit: 500 } })
-  const big = await post(app, '/graphql', { query: 'query ($x: Logits!) { softmaxStable(input: {x: $x}) { argmax } }', variables: { x: Array.from({ length: 200 }, () => 1.5) } })
+t.test('the body limit is GRAPHQL_BODY_LIMIT, and its 413 says so and points to REST', async (t) => {
+  const app = await build(t, { limits: { graphqlBodyLimit: 500, hvpBodyLimit: 64 * 1024 } })
+  const x = Array.from({ length: 200 }, () => 1.5)
+  const big = await post(app, '/graphql', { query: 'query ($x: Logits!) { softmaxStable(input: {x: $x}) { argmax } }', variables: { x } })
   t.equal(big.statusCode, 413)
-  t.match(big.json().errors[0], { message: /over the limit of 500 bytes \(HVP_BODY_LIMIT\)/, extensions: { statusCode: 413 } })
+  t.strictSame(big.json(), {
+    data: null,
+    errors: [{
+      message: 'the request body is over the limit of 500 bytes (GRAPHQL_BODY_LIMIT). GraphQL is sized for exploration: send large inputs (MLP parameter vectors, long vectors) to the computation\'s REST route (POST /softmax-stable, /hvp, /newton-step, …), or raise GRAPHQL_BODY_LIMIT on the server',
+      extensions: { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }
+    }]
+  })
+  t.equal((await post(app, '/softmax-stable', { x })).statusCode, 200, 'REST takes it')
+  const text = await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/graphql' }, payload: `{ softmaxStable(input: {x: [${x.join(', ')}]}) { argmax } }` })
+  t.equal(text.statusCode, 413, 'a document sent as application/graphql too')
 })
 
 t.test('nesting (GRAPHQL_MAX_NESTING): brackets in the document, lists and objects in the variables', async (t) => {
