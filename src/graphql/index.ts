@@ -166,7 +166,7 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
     // already (a 400 if it is not JSON) but hands the hook the text.
     const text = request.method === 'GET' ? (request.query as { variables?: string }).variables : undefined
     const variables = request.method === 'GET' ? (text === undefined ? undefined : JSON.parse(text)) : (request.body as { variables?: unknown }).variables
-    const problem = variablesProblem(variables, limits.graphqlMaxFields, limits.graphqlMaxNesting)
+    const problem = variablesProblem(variables, { maxEntries: limits.graphqlMaxVariableEntries, maxKeys: limits.graphqlMaxFields, maxNesting: limits.graphqlMaxNesting }, advice)
     if (problem !== undefined) refuse(problem, 'FST_ERR_VALIDATION')
   })
 }

@@ -1141,7 +1141,7 @@ function checkParity (route: string, field: string, request: string, rest: Light
   if (rest.statusCode === 200) {
     // GraphQL's own transport limits on the body and its variables (REST's JSON parser needs
     // none; GraphQL is sized for exploration): documented.
-    if (response.statusCode === 400 && body.errors?.length === 1 && /\((GRAPHQL_MAX_NESTING|GRAPHQL_MAX_FIELDS)\)$/.test(String(body.errors[0].message))) return
+    if (response.statusCode === 400 && body.errors?.length === 1 && /\((GRAPHQL_MAX_NESTING|GRAPHQL_MAX_FIELDS)\)$|\(GRAPHQL_MAX_VARIABLE_ENTRIES\); /.test(String(body.errors[0].message))) return
     if (response.statusCode === 413 && body.errors?.length === 1 && String(body.errors[0].message).includes('(GRAPHQL_BODY_LIMIT)')) return
     if (response.statusCode !== 200 || body.errors !== undefined) fail(route, `REST answered 200, GraphQL ${response.statusCode} ${preview(JSON.stringify(body.errors), 400)}`, request, response)
     const data = body.data?.[field]
