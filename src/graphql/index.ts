@@ -18,6 +18,7 @@ import type { Limits } from '../operations/limits.js'
 import type { Operation } from '../operations/operation.js'
 import { disconnection } from '../http/routes.js'
 import { answerValue, ClientClosedError, type ComputationPool } from '../runtime/pool.js'
+import { guardedField } from './guarded.js'
 import { bracketNesting, costRule, isJsonText, maxAliasesRule, maxDepthRule, variablesProblem } from './limits.js'
 
 /** The SDL, schema/schema.graphql. */
@@ -95,6 +96,8 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
     if (signal === undefined) signals.set(reply, signal = disconnection(reply.raw))
     return signal
   }
+  // Defence in depth: the preParsing hook below has refused these requests before
+  // coercion already; this check stays should a way around that walk be found.
   const authorized = (context: Context): void => {
     try {
       access.check(context.reply.request.headers.authorization)
@@ -150,9 +153,11 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
     // GraphQL takes what exploring needs and whole parameter vectors go through REST.
     additionalRouteOptions: { bodyLimit: limits.graphqlBodyLimit }
   })
-  // Before graphql-js parses: what its recursive parser or Mercurius' AST fallback mishandle.
   // Before graphql-js parses the query and coerces the variables: what its recursive parser,
-  // its variable errors and Mercurius' AST fallback mishandle (src/graphql/limits.ts says how).
+  // its variable coercion and Mercurius' AST fallback mishandle (src/graphql/limits.ts says
+  // how), and the grader token (src/graphql/guarded.ts says why here). preParsing is the one
+  // Mercurius hook that runs on every request before coercion, cached query texts and
+  // graphql-jit's compiled runs included (mercurius/index.js, fastifyGraphQl).
   app.graphql.addHook('preParsing', async (_schema, source, context) => {
     const refuse = (message: string, code: string): never => {
       throw new mercurius.ErrorWithProps(message, { code, statusCode: 400 }, 400)
@@ -162,10 +167,27 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
       refuse(`query: brackets nest more than ${limits.graphqlMaxNesting} deep (GRAPHQL_MAX_NESTING); put large inputs in variables`, 'GRAPHQL_PARSE_FAILED')
     }
     const { request } = context.reply
+    const params = (request.method === 'GET' ? request.query : request.body) as { variables?: unknown, operationName?: unknown }
+    if (!access.open) {
+      // Before the variables are even counted: without the token, a grading request gets its
+      // 401 whatever its variables hold. The same answer as the resolver's check: HTTP 200,
+      // data null, the error at the field with extensions { code, statusCode: 401 }.
+      const field = guardedField(source, params.operationName, limits.graphqlMaxTokens)
+      if (field !== undefined) {
+        try {
+          access.check(request.headers.authorization)
+        } catch (error) {
+          const unauthorized = error as ComputationError
+          throw Object.assign(new mercurius.ErrorWithProps(unauthorized.message, { code: unauthorized.code, statusCode: unauthorized.statusCode }), {
+            locations: [{ line: field.loc!.startToken.line, column: field.loc!.startToken.column }],
+            path: [(field.alias ?? field.name).value]
+          })
+        }
+      }
+    }
     // GET carries variables as JSON text in the query string; Mercurius has parsed it once
     // already (a 400 if it is not JSON) but hands the hook the text.
-    const text = request.method === 'GET' ? (request.query as { variables?: string }).variables : undefined
-    const variables = request.method === 'GET' ? (text === undefined ? undefined : JSON.parse(text)) : (request.body as { variables?: unknown }).variables
+    const variables = request.method === 'GET' ? (params.variables === undefined ? undefined : JSON.parse(params.variables as string)) : params.variables
     const problem = variablesProblem(variables, { maxEntries: limits.graphqlMaxVariableEntries, maxKeys: limits.graphqlMaxFields, maxNesting: limits.graphqlMaxNesting }, advice)
     if (problem !== undefined) refuse(problem, 'FST_ERR_VALIDATION')
   })
