@@ -31,6 +31,8 @@ export const EnvSchema = Type.Object({
   GRAPHQL_MAX_NESTING: Type.Integer({ minimum: 1, maximum: 1000, default: DEFAULT_LIMITS.graphqlMaxNesting, description: 'nesting of lists and objects in a GraphQL document or its variables (at most 1000: deeper would overflow the parser\'s stack)' }),
   GRAPHQL_MAX_FIELDS: Size(DEFAULT_LIMITS.graphqlMaxFields, 'field selections in a GraphQL document'),
   GRAPHQL_MAX_COMPUTATIONS: Size(DEFAULT_LIMITS.graphqlMaxComputations, 'Query fields in a GraphQL document'),
+  GRAPHQL_BODY_LIMIT: Size(DEFAULT_LIMITS.graphqlBodyLimit, 'request body limit of /graphql, bytes'),
+  GRAPHQL_MAX_VARIABLE_ENTRIES: Size(DEFAULT_LIMITS.graphqlMaxVariableEntries, 'values in the lists and objects of a GraphQL request\'s variables, all together'),
   GRADE_MAX_ITEMS: Size(DEFAULT_LIMITS.gradeMaxItems, 'answers graded by one /grade request'),
   CORNER_MAX_EPOCHS: Size(DEFAULT_LIMITS.cornerMaxEpochs, 'Adam steps of one /corner-experiment network'),
   EVALUATION_MAX_WORK: Size(DEFAULT_LIMITS.evaluationMaxWork, 'ReLU terms × points, and K·d·N of a mixture'),

@@ -13,12 +13,12 @@ import { readProjectFile } from '../project-file.js'
 import type { GraderAccess } from '../grading/access.js'
 import type { Grader } from '../grading/grader.js'
 import { GradeBody, VariantQuery } from '../grading/schemas.js'
-import { bodyLimitMessage } from '../http/errors.js'
 import { AJV_OPTIONS, schemaErrorFormatter } from '../http/validation.js'
 import type { Limits } from '../operations/limits.js'
 import type { Operation } from '../operations/operation.js'
 import { disconnection } from '../http/routes.js'
 import { answerValue, ClientClosedError, type ComputationPool } from '../runtime/pool.js'
+import { guardedField } from './guarded.js'
 import { bracketNesting, costRule, isJsonText, maxAliasesRule, maxDepthRule, variablesProblem } from './limits.js'
 
 /** The SDL, schema/schema.graphql. */
@@ -59,11 +59,21 @@ function plain (value: unknown): unknown {
 
 interface Context { app: FastifyInstance, reply: FastifyReply }
 
+/**
+ * Where large inputs go instead of /graphql: the REST routes of the operations table that
+ * have their own, larger body limit (/softmax-stable, /hvp, /newton-step).
+ */
+export function restAdvice (operations: readonly Operation[]): string {
+  const paths = operations.filter((operation) => operation.bodyLimit !== undefined).map((operation) => operation.path)
+  return `GraphQL is sized for exploration: send large inputs (MLP parameter vectors, long vectors) to the computation's REST route (POST ${paths.join(', ')}, …)`
+}
+
 export async function registerGraphql (app: FastifyInstance, operations: readonly Operation[], limits: Limits, pool: ComputationPool, grader: Grader, access: GraderAccess): Promise<void> {
   const ajv = new Ajv({ ...AJV_OPTIONS, strict: false })
   const validators = new Map<string, ValidateFunction>(operations.map((operation) => [operation.name, ajv.compile(operation.body)]))
   const validateGrade = ajv.compile(GradeBody)
   const validateVariant = ajv.compile(VariantQuery)
+  const advice = restAdvice(operations)
   const fail = (message: string, code: string, statusCode: number): never => {
     throw new mercurius.ErrorWithProps(message, { code, statusCode })
   }
@@ -86,6 +96,8 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
     if (signal === undefined) signals.set(reply, signal = disconnection(reply.raw))
     return signal
   }
+  // Defence in depth: the preParsing hook below has refused these requests before
+  // coercion already; this check stays should a way around that walk be found.
   const authorized = (context: Context): void => {
     try {
       access.check(context.reply.request.headers.authorization)
@@ -123,25 +135,29 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
       costRule(limits.graphqlMaxFields, limits.graphqlMaxComputations)
     ],
     graphql: { parseOptions: { maxTokens: limits.graphqlMaxTokens } },
-    // Mercurius answers transport errors itself; name the body limit as REST does.
+    // Mercurius answers transport errors itself (its route's error handler, not the app's):
+    // name the body limit, and the way around it, as REST does.
     errorFormatter: (execution, context) => {
       const { statusCode, response } = mercurius.defaultErrorFormatter(execution, context)
       const errors = response.errors!.map((formatted, i) =>
         // Mercurius may format one error into several, so errors[i] can be missing.
         (execution.errors[i]?.originalError as { code?: string } | undefined)?.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
           ? {
-              message: bodyLimitMessage(limits, 'hvpBodyLimit'),
+              message: `the request body is over the limit of ${limits.graphqlBodyLimit} bytes (GRAPHQL_BODY_LIMIT). ${advice}, or raise GRAPHQL_BODY_LIMIT on the server`,
               extensions: { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }
             }
           : formatted)
       return { statusCode, response: { ...response, errors } }
     },
-    // Variables carry whole parameter vectors (the assignment's MLP is about 12 MB of JSON).
-    additionalRouteOptions: { bodyLimit: limits.hvpBodyLimit }
+    // Its own limit: the body is parsed and its variables coerced on the main thread, so
+    // GraphQL takes what exploring needs and whole parameter vectors go through REST.
+    additionalRouteOptions: { bodyLimit: limits.graphqlBodyLimit }
   })
-  // Before graphql-js parses: what its recursive parser or Mercurius' AST fallback mishandle.
   // Before graphql-js parses the query and coerces the variables: what its recursive parser,
-  // its variable errors and Mercurius' AST fallback mishandle (src/graphql/limits.ts says how).
+  // its variable coercion and Mercurius' AST fallback mishandle (src/graphql/limits.ts says
+  // how), and the grader token (src/graphql/guarded.ts says why here). preParsing is the one
+  // Mercurius hook that runs on every request before coercion, cached query texts and
+  // graphql-jit's compiled runs included (mercurius/index.js, fastifyGraphQl).
   app.graphql.addHook('preParsing', async (_schema, source, context) => {
     const refuse = (message: string, code: string): never => {
       throw new mercurius.ErrorWithProps(message, { code, statusCode: 400 }, 400)
@@ -151,11 +167,28 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
       refuse(`query: brackets nest more than ${limits.graphqlMaxNesting} deep (GRAPHQL_MAX_NESTING); put large inputs in variables`, 'GRAPHQL_PARSE_FAILED')
     }
     const { request } = context.reply
+    const params = (request.method === 'GET' ? request.query : request.body) as { variables?: unknown, operationName?: unknown }
+    if (!access.open) {
+      // Before the variables are even counted: without the token, a grading request gets its
+      // 401 whatever its variables hold. The same answer as the resolver's check: HTTP 200,
+      // data null, the error at the field with extensions { code, statusCode: 401 }.
+      const field = guardedField(source, params.operationName, limits.graphqlMaxTokens)
+      if (field !== undefined) {
+        try {
+          access.check(request.headers.authorization)
+        } catch (error) {
+          const unauthorized = error as ComputationError
+          throw Object.assign(new mercurius.ErrorWithProps(unauthorized.message, { code: unauthorized.code, statusCode: unauthorized.statusCode }), {
+            locations: [{ line: field.loc!.startToken.line, column: field.loc!.startToken.column }],
+            path: [(field.alias ?? field.name).value]
+          })
+        }
+      }
+    }
     // GET carries variables as JSON text in the query string; Mercurius has parsed it once
     // already (a 400 if it is not JSON) but hands the hook the text.
-    const text = request.method === 'GET' ? (request.query as { variables?: string }).variables : undefined
-    const variables = request.method === 'GET' ? (text === undefined ? undefined : JSON.parse(text)) : (request.body as { variables?: unknown }).variables
-    const problem = variablesProblem(variables, limits.graphqlMaxFields, limits.graphqlMaxNesting)
+    const variables = request.method === 'GET' ? (params.variables === undefined ? undefined : JSON.parse(params.variables as string)) : params.variables
+    const problem = variablesProblem(variables, { maxEntries: limits.graphqlMaxVariableEntries, maxKeys: limits.graphqlMaxFields, maxNesting: limits.graphqlMaxNesting }, advice)
     if (problem !== undefined) refuse(problem, 'FST_ERR_VALIDATION')
   })
 }

@@ -169,33 +169,53 @@ export function isJsonText (source: string): boolean {
   }
 }
 
+/** The bounds variablesProblem checks (GRAPHQL_MAX_VARIABLE_ENTRIES, GRAPHQL_MAX_FIELDS, GRAPHQL_MAX_NESTING). */
+export interface VariableBounds {
+  maxEntries: number
+  maxKeys: number
+  maxNesting: number
+}
+
 /**
- * What is wrong with the shape of a request's variables, or undefined: an object with more
- * than `maxKeys` keys, or lists and objects nested more than `maxNesting` deep. Iterative, so
- * deep JSON cannot overflow the stack here.
+ * What is wrong with the shape of a request's variables, or undefined: more than `maxEntries`
+ * values in lists and objects, all variables together; an object with more than `maxKeys` keys;
+ * or lists and objects nested more than `maxNesting` deep. `advice` ends the entries message
+ * (where large inputs go instead). Iterative, so deep JSON cannot overflow the stack here.
  *
- * Why: graphql-js reports each key an input type does not define with the whole object
+ * Why: Mercurius has graphql-js coerce the variables before any hook that sees the document
+ * runs (buildExecutionContext, then graphql-js' execute() does it again; graphql-jit's compiled
+ * query does it too), value by value, on the main thread: under a microsecond per value of a
+ * [Float!] list, a few per value of a list of input objects (README, "GraphQL and the
+ * playgrounds"). A list's length is counted before its items are read, so a list far over
+ * the bound is refused at once; the walk never reads more than `maxEntries` values.
+ * And graphql-js reports each key an input type does not define with the whole object
  * inspected into the message (values.js, coerceVariableValues), so an object of 100,000
- * unknown keys costs 50 × 1.2 MB of inspect() and 12 s before its error cap, inside Mercurius,
- * before any hook that sees the document (its variables are checked before preExecution).
- * No input type of the schema has 30 fields, so `maxKeys` = GRAPHQL_MAX_FIELDS loses nothing.
+ * unknown keys costs 50 × 1.2 MB of inspect() and 12 s before its error cap. No input type of
+ * the schema has 30 fields, so `maxKeys` = GRAPHQL_MAX_FIELDS loses nothing.
  */
-export function variablesProblem (variables: unknown, maxKeys: number, maxNesting: number): string | undefined {
+export function variablesProblem (variables: unknown, bounds: VariableBounds, advice: string): string | undefined {
+  const { maxEntries, maxKeys, maxNesting } = bounds
   // Paths name where the problem is, cut at 60 characters (a 65-deep path is mostly "[0]").
   const child = (path: string, segment: string): string => path.endsWith('…') ? path : path.length > 60 ? `${path}…` : path + segment
+  const tooMany = (path: string): string => `${path}: the variables hold more than ${maxEntries} values in lists and objects, all together (GRAPHQL_MAX_VARIABLE_ENTRIES); ${advice}`
+  let entries = 0
   const stack: Array<{ value: unknown, depth: number, path: string }> = [{ value: variables, depth: 0, path: 'variables' }]
   while (stack.length > 0) {
     const { value, depth, path } = stack.pop()!
     if (value === null || typeof value !== 'object') continue
     if (depth > maxNesting) return `${path}: lists and objects nest more than ${maxNesting} deep (GRAPHQL_MAX_NESTING)`
     if (Array.isArray(value)) {
+      if ((entries += value.length) > maxEntries) return tooMany(path)
       for (let i = 0; i < value.length; i++) {
         if (value[i] !== null && typeof value[i] === 'object') stack.push({ value: value[i], depth: depth + 1, path: child(path, `[${i}]`) })
       }
       continue
     }
+    // Object.keys reads every key (V8 has no key count without it): about as long as
+    // JSON.parse took to make them, and bounded by GRAPHQL_BODY_LIMIT as that is.
     const keys = Object.keys(value)
     if (keys.length > maxKeys) return `${path}: an object with ${keys.length} keys, over the limit of ${maxKeys} (GRAPHQL_MAX_FIELDS)`
+    if ((entries += keys.length) > maxEntries) return tooMany(path)
     for (const key of keys) stack.push({ value: (value as Record<string, unknown>)[key], depth: depth + 1, path: child(path, `.${key}`) })
   }
   return undefined

@@ -36,6 +36,10 @@ export interface Limits {
   graphqlMaxFields: number
   /** computations (Query fields) in one GraphQL document (GRAPHQL_MAX_COMPUTATIONS) */
   graphqlMaxComputations: number
+  /** body size of POST /graphql, bytes: GraphQL is sized for exploration, large inputs go through REST (GRAPHQL_BODY_LIMIT) */
+  graphqlBodyLimit: number
+  /** values in the lists and objects of a GraphQL request's variables, all together, counted before graphql-js coerces them (GRAPHQL_MAX_VARIABLE_ENTRIES) */
+  graphqlMaxVariableEntries: number
   /** answers graded by one /grade request (GRADE_MAX_ITEMS) */
   gradeMaxItems: number
   /** Adam steps of one /corner-experiment network, about 1.6 ms of CPU each (CORNER_MAX_EPOCHS) */
@@ -61,6 +65,8 @@ export const DEFAULT_LIMITS: Limits = {
   graphqlMaxNesting: 64,
   graphqlMaxFields: 500,
   graphqlMaxComputations: 5,
+  graphqlBodyLimit: 1024 * 1024,
+  graphqlMaxVariableEntries: 5000,
   gradeMaxItems: 100,
   cornerMaxEpochs: 5000,
   evaluationMaxWork: 10_000_000
@@ -84,6 +90,8 @@ export const LIMIT_ENV: Record<keyof Limits, string> = {
   graphqlMaxNesting: 'GRAPHQL_MAX_NESTING',
   graphqlMaxFields: 'GRAPHQL_MAX_FIELDS',
   graphqlMaxComputations: 'GRAPHQL_MAX_COMPUTATIONS',
+  graphqlBodyLimit: 'GRAPHQL_BODY_LIMIT',
+  graphqlMaxVariableEntries: 'GRAPHQL_MAX_VARIABLE_ENTRIES',
   gradeMaxItems: 'GRADE_MAX_ITEMS',
   cornerMaxEpochs: 'CORNER_MAX_EPOCHS',
   evaluationMaxWork: 'EVALUATION_MAX_WORK'

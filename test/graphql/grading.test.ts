@@ -93,3 +93,73 @@ t.test('a "__proto__" key written inline in a JSON scalar stays a key, and the s
   const response = await app.inject({ method: 'POST', url: '/graphql', payload: { query: 'mutation { grade(input: {items: [{question: "3.2-param-count", answer: 1, params: {sizes: [2, 2], __proto__: {bias: false}}}]}) { score } }' } })
   t.match(response.json().errors[0], { message: 'input/items/0/params has an unknown property \'__proto__\'; allowed: sizes, bias', extensions: { statusCode: 400 } }, 'not taken as the copy\'s prototype (which would hide it from the schema)')
 })
+
+t.test('the token is checked before graphql-js coerces the variables of grade and variant', async (t) => {
+  const app = await build(t, { grading: { graderToken: TOKEN, variantSecret: 'variant-secret-for-tests-0123456789' } })
+  const send = (query: string, variables?: unknown, headers: Record<string, string> = {}, operationName?: string) =>
+    app.inject({ method: 'POST', url: '/graphql', headers, payload: { query, variables, operationName } })
+  // What the resolver's own check answers: HTTP 200 (Mercurius' rule for an error with data
+  // null and no status of its own), no WWW-Authenticate header, the error at the field.
+  const unauthorized = (response: Awaited<ReturnType<typeof send>>, path: string, message = 'grading needs the grader token: send Authorization: Bearer <GRADER_TOKEN>') => {
+    t.equal(response.statusCode, 200)
+    t.equal(response.headers['www-authenticate'], undefined)
+    const body = response.json()
+    t.equal(body.data, null)
+    t.strictSame(body.errors.map((e: { path: unknown, message: string, extensions: unknown }) => [e.path, e.message, e.extensions]), [[[path], message, { code: 'DLCHECK_UNAUTHORIZED', statusCode: 401 }]], JSON.stringify(body))
+  }
+  const MUTATION = 'mutation ($input: GradeInput!) { grade(input: $input) { score } }'
+  const invalid = { input: { items: 5 } }
+  const withToken = await send(MUTATION, invalid, bearer)
+  t.match(withToken.json().errors[0].message, /^Variable "\$input" got invalid value 5/, 'with the token, graphql-js coerces (and refuses) the variables')
+  // Runs 1 to 3 of one text with the token (Mercurius caches it, then graphql-jit compiles it),
+  // then without: the cached and compiled query is refused all the same.
+  const sheet = { input: GRADE_EXAMPLES[0].value }
+  for (let run = 1; run <= 3; run++) t.equal((await send(MUTATION, sheet, bearer)).json().data.grade.score, 3, `with the token, run ${run}`)
+  for (let run = 1; run <= 3; run++) {
+    unauthorized(await send(MUTATION, invalid), 'grade')
+    unauthorized(await send(MUTATION, sheet, { authorization: 'Bearer wrong-token' }), 'grade', 'the bearer token is not the grader token')
+  }
+  const huge = { input: { items: [{ question: '3.6-hvp', answer: Array.from({ length: 100_000 }, () => 1) }] } }
+  unauthorized(await send(MUTATION, huge), 'grade')
+  t.match((await send(MUTATION, huge, bearer)).json().errors[0].message, /\(GRAPHQL_MAX_VARIABLE_ENTRIES\)/, 'with the token, the variables are bounded as anyone\'s')
+
+  const VARIANT = 'query ($q: String!, $s: String!) { variant(question: $q, student: $s) { params } }'
+  unauthorized(await send(VARIANT, { q: 1, s: { nested: true } }), 'variant')
+  const get = await app.inject({ url: `/graphql?query=${encodeURIComponent(VARIANT)}&variables=${encodeURIComponent('{"q": [1], "s": 2}')}` })
+  unauthorized(get, 'variant')
+
+  // Hidden behind an alias, fragments (spread twice, nested, inline) or among other fields.
+  const hidden: Array<[string, string]> = [
+    ['mutation ($input: GradeInput!) { score: grade(input: $input) { score } }', 'score'],
+    ['mutation ($input: GradeInput!) { ...F } fragment F on Mutation { ...G } fragment G on Mutation { grade(input: $input) { score } }', 'grade'],
+    ['mutation ($input: GradeInput!) { ...F ...F ... on Mutation { ... @include(if: true) { g: grade(input: $input) { score } } } } fragment F on Mutation { __typename }', 'g'],
+    ['query ($s: String!) { questions { id } v: variant(question: "3.6-hvp", student: $s) { params } }', 'v']
+  ]
+  for (const [query, path] of hidden) unauthorized(await send(query, { input: 5, s: [] }), path)
+  // The operation graphql-js would run decides, as in its buildExecutionContext.
+  const TWO = 'query A { questions { id } } mutation B ($input: GradeInput!) { grade(input: $input) { score } }'
+  t.equal((await send(TWO, invalid, {}, 'A')).json().data.questions.length, questions.length, 'operation A does not grade')
+  unauthorized(await send(TWO, invalid, {}, 'B'), 'grade')
+  t.match((await send(TWO, invalid)).json().errors[0].message, 'Must provide operation name', 'no name: graphql-js\' own error, before coercion')
+  t.match((await send(TWO, invalid, {}, 'C')).json().errors[0].message, 'Unknown operation named "C"')
+
+  // Unaffected: introspection, other fields, and texts that only mention the names.
+  const open: Array<[string, RegExp | object]> = [
+    ['{ __schema { mutationType { fields { name } } } }', { data: { __schema: { mutationType: { fields: [{ name: 'grade' }] } } } }],
+    ['{ grade: questions { id } }', { data: { grade: questions.map((question) => ({ id: question.id })) } }],
+    ['# variant, grade\n{ paramCount(input: {sizes: [1, 2]}) { total } }', { data: { paramCount: { total: 4 } } }],
+    ['{ questions { ...Missing } } # grade', { errors: [{ message: 'Unknown fragment "Missing".' }] }],
+    ['subscription { grade }', { errors: [{ message: 'Schema is not configured to execute subscription operation.' }] }],
+    ['mutation { grade(input: ', { errors: [{ message: /^Syntax Error/ }] }]
+  ]
+  for (const [query, expected] of open) t.match((await send(query)).json(), expected, query)
+})
+
+t.test('the resolvers check the token too (defence in depth behind the preParsing hook)', async (t) => {
+  const app = await build(t, { grading: { graderToken: TOKEN, variantSecret: 'variant-secret-for-tests-0123456789' } })
+  const context = { app, reply: { request: { headers: {} } } }
+  const grade = app.graphql.schema.getMutationType()!.getFields().grade.resolve!
+  const variant = app.graphql.schema.getQueryType()!.getFields().variant.resolve!
+  t.throws(() => grade(undefined, { input: { items: [] } }, context, undefined as never), { message: /grader token/, extensions: { code: 'DLCHECK_UNAUTHORIZED', statusCode: 401 } })
+  t.throws(() => variant(undefined, { question: '3.6-hvp', student: 'ada' }, context, undefined as never), { message: /grader token/, extensions: { code: 'DLCHECK_UNAUTHORIZED', statusCode: 401 } })
+})

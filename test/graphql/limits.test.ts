@@ -1,6 +1,6 @@
 /** Each bound on GraphQL documents, one test apiece (limits in src/operations/limits.ts). */
 import t from 'tap'
-import { isJsonText } from '../../src/graphql/limits.js'
+import { isJsonText, variablesProblem } from '../../src/graphql/limits.js'
 import { build, post } from '../helpers/app.js'
 
 const FIELD = '{ receptiveField(input: {architecture: "Conv-3x3"}) { jump region { clipped { top } } } }'
@@ -57,11 +57,67 @@ t.test('batched queries are off', async (t) => {
   t.equal(batch.statusCode, 400)
 })
 
-t.test('the body limit is HVP_BODY_LIMIT, and its 413 says so', async (t) => {
-  const app = await build(t, { limits: { hvpBodyLimit: 500 } })
-  const big = await post(app, '/graphql', { query: 'query ($x: Logits!) { softmaxStable(input: {x: $x}) { argmax } }', variables: { x: Array.from({ length: 200 }, () => 1.5) } })
+t.test('the body limit is GRAPHQL_BODY_LIMIT, and its 413 says so and points to REST', async (t) => {
+  const app = await build(t, { limits: { graphqlBodyLimit: 500, hvpBodyLimit: 64 * 1024 } })
+  const x = Array.from({ length: 200 }, () => 1.5)
+  const big = await post(app, '/graphql', { query: 'query ($x: Logits!) { softmaxStable(input: {x: $x}) { argmax } }', variables: { x } })
   t.equal(big.statusCode, 413)
-  t.match(big.json().errors[0], { message: /over the limit of 500 bytes \(HVP_BODY_LIMIT\)/, extensions: { statusCode: 413 } })
+  t.strictSame(big.json(), {
+    data: null,
+    errors: [{
+      message: 'the request body is over the limit of 500 bytes (GRAPHQL_BODY_LIMIT). GraphQL is sized for exploration: send large inputs (MLP parameter vectors, long vectors) to the computation\'s REST route (POST /softmax-stable, /hvp, /newton-step, …), or raise GRAPHQL_BODY_LIMIT on the server',
+      extensions: { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }
+    }]
+  })
+  t.equal((await post(app, '/softmax-stable', { x })).statusCode, 200, 'REST takes it')
+  const text = await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/graphql' }, payload: `{ softmaxStable(input: {x: [${x.join(', ')}]}) { argmax } }` })
+  t.equal(text.statusCode, 413, 'a document sent as application/graphql too')
+})
+
+t.test('values in the variables (GRAPHQL_MAX_VARIABLE_ENTRIES): counted before graphql-js coerces them', async (t) => {
+  const app = await build(t, { limits: { graphqlMaxVariableEntries: 10 } })
+  const SWISH = 'query ($x: [Float!], $interval: [Float!]) { swish(input: {beta: 1, x: $x, interval: $interval}) { values } }'
+  t.equal((await post(app, '/graphql', { query: SWISH, variables: { x: [0, 1, 2, 3, 4, 5], interval: [-1, 1] } })).statusCode, 200, '2 variables + 6 + 2 values = 10, at the bound')
+  // The resolver is not reached, and graphql-js does not coerce: "x" would be its error.
+  const swish = app.graphql.schema.getQueryType()!.getFields().swish
+  const resolve = swish.resolve!
+  let calls = 0
+  swish.resolve = (...args) => { calls++; return resolve(...args) }
+  t.teardown(() => { swish.resolve = resolve })
+  const over = await post(app, '/graphql', { query: SWISH, variables: { x: ['x', 1, 2, 3, 4, 5], interval: [-1, 0, 1] } })
+  t.equal(over.statusCode, 400)
+  t.strictSame(over.json().errors, [{
+    message: 'variables.x: the variables hold more than 10 values in lists and objects, all together (GRAPHQL_MAX_VARIABLE_ENTRIES); GraphQL is sized for exploration: send large inputs (MLP parameter vectors, long vectors) to the computation\'s REST route (POST /softmax-stable, /hvp, /newton-step, …)',
+    extensions: { code: 'FST_ERR_VALIDATION', statusCode: 400 }
+  }])
+  t.equal(calls, 0, 'the resolver was not reached')
+  const objects = await post(app, '/graphql', { query: 'query ($input: ReceptiveFieldInput!) { receptiveField(input: $input) { jump } }', variables: { input: { layers: [{ type: 'conv', kernel: 3 }, { type: 'relu' }, { type: 'conv', kernel: 3 }, { type: 'relu' }] } } })
+  t.match(objects.json().errors[0].message, /^variables\.input\.layers\[\d\]: the variables hold more than 10 values/, 'the keys of objects count: 1 + 1 + 4 + 2 + 1 + 2 + 1 values')
+  const json = await post(app, '/graphql', { query: 'query ($x: Logits!) { softmaxStable(input: {x: $x}) { argmax } }', variables: { x: [[1, 2, 3], [4, 5, 6], [7, 8]] } })
+  t.match(json.json().errors[0].message, /^variables\.x\[\d\]: .*\(GRAPHQL_MAX_VARIABLE_ENTRIES\)/, 'inside JSON scalars too')
+  const get = await app.inject({ url: `/graphql?query=${encodeURIComponent(SWISH)}&variables=${encodeURIComponent(JSON.stringify({ x: Array.from({ length: 11 }, () => 1) }))}` })
+  t.match(get.json().errors[0].message, 'GRAPHQL_MAX_VARIABLE_ENTRIES', 'GET\'s variables too')
+  t.equal(calls, 0)
+  t.equal((await post(app, '/graphql', { query: SWISH, variables: { x: [1] } })).statusCode, 200)
+  t.equal(calls, 1, 'the spy sees a request under the bound')
+})
+
+t.test('variablesProblem reads no value of a list longer than the bound', async (t) => {
+  let reads = 0
+  const list = new Proxy(Array.from({ length: 1_000_000 }, () => 1), {
+    get: (target, key, receiver) => {
+      if (key !== 'length') reads++
+      return Reflect.get(target, key, receiver)
+    }
+  })
+  const bounds = { maxEntries: 1000, maxKeys: 500, maxNesting: 64 }
+  t.match(variablesProblem({ a: [1, 2], w: list }, bounds, 'use REST'), /^variables\.w: the variables hold more than 1000 values in lists and objects, all together \(GRAPHQL_MAX_VARIABLE_ENTRIES\); use REST$/)
+  t.equal(reads, 0)
+  t.equal(variablesProblem({ w: Array.from({ length: 998 }, () => 1) }, bounds, ''), undefined, '1 + 998 values')
+  t.equal(variablesProblem([[1], 2, 'x', null], bounds, ''), undefined, 'a list at the top (GET\'s JSON text)')
+  let deep: unknown = [1]
+  for (let i = 0; i < 70; i++) deep = [deep]
+  t.equal(variablesProblem({ deep }, bounds, ''), `variables.deep${'[0]'.repeat(16)}…: lists and objects nest more than 64 deep (GRAPHQL_MAX_NESTING)`, 'a path is cut once, at 60 characters')
 })
 
 t.test('nesting (GRAPHQL_MAX_NESTING): brackets in the document, lists and objects in the variables', async (t) => {
