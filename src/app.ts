@@ -4,7 +4,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import swagger from '@fastify/swagger'
-import { registerGraphql } from './graphql/index.js'
+import { registerGraphql, restAdvice } from './graphql/index.js'
 import { frameworkErrors, installErrorHandlers } from './http/errors.js'
 import { registerPlaygrounds } from './http/playgrounds.js'
 import { registerOperationRoutes } from './http/routes.js'
@@ -23,6 +23,13 @@ import { registerGradingRoutes } from './http/grading.js'
 import { registerProtection } from './http/protection.js'
 import { DEFAULT_RUNTIME, type RuntimeOptions } from './runtime/options.js'
 import { ComputationPool } from './runtime/pool.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** where computations run (src/runtime/pool.ts): read by /ready, spied on by tests */
+    computations: ComputationPool
+  }
+}
 
 export interface AppOptions {
   limits?: Partial<Limits>
@@ -65,8 +72,12 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     transformObject: addErrorExamples
   })
   installErrorHandlers(app, limits, new Map(operations.filter((op) => op.bodyLimit).map((op) => [op.path, op.bodyLimit!])))
-  registerBodyParsing(app, runtime.workerBodyBytes, new Set(operations.map((operation) => operation.path)))
+  // /graphql's variables are bounded (src/graphql/limits.ts); the body around them is bounded
+  // as much before JSON.parse, with room for the document's own keys.
+  const graphqlValues = { max: limits.graphqlMaxVariableEntries + 64, message: `the body holds more than ${limits.graphqlMaxVariableEntries} values in lists and objects (GRAPHQL_MAX_VARIABLE_ENTRIES); ${restAdvice(operations)}` }
+  registerBodyParsing(app, runtime.workerBodyBytes, new Set(operations.map((operation) => operation.path)), new Map([['/graphql', graphqlValues]]))
   const pool = new ComputationPool(runtime, limits)
+  app.decorate('computations', pool)
   // Shutdown: the computations admitted are answered (within SHUTDOWN_TIMEOUT_MS, less a
   // second to write the answers) before the threads stop.
   // preClose must not wait: the server stops listening after it.

@@ -30,6 +30,7 @@ t.test('every limit is configurable by env', async (t) => {
     GRAPHQL_MAX_COMPUTATIONS: '22',
     GRAPHQL_BODY_LIMIT: '37',
     GRAPHQL_MAX_VARIABLE_ENTRIES: '38',
+    GRAPHQL_MAX_ANSWER_BYTES: '43',
     GRADE_MAX_ITEMS: '23',
     CORNER_MAX_EPOCHS: '35',
     EVALUATION_MAX_WORK: '36',
@@ -58,7 +59,7 @@ t.test('every limit is configurable by env', async (t) => {
     port: 8080,
     host: '0.0.0.0',
     logLevel: 'warn',
-    limits: { bodyLimit: 2048, softmaxBodyLimit: 4096, softmaxMaxEntries: 10, convMaxDenseEntries: 11, convMaxSparseEntries: 12, convMaxLatexEntries: 13, maxLayers: 14, hvpBodyLimit: 15, hvpMaxWork: 16, hvpMaxActivations: 17, graphqlMaxDepth: 18, graphqlMaxAliases: 19, graphqlMaxTokens: 20, graphqlMaxNesting: 34, graphqlMaxFields: 21, graphqlMaxComputations: 22, graphqlBodyLimit: 37, graphqlMaxVariableEntries: 38, gradeMaxItems: 23, cornerMaxEpochs: 35, evaluationMaxWork: 36 },
+    limits: { bodyLimit: 2048, softmaxBodyLimit: 4096, softmaxMaxEntries: 10, convMaxDenseEntries: 11, convMaxSparseEntries: 12, convMaxLatexEntries: 13, maxLayers: 14, hvpBodyLimit: 15, hvpMaxWork: 16, hvpMaxActivations: 17, graphqlMaxDepth: 18, graphqlMaxAliases: 19, graphqlMaxTokens: 20, graphqlMaxNesting: 34, graphqlMaxFields: 21, graphqlMaxComputations: 22, graphqlBodyLimit: 37, graphqlMaxVariableEntries: 38, graphqlMaxAnswerBytes: 43, gradeMaxItems: 23, cornerMaxEpochs: 35, evaluationMaxWork: 36 },
     runtime: { workers: 0, longWorkers: 40, longTaskMs: 41, workerBodyBytes: 42, queueLimit: 24, computeTimeoutMs: 25, inlineCostLimit: 26, rateLimitMax: 27, rateLimitWindowMs: 28, maxEventLoopDelayMs: 0, maxHeapUsedBytes: 29, requestTimeoutMs: 30, connectionTimeoutMs: 31, keepAliveTimeoutMs: 32, shutdownTimeoutMs: 33, trustProxy: true },
     grading: { graderToken: 'a-grader-token-of-some-length', variantSecret: 'a-variant-secret-of-some-length' }
   })

@@ -8,7 +8,7 @@ import { Ajv, type ValidateFunction } from 'ajv'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { GraphQLScalarType, valueFromASTUntyped } from 'graphql'
 import mercurius from 'mercurius'
-import { ComputationError } from '../math/errors.js'
+import { ComputationError, LimitExceededError } from '../math/errors.js'
 import { readProjectFile } from '../project-file.js'
 import type { GraderAccess } from '../grading/access.js'
 import type { Grader } from '../grading/grader.js'
@@ -17,7 +17,7 @@ import { AJV_OPTIONS, schemaErrorFormatter } from '../http/validation.js'
 import type { Limits } from '../operations/limits.js'
 import type { Operation } from '../operations/operation.js'
 import { disconnection } from '../http/routes.js'
-import { answerValue, ClientClosedError, type ComputationPool } from '../runtime/pool.js'
+import { answerValue, ClientClosedError, type Answer, type ComputationPool } from '../runtime/pool.js'
 import { guardedField } from './guarded.js'
 import { bracketNesting, costRule, isJsonText, maxAliasesRule, maxDepthRule, variablesProblem } from './limits.js'
 
@@ -106,8 +106,19 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
       fail(unauthorized.message, unauthorized.code, unauthorized.statusCode)
     }
   }
+  /**
+   * The value graphql-js completes, on the main thread: a worker's answer is parsed only if
+   * it is small enough to complete in a few milliseconds (GRAPHQL_MAX_ANSWER_BYTES); inline
+   * answers are small by their cost.
+   */
+  const answerOf = (answer: Answer, path: string): unknown => {
+    if ('bytes' in answer && answer.bytes.byteLength > limits.graphqlMaxAnswerBytes) {
+      throw new LimitExceededError(`the answer is ${answer.bytes.byteLength} bytes of JSON, over GraphQL's limit of ${limits.graphqlMaxAnswerBytes} (GRAPHQL_MAX_ANSWER_BYTES): GraphQL is sized for exploration; ask POST ${path} for large answers, or send a smaller input`)
+    }
+    return answerValue(answer)
+  }
   const query: Record<string, unknown> = Object.fromEntries(operations.map((operation) => [operation.name, (_root: unknown, args: { input: unknown }, context: Context) =>
-    resolve(validators.get(operation.name)!, args.input, 'input', context, async (input) => answerValue(await pool.execute(operation, input, { disconnection: () => disconnectionOf(context.reply) })))]))
+    resolve(validators.get(operation.name)!, args.input, 'input', context, async (input) => answerOf(await pool.execute(operation, input, { disconnection: () => disconnectionOf(context.reply) }), operation.path))]))
   query.questions = () => grader.list().questions
   query.variant = (_root: unknown, args: { question: string, student: string }, context: Context) => {
     authorized(context)
@@ -116,7 +127,7 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
   const mutation = {
     grade: (_root: unknown, args: { input: unknown }, context: Context) => {
       authorized(context)
-      return resolve(validateGrade, args.input, 'input', context, async (input) => answerValue(await pool.grade(grader.prepare(input, 'input'), { disconnection: () => disconnectionOf(context.reply) })))
+      return resolve(validateGrade, args.input, 'input', context, async (input) => answerOf(await pool.grade(grader.prepare(input, 'input'), { disconnection: () => disconnectionOf(context.reply) }), '/grade'))
     }
   }
   await app.register(mercurius, {

@@ -40,6 +40,8 @@ export interface Limits {
   graphqlBodyLimit: number
   /** values in the lists and objects of a GraphQL request's variables, all together, counted before graphql-js coerces them (GRAPHQL_MAX_VARIABLE_ENTRIES) */
   graphqlMaxVariableEntries: number
+  /** bytes of one computation's answer (its JSON) that GraphQL completes on the main thread; larger answers come from REST (GRAPHQL_MAX_ANSWER_BYTES) */
+  graphqlMaxAnswerBytes: number
   /** answers graded by one /grade request (GRADE_MAX_ITEMS) */
   gradeMaxItems: number
   /** Adam steps of one /corner-experiment network, about 1.6 ms of CPU each (CORNER_MAX_EPOCHS) */
@@ -67,6 +69,7 @@ export const DEFAULT_LIMITS: Limits = {
   graphqlMaxComputations: 5,
   graphqlBodyLimit: 1024 * 1024,
   graphqlMaxVariableEntries: 5000,
+  graphqlMaxAnswerBytes: 1024 * 1024,
   gradeMaxItems: 100,
   cornerMaxEpochs: 5000,
   evaluationMaxWork: 10_000_000
@@ -92,6 +95,7 @@ export const LIMIT_ENV: Record<keyof Limits, string> = {
   graphqlMaxComputations: 'GRAPHQL_MAX_COMPUTATIONS',
   graphqlBodyLimit: 'GRAPHQL_BODY_LIMIT',
   graphqlMaxVariableEntries: 'GRAPHQL_MAX_VARIABLE_ENTRIES',
+  graphqlMaxAnswerBytes: 'GRAPHQL_MAX_ANSWER_BYTES',
   gradeMaxItems: 'GRADE_MAX_ITEMS',
   cornerMaxEpochs: 'CORNER_MAX_EPOCHS',
   evaluationMaxWork: 'EVALUATION_MAX_WORK'
