@@ -151,6 +151,11 @@ export class ComputationPool {
     return this.lanes === undefined || (this.lanes.short.up && this.lanes.long.up)
   }
 
+  /** Tasks running on a thread, both lanes. */
+  get running (): number {
+    return this.lanes === undefined ? 0 : this.lanes.short.running.size + this.lanes.long.running.size
+  }
+
   /** Tasks waiting for a thread, both lanes (for /ready). */
   get queued (): number {
     return this.lanes === undefined ? 0 : this.lanes.short.waiting.length + this.lanes.long.waiting.length
