@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox'
 import {
-  CORNER_DEFAULT_EPOCHS, CORNER_DEFAULT_LEARNING_RATE, cornerDataset, cornerExperimentCost, runCornerExperiment,
-  type CornerExperimentResult
+  CORNER_DEFAULT_EPOCHS, CORNER_DEFAULT_LEARNING_RATE, cornerDataset, runCornerExperiment, type CornerExperimentResult
 } from '../math/corner-experiment.js'
+import { cornerExperimentNanoseconds } from './corner-experiment-cost.js'
 import { defineOperation } from './operation.js'
 
 const Pair = Type.Array(Type.Integer(), { minItems: 2, maxItems: 2 })
@@ -87,7 +87,7 @@ export const cornerExperimentOperation = defineOperation({
     { summary: 'question 5.4: both networks, seed 2, 1000 epochs', value: { seed: 2, epochs: 1000 } },
     { summary: 'the residual network only, 300 epochs', value: { residual: true, seed: 0, epochs: 300 } }
   ],
-  cost: (input) => cornerExperimentCost(input.epochs ?? CORNER_DEFAULT_EPOCHS) * (input.residual === undefined ? 2 : 1),
+  cost: cornerExperimentNanoseconds,
   run (input, limits) {
     const dataset = cornerDataset()
     const variants = input.residual === undefined ? [false, true] : [input.residual]
