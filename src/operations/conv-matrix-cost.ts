@@ -7,18 +7,15 @@ import { toPair } from '../math/pair.js'
 import { JSON_DOUBLE_NS, JSON_INTEGER_NS, JSON_SHORT_STRING_NS } from './cost.js'
 
 /** Validation, the layout object and the response. */
-const REQUEST_NS = 10_000
+const REQUEST_NS = 25_000
 /** Per output index and kernel tap along one dimension: ConvMatrixLayout's tap scan, one small object per tap found. */
 const TAP_SCAN_NS = 15
 /** Per output pixel: forEachNonZero's walk over the output rows and columns that see the input. */
 const OUTPUT_PIXEL_NS = 10
-/**
- * Per cell of a dense numeric matrix: the row's allocation and fill, and its zero in the JSON;
- * large matrices cost about twice the JSON alone (allocation and garbage collection).
- */
-const DENSE_CELL_NS = 2 * JSON_INTEGER_NS
+/** Per cell of a dense numeric matrix: the row's allocation and fill, and its zero in the JSON. */
+const DENSE_CELL_NS = JSON_INTEGER_NS + 10
 /** Per cell of a dense symbolic matrix: the string "0", quoted. */
-const DENSE_SYMBOLIC_CELL_NS = DENSE_CELL_NS + JSON_SHORT_STRING_NS
+const DENSE_SYMBOLIC_CELL_NS = JSON_SHORT_STRING_NS + 5
 /** Building one symbol "w_{i,j}" (a template string) and writing it. */
 const SYMBOL_NS = 160 + JSON_SHORT_STRING_NS
 /**
@@ -27,7 +24,7 @@ const SYMBOL_NS = 160 + JSON_SHORT_STRING_NS
  */
 const KERNEL_ENTRY_NS = JSON_DOUBLE_NS + 50
 /** Per non-zero of the sparse format: the visit, three pushes and the row and column indices. */
-const SPARSE_NON_ZERO_NS = 120 + 2 * JSON_INTEGER_NS
+const SPARSE_NON_ZERO_NS = 100 + 2 * JSON_INTEGER_NS
 /** Per cell of a LaTeX matrix: joining it into the rows' text. */
 const LATEX_CELL_NS = 25
 /** Per non-zero of y = A·x: one multiply-add through the visit callback. */

@@ -4,9 +4,9 @@ import { modelEvaluationNanoseconds } from './model-cost.js'
 import type { ModelInput } from './models.js'
 
 /** Validation and the response. */
-const REQUEST_NS = 5_000
+const REQUEST_NS = 15_000
 /** Per parameter: hv and the gradient, two doubles, in the answer (and their copies through NonFiniteCollector). */
-const ANSWER_PARAMETER_NS = 2 * JSON_DOUBLE_NS + 20
+const ANSWER_PARAMETER_NS = 2 * JSON_DOUBLE_NS + 60
 /** Per parameter per finite difference: the shifted point w ± rv and the difference quotient (Float64Array.from with a callback). */
 const DIFFERENCE_PARAMETER_NS = 70
 /** Per parameter per step of the sweep: the error vector against the exact product and its norm. */

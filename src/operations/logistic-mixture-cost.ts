@@ -2,9 +2,9 @@
 import { JSON_DOUBLE_NS } from './cost.js'
 
 /** Validation of π and the response. */
-const REQUEST_NS = 3_000
+const REQUEST_NS = 10_000
 /** Per product w_k[i]·x[i]: a step of Ogita–Rump–Oishi's Dot2 (an exact product and a two-sum, about 20 flops). */
-const PRODUCT_NS = 20
+const PRODUCT_NS = 24
 /** Per weight: the copy in `network.hidden.weights` and its double in the answer. */
 const WEIGHT_NS = JSON_DOUBLE_NS + 10
 /** Per input x_n: validation, the K-term compensated sum's arrays and p(y = 1 ∣ x_n), a double, in the answer. */

@@ -5,16 +5,18 @@
 import type { ModelInput } from './models.js'
 
 /** Per entry of A per product ½(A + Aᵀ)x: two multiply-adds over plain arrays. */
-const QUADRATIC_ENTRY_NS = 5
+const QUADRATIC_ENTRY_NS = 6
+/** Per formula, parsing it: the variables' checks, the tokenizer's and parser's closures. */
+const FORMULA_PARSE_NS = 10_000
 /** Per character of a formula, parsing it: tokens, nodes and the height check. */
-const FORMULA_PARSE_CHARACTER_NS = 100
+const FORMULA_PARSE_CHARACTER_NS = 60
 /**
  * Per character of a formula and per variable, parsing it: each name is looked up in the
  * variables by a linear search, and a formula has at most about one name per two characters.
  */
-const FORMULA_NAME_LOOKUP_NS = 0.5
+const FORMULA_NAME_LOOKUP_NS = 0.1
 /** Per character of a formula per evaluation: a tape entry, a Map slot and the partials of its node. */
-const FORMULA_EVALUATION_CHARACTER_NS = 100
+const FORMULA_EVALUATION_CHARACTER_NS = 120
 /** Per variable per evaluation: the gradient and Hessian-vector arrays. */
 const FORMULA_VARIABLE_NS = 20
 /**
@@ -27,11 +29,11 @@ const MLP_PARAMETER_HVP_NS = 45
 /** Per example per parameter for f and ∇f: three multiply-adds (forward, two backward products). */
 const MLP_GRADIENT_NS = 4
 /** Per example per parameter for f, ∇f and ∇²f·v: about three gradients (Pearlmutter's constant). */
-const MLP_HVP_NS = 14
+const MLP_HVP_NS = 10
 /** Per example per unit: the activation with its first and second derivatives. */
-const MLP_ACTIVATION_NS = 60
+const MLP_ACTIVATION_NS = 30
 /** Per example: the loss (a stable softmax of the logits for cross-entropy). */
-const MLP_EXAMPLE_NS = 1_000
+const MLP_EXAMPLE_NS = 500
 /** Per layer per evaluation: a dozen typed arrays and their views. */
 const MLP_LAYER_NS = 3_000
 
@@ -56,7 +58,7 @@ export function modelEvaluationNanoseconds (model: ModelInput): ModelEvaluationN
       const variables = model.variables.length
       const evaluation = FORMULA_EVALUATION_CHARACTER_NS * length + FORMULA_VARIABLE_NS * variables
       return {
-        setup: length * (FORMULA_PARSE_CHARACTER_NS + FORMULA_NAME_LOOKUP_NS * variables),
+        setup: FORMULA_PARSE_NS + length * (FORMULA_PARSE_CHARACTER_NS + FORMULA_NAME_LOOKUP_NS * variables),
         gradient: evaluation,
         hessianVector: evaluation
       }

@@ -4,14 +4,14 @@ import { modelEvaluationNanoseconds } from './model-cost.js'
 import type { ModelInput } from './models.js'
 
 /** Validation and the response. */
-const REQUEST_NS = 5_000
+const REQUEST_NS = 15_000
 /**
  * Per parameter per CG iteration, besides its Hessian-vector product: the damped product
  * (Float64Array.from with a callback), two dot products and two vector updates.
  */
-const ITERATION_PARAMETER_NS = 100
+const ITERATION_PARAMETER_NS = 60
 /** Per parameter: step and w + step, two doubles, in the answer. */
-const ANSWER_PARAMETER_NS = 2 * JSON_DOUBLE_NS + 20
+const ANSWER_PARAMETER_NS = 2 * JSON_DOUBLE_NS + 60
 
 /** CG iterations run at most: maxIterations, by default min(n, 100) (src/math/hvp.ts). */
 function newtonIterations (input: { w: number[], maxIterations?: number }): number {

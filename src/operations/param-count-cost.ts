@@ -4,9 +4,9 @@ import { architectureElementCount } from './architecture-input.js'
 /** Validation, the Hessian's sizes (exact decimals through BigInt) and the response. */
 const REQUEST_NS = 10_000
 /** Per layer of an MLP (an entry of sizes): its counts and its entry in the answer. */
-const MLP_LAYER_NS = 400
+const MLP_LAYER_NS = 500
 /** Per layer of an architecture: its output shape, its counts and its entry in the answer. */
-const ARCHITECTURE_LAYER_NS = 1_500
+const ARCHITECTURE_LAYER_NS = 2_500
 /** Per character of an architecture string: the notation's scanner (a regular expression per token). */
 const ARCHITECTURE_CHARACTER_NS = 30
 

@@ -7,9 +7,9 @@ const REQUEST_NS = 20_000
  * Per layer: resolving it, its geometry (receptive field, jump, start, output shape) and its
  * entry in the answer, about a dozen pairs of numbers.
  */
-const LAYER_NS = 2_500
+const LAYER_NS = 2_000
 /** Per character of an architecture string: the notation's scanner (a regular expression per token). */
-const ARCHITECTURE_CHARACTER_NS = 30
+const ARCHITECTURE_CHARACTER_NS = 60
 
 export function receptiveFieldNanoseconds (input: { layers?: unknown[], architecture?: string }): number {
   const text = input.architecture ?? ''
