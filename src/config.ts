@@ -32,7 +32,7 @@ export const EnvSchema = Type.Object({
   GRAPHQL_MAX_FIELDS: Size(DEFAULT_LIMITS.graphqlMaxFields, 'field selections in a GraphQL document'),
   GRAPHQL_MAX_COMPUTATIONS: Size(DEFAULT_LIMITS.graphqlMaxComputations, 'Query fields in a GraphQL document'),
   GRADE_MAX_ITEMS: Size(DEFAULT_LIMITS.gradeMaxItems, 'answers graded by one /grade request'),
-  CORNER_MAX_EPOCHS: Size(DEFAULT_LIMITS.cornerMaxEpochs, 'Adam steps of one /corner-experiment network'),
+  CORNER_MAX_EPOCHS: Size(DEFAULT_LIMITS.cornerMaxEpochs, 'Adam steps of one /corner-experiment network, about 1.3 ms of CPU each'),
   EVALUATION_MAX_WORK: Size(DEFAULT_LIMITS.evaluationMaxWork, 'ReLU terms × points, and K·d·N of a mixture'),
   WORKERS: Count(DEFAULT_RUNTIME.workers, 'worker threads for heavy computations; 0: everything on the main thread'),
   QUEUE_LIMIT: Count(DEFAULT_RUNTIME.queueLimit, 'heavy computations waiting for a worker before 503'),
