@@ -35,7 +35,7 @@ export const EnvSchema = Type.Object({
   GRAPHQL_MAX_VARIABLE_ENTRIES: Size(DEFAULT_LIMITS.graphqlMaxVariableEntries, 'values in the lists and objects of a GraphQL request\'s variables, all together'),
   GRAPHQL_MAX_ANSWER_BYTES: Size(DEFAULT_LIMITS.graphqlMaxAnswerBytes, 'bytes of one computation\'s answer (its JSON) over GraphQL'),
   GRADE_MAX_ITEMS: Size(DEFAULT_LIMITS.gradeMaxItems, 'answers graded by one /grade request'),
-  CORNER_MAX_EPOCHS: Size(DEFAULT_LIMITS.cornerMaxEpochs, 'Adam steps of one /corner-experiment network'),
+  CORNER_MAX_EPOCHS: Size(DEFAULT_LIMITS.cornerMaxEpochs, 'Adam steps of one /corner-experiment network, about 1.3 ms of CPU each'),
   EVALUATION_MAX_WORK: Size(DEFAULT_LIMITS.evaluationMaxWork, 'ReLU terms × points, and K·d·N of a mixture'),
   WORKERS: Count(DEFAULT_RUNTIME.workers, 'worker threads for short computations; 0: everything on the main thread'),
   LONG_WORKERS: Size(DEFAULT_RUNTIME.longWorkers, 'worker threads for long computations and large bodies'),

@@ -199,7 +199,7 @@ export function sheetCost (sheet: PreparedSheet): number {
     const request = question.request(item.params)
     let cost = 0
     try {
-      cost = question.operation.cost?.(request as never) ?? 0
+      cost = question.operation.cost(request as never)
     } catch {}
     total += Number.isFinite(cost) && cost > 0 ? cost : 0
   }

@@ -54,6 +54,17 @@ export function layersFromRequest (
   return layers
 }
 
+/**
+ * Elements of an architecture string counted by their arrows (→ or ->), without parsing it:
+ * an upper bound on its layers (Image and Output are markers), for the cost estimates.
+ */
+export function architectureElementCount (text: string): number {
+  let count = 1
+  for (let at = text.indexOf('→'); at >= 0; at = text.indexOf('→', at + 1)) count++
+  for (let at = text.indexOf('->'); at >= 0; at = text.indexOf('->', at + 2)) count++
+  return count
+}
+
 /** @throws {LimitExceededError} over MAX_LAYERS */
 export function checkLayerCount (count: number, limits: Limits): void {
   if (count > limits.maxLayers) {

@@ -5,6 +5,7 @@ import {
 } from '../math/conv-matrix.js'
 import { ImpossibleInputError, InvalidRequestError } from '../math/errors.js'
 import { toPair } from '../math/pair.js'
+import { convMatrixNanoseconds } from './conv-matrix-cost.js'
 import { NonFiniteCollector } from './finite.js'
 import { defineOperation } from './operation.js'
 import { MAX_DIMENSION, NullableNumber, PairInput, PairOutput, Warnings } from './schemas.js'
@@ -62,13 +63,7 @@ export const convMatrixOperation = defineOperation({
     { summary: 'question 4.4: 2×2 transposed convolution, stride 2, on a 2×2 input', value: { input: 2, kernelSize: 2, stride: 2, transposed: true, format: 'latex' } },
     { summary: 'a numeric kernel applied to x', value: { input: [2, 3], kernel: [[1, -1]], x: [[1, 2, 3], [4, 5, 6]] } }
   ],
-  // One tap per kernel entry per input pixel, and a dense or LaTeX matrix of about (H·W)² entries to fill.
-  cost: (input) => {
-    const [height, width] = toPair(input.input)
-    const [kh, kw] = input.kernel !== undefined ? [input.kernel.length, input.kernel[0].length] : toPair(input.kernelSize ?? 1)
-    const pixels = height * width
-    return pixels * kh * kw + ((input.format ?? 'dense') === 'sparse' ? 0 : pixels * pixels)
-  },
+  cost: convMatrixNanoseconds,
   run (input, limits) {
     if ((input.kernel === undefined) === (input.kernelSize === undefined)) {
       throw new InvalidRequestError('body must have exactly one of kernel (numeric) and kernelSize (symbolic)')

@@ -2,7 +2,8 @@ import { Type } from '@sinclair/typebox'
 import { InvalidRequestError } from '../math/errors.js'
 import { hessianVectorProduct } from '../math/hvp.js'
 import { NonFiniteCollector } from './finite.js'
-import { buildModel, modelCost, ModelSchema } from './models.js'
+import { hvpNanoseconds } from './hvp-cost.js'
+import { buildModel, ModelSchema } from './models.js'
 import { defineOperation } from './operation.js'
 import { NullableNumber, Warnings } from './schemas.js'
 
@@ -63,8 +64,7 @@ export const hvpOperation = defineOperation({
     { summary: 'a 2 → 3 → 2 tanh MLP with cross-entropy, and the error sweep', value: { model: ASSIGNMENT_MLP_EXAMPLE, w: [0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.01, 0.02, 0.03, 0.7, -0.8, 0.9, 1.0, -1.1, 1.2, 0.05, -0.05], v: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], sweep: true } }
   ],
   bodyLimit: 'hvpBodyLimit',
-  // The sweep evaluates 17 steps for each of the two difference formulas.
-  cost: (input) => modelCost(input.model) * (input.sweep === true ? 35 : 1),
+  cost: hvpNanoseconds,
   run (input, limits) {
     const method = input.method ?? 'exact'
     if (input.r !== undefined && method === 'exact') throw new InvalidRequestError('r is the finite-difference step: it goes with method "forward" or "central"')

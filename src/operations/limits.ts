@@ -44,7 +44,11 @@ export interface Limits {
   graphqlMaxAnswerBytes: number
   /** answers graded by one /grade request (GRADE_MAX_ITEMS) */
   gradeMaxItems: number
-  /** Adam steps of one /corner-experiment network, about 1.6 ms of CPU each (CORNER_MAX_EPOCHS) */
+  /**
+   * Adam steps of one /corner-experiment network, about 1.3 ms of CPU each and estimated at
+   * 1.6 ms, so both networks at the default are estimated at 19 s, inside the 30 s budget
+   * of COMPUTE_TIMEOUT_MS (CORNER_MAX_EPOCHS)
+   */
   cornerMaxEpochs: number
   /** ReLU terms × points of /relu-decomposition, and K·d·N of /logistic-mixture (EVALUATION_MAX_WORK) */
   evaluationMaxWork: number
@@ -71,7 +75,7 @@ export const DEFAULT_LIMITS: Limits = {
   graphqlMaxVariableEntries: 5000,
   graphqlMaxAnswerBytes: 1024 * 1024,
   gradeMaxItems: 100,
-  cornerMaxEpochs: 5000,
+  cornerMaxEpochs: 6000,
   evaluationMaxWork: 10_000_000
 }
 

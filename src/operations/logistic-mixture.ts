@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { LimitExceededError } from '../math/errors.js'
 import { logisticMixture } from '../math/logistic-mixture.js'
+import { logisticMixtureNanoseconds } from './logistic-mixture-cost.js'
 import { defineOperation } from './operation.js'
 
 /** Products w_k[i]·x[i]: K components × d features × N inputs. */
@@ -49,8 +50,7 @@ export const logisticMixtureOperation = defineOperation({
     { summary: 'question 2: K = 2 components in d = 2 dimensions', value: { pi: [0.3, 0.7], weights: [[1, -2], [0.5, 0.5]], x: [1, 2] } },
     { summary: 'a batch of three inputs', value: { pi: [0.5, 0.25, 0.25], weights: [[1], [-1], [3]], x: [[-1], [0], [2]] } }
   ],
-  // About 20 flops per product (compensated dot products): large requests go to the worker pool.
-  cost: (input) => 20 * work(input),
+  cost: logisticMixtureNanoseconds,
   run (input, limits) {
     if (work(input) > limits.evaluationMaxWork) {
       throw new LimitExceededError(`K·d·N = ${work(input)} products, over the limit of ${limits.evaluationMaxWork} (EVALUATION_MAX_WORK); send fewer inputs or components`)

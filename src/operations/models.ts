@@ -63,24 +63,6 @@ export type ModelInput = Static<typeof ModelUnion>
  * @throws {LimitExceededError} when an MLP's batch × parameters is over HVP_MAX_WORK, or its
  *   batch × Σ widths over HVP_MAX_ACTIVATIONS
  */
-/**
- * Rough floating-point operations of one Hessian-vector product on `model` (for the worker
- * pool's routing): an MLP's R-operator does about three gradients, each about three
- * multiply-adds per parameter per example; a quadratic is two n×n products; a formula is
- * linear in its length.
- */
-export function modelCost (model: ModelInput): number {
-  switch (model.kind) {
-    case 'quadratic': return 2 * model.A.length * model.A.length
-    case 'expression': return 50 * model.expression.length
-    case 'mlp': {
-      let parameters = 0
-      for (let i = 0; i + 1 < model.sizes.length; i++) parameters += (model.sizes[i] + 1) * model.sizes[i + 1]
-      return 9 * model.inputs.length * parameters
-    }
-  }
-}
-
 export function buildModel (model: ModelInput, limits: Limits): DifferentiableModel {
   switch (model.kind) {
     case 'quadratic':

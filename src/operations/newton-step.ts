@@ -2,7 +2,8 @@ import { Type } from '@sinclair/typebox'
 import { newtonStep } from '../math/hvp.js'
 import { NonFiniteCollector } from './finite.js'
 import { ASSIGNMENT_MLP_EXAMPLE } from './hvp.js'
-import { buildModel, modelCost, ModelSchema } from './models.js'
+import { buildModel, ModelSchema } from './models.js'
+import { newtonStepNanoseconds } from './newton-step-cost.js'
 import { defineOperation } from './operation.js'
 import { NullableNumber, Warnings } from './schemas.js'
 
@@ -46,8 +47,7 @@ export const newtonStepOperation = defineOperation({
     { summary: 'a small MLP, damped', value: { model: ASSIGNMENT_MLP_EXAMPLE, w: [0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.01, 0.02, 0.03, 0.7, -0.8, 0.9, 1.0, -1.1, 1.2, 0.05, -0.05], damping: 0.1 } }
   ],
   bodyLimit: 'hvpBodyLimit',
-  // One Hessian-vector product per CG iteration.
-  cost: (input) => modelCost(input.model) * (input.maxIterations ?? Math.min(input.w.length, 100)),
+  cost: newtonStepNanoseconds,
   run (input, limits) {
     const result = newtonStep(buildModel(input.model, limits), input.w, input)
     const finite = new NonFiniteCollector()

@@ -26,10 +26,21 @@ export interface Operation<B extends TSchema = TSchema, R extends TSchema = TSch
   /** the limit that bounds this route's body, when it is not the default bodyLimit */
   bodyLimit?: keyof Limits
   /**
-   * Estimated cost of run(input), in rough floating-point operations: above INLINE_COST_LIMIT
-   * the computation goes to the worker pool (src/runtime/pool.ts). Absent: always inline.
+   * Estimated CPU time of run(input) plus JSON.stringify of its answer, in nanoseconds on the
+   * reference machine (the one of BENCHMARKS.md's "Cost model", Node 20). The runtime decides
+   * from it alone: inline on the main thread below a small budget, otherwise in the worker
+   * pool; refused at once (413) when it is over COMPUTE_TIMEOUT_MS; queued by the sum of
+   * estimates. So it counts both sides: the input's size and the answer's (entries, matrix
+   * cells and non-zeros, formula length, epochs, Hessian-vector products…), whose JSON
+   * often costs more than the arithmetic.
+   *
+   * It must be cheap: no allocation of the answer, at most a walk over the input's structure.
+   * It is finite and > 0 for every schema-valid input; where run will refuse the input, any
+   * finite value. When unsure, overestimate: an underestimate blocks the event loop or
+   * overfills the queue, an overestimate only sends small work to a worker. Each operation's
+   * estimate is in its `*-cost.ts` file, calibrated by `npm run bench:cost`.
    */
-  cost?: (input: Static<B>) => number
+  cost: (input: Static<B>) => number
   /** Pure: throws ComputationError subclasses for 400/413/422. */
   run: (input: Static<B>, limits: Limits) => Static<R>
 }

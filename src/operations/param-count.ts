@@ -4,6 +4,7 @@ import { ImpossibleInputError, InvalidRequestError } from '../math/errors.js'
 import { architectureParameterCount, hessianSize, mlpParameterCount } from '../math/param-count.js'
 import { ArchitectureNotation, checkLayerCount } from './architecture-input.js'
 import { defineOperation } from './operation.js'
+import { paramCountNanoseconds } from './param-count-cost.js'
 import { MAX_DIMENSION } from './schemas.js'
 
 /** Largest layer width of an MLP: 10⁶ features keeps every count below 2^53. */
@@ -51,6 +52,7 @@ export const paramCountOperation = defineOperation({
     { summary: 'question 3.2: 32 → 512 → 512 → 10 with biases', value: { sizes: [32, 512, 512, 10] } },
     { summary: 'question 4.2\'s CNN on a 3×32×32 image', value: { architecture: 'Image → Conv-5x5(out=16) → ReLU → Conv-5x5(out=32) → ReLU → Global Avg. Pool → FC-128 → FC-1 (Output)', input: [3, 32, 32] } }
   ],
+  cost: paramCountNanoseconds,
   run (input, limits) {
     if ((input.sizes === undefined) === (input.architecture === undefined)) {
       throw new InvalidRequestError('body must have exactly one of sizes and architecture')

@@ -4,6 +4,7 @@ import { ImpossibleInputError } from '../math/errors.js'
 import { receptiveField, variableSizeInput, type ReceptiveFieldResult } from '../math/receptive-field.js'
 import { ArchitectureNotation, LayerInput, layersFromRequest } from './architecture-input.js'
 import { defineOperation } from './operation.js'
+import { receptiveFieldNanoseconds } from './receptive-field-cost.js'
 import { MAX_DIMENSION, PairInput, PairOutput } from './schemas.js'
 
 const Region = {
@@ -64,6 +65,7 @@ export const receptiveFieldOperation = defineOperation({
     { summary: 'question 4.2: global average pooling before FC, so any input size works', value: { input: 32, architecture: 'Conv-5x5 → ReLU → Conv-5x5 → ReLU → Global Avg. Pool → FC-128 → FC-1' } },
     { summary: 'layers as JSON', value: { layers: [{ type: 'conv', kernel: 3 }, { type: 'maxpool', kernel: 2 }, { type: 'conv', kernel: 3, dilation: 2 }] } }
   ],
+  cost: receptiveFieldNanoseconds,
   run (input, limits) {
     const layers = layersFromRequest(input, limits)
     let result: ReceptiveFieldResult

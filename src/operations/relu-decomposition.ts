@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox'
 import { LimitExceededError } from '../math/errors.js'
 import { evaluateReluDecomposition, reluDecomposition } from '../math/relu-decomposition.js'
 import { defineOperation } from './operation.js'
+import { reluDecompositionNanoseconds } from './relu-decomposition-cost.js'
 
 /** Terms evaluated: one decomposition, then every term at every point. */
 const work = (input: { breakpoints: unknown[], x?: unknown[] }): number => (input.breakpoints.length + 1) * (1 + (input.x?.length ?? 0))
@@ -39,8 +40,7 @@ export const reluDecompositionOperation = defineOperation({
     { summary: 'question 1.2: slopes −b, 0, a = −2, 0, 3 with β = −1, α = 2', value: { breakpoints: [-1, 2], slopes: [-2, 0, 3], x: [-2, 0, 3] } },
     { summary: 'hard tanh: −1 left of −1, slope 1 between, 1 right of 1', value: { breakpoints: [-1, 1], slopes: [0, 1, 0], at: { x: 0, y: 0 } } }
   ],
-  // A few flops per term: large requests go to the worker pool.
-  cost: (input) => 4 * work(input),
+  cost: reluDecompositionNanoseconds,
   run (input, limits) {
     if (work(input) > limits.evaluationMaxWork) {
       throw new LimitExceededError(`(breakpoints + 1) × (1 + x points) = ${work(input)} term evaluations, over the limit of ${limits.evaluationMaxWork} (EVALUATION_MAX_WORK); send fewer points or breakpoints`)

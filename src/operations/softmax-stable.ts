@@ -3,6 +3,7 @@ import { LimitExceededError } from '../math/errors.js'
 import { softmaxNaive, softmaxStable } from '../math/softmax.js'
 import { NonFiniteCollector } from './finite.js'
 import { defineOperation } from './operation.js'
+import { softmaxStableNanoseconds } from './softmax-stable-cost.js'
 import { NullableNumber, Warnings } from './schemas.js'
 
 const Vector = Type.Array(Type.Number(), { minItems: 1 })
@@ -48,8 +49,7 @@ export const softmaxStableOperation = defineOperation({
     { summary: 'a batch of two rows at temperature 2', value: { x: [[1, 2, 3], [0, 0, 0]], temperature: 2 } }
   ],
   bodyLimit: 'softmaxBodyLimit',
-  // exp, log1p and the compensated sums: a few dozen operations per entry.
-  cost: (input) => 30 * (typeof input.x[0] === 'number' ? input.x.length : (input.x as number[][]).reduce((sum, row) => sum + row.length, 0)),
+  cost: softmaxStableNanoseconds,
   run (input, limits) {
     const temperature = input.temperature ?? 1
     const batched = Array.isArray(input.x[0])

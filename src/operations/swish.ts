@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { swish, swishDerivative, swishDistances } from '../math/swish.js'
 import { defineOperation } from './operation.js'
+import { swishNanoseconds } from './swish-cost.js'
 
 const Interval = Type.Array(Type.Number(), { minItems: 2, maxItems: 2, description: '[lo, hi], lo ≤ hi, finite' })
 
@@ -32,6 +33,7 @@ export const swishOperation = defineOperation({
     { summary: 'question 1.1: β = 10 is close to ReLU', value: { beta: 10 } },
     { summary: 'β = 0.01 is close to x/2, with values at three points', value: { beta: 0.01, interval: [-5, 5], x: [-1, 0, 1] } }
   ],
+  cost: swishNanoseconds,
   run (input) {
     const interval = (input.interval ?? [-5, 5]) as [number, number]
     const distances = swishDistances(input.beta, interval)

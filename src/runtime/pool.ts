@@ -174,7 +174,7 @@ export class ComputationPool {
    */
   static cost (operation: Operation, input: unknown): number {
     try {
-      const cost = operation.cost?.(input as never) ?? 0
+      const cost = operation.cost(input as never)
       return Number.isFinite(cost) && cost > 0 ? cost : 0
     } catch {
       return 0

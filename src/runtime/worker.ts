@@ -67,7 +67,7 @@ export function taskBytes (task: Task): Uint8Array {
   const operation = byName.get(task.name)!
   let input = task.kind === 'body' ? parsedBody(operation, task.bytes) : task.input
   if (task.kind === 'body') {
-    const estimate = operation.cost?.(input as never) ?? 0
+    const estimate = operation.cost(input as never)
     if (estimate > task.budgetNs) throw new LimitExceededError(overBudgetMessage(estimate, task.budgetNs / 1e6, operation.path))
   }
   const result = operation.run(input as never, task.limits)

@@ -18,7 +18,8 @@ const HEAVY_HVP = {
   v: Array.from({ length: N }, (_, i) => Math.sin(i) / 30),
   sweep: true
 }
-const POOL_OF_ONE = { workers: 1, queueLimit: 0, inlineCostLimit: 0 }
+/** Every estimate over a millisecond (1e6 ns) goes to the one worker: HEAVY_HVP does, /param-count does not. */
+const POOL_OF_ONE = { workers: 1, queueLimit: 0, inlineCostLimit: 1_000_000 }
 
 /** Polls until `condition` holds (a wait, not a timed assertion: 60 s means something hangs). */
 async function until (condition: () => Promise<boolean> | boolean, what: string): Promise<void> {

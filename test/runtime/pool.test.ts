@@ -81,6 +81,7 @@ t.test('cheap computations and a pool of 0 workers run inline; estimates that fa
   t.equal(ComputationPool.cost(odd, {}), 0, 'an estimate that throws means inline: run will refuse the input itself')
   t.equal(ComputationPool.cost({ ...odd, cost: () => NaN } as Operation, {}), 0)
   t.equal(ComputationPool.cost({ ...odd, cost: () => -1 } as Operation, {}), 0)
+  t.equal(ComputationPool.cost(byName('softmaxStable'), { x: [[1, 2], [3]] }), byName('softmaxStable').cost({ x: [[1, 2], [3]] }), 'the operation\'s estimate')
 })
 
 t.test('work estimated over the time budget is refused at once with 413', async (t) => {
