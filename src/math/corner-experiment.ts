@@ -51,6 +51,17 @@ export const CORNER_CHANNELS = 16
 /** Largest `epochs` a request may ask for (the operation's default limit; pass another to `runCornerExperiment`). */
 export const CORNER_MAX_EPOCHS = 6000
 /**
+ * @throws {InvalidRequestError} when epochs is not an integer
+ * @throws {LimitExceededError} when it is outside [1, maxEpochs]
+ */
+export function checkEpochs (epochs: number, maxEpochs = CORNER_MAX_EPOCHS): void {
+  if (!Number.isInteger(epochs)) throw new InvalidRequestError(`epochs must be an integer, got ${epochs}`)
+  if (epochs < 1 || epochs > maxEpochs) {
+    throw new LimitExceededError(`epochs is ${epochs}, outside [1, ${maxEpochs}] (the corner experiment's epoch limit, CORNER_MAX_EPOCHS); ask for fewer epochs`)
+  }
+}
+
+/**
  * Default epochs: at the default learning rate, runs of seeds 0..19 that reach 100 % on the
  * corners within 3000 epochs do so between epoch 465 and 2268 (13 of 15 by 2000), and stuck
  * runs have flattened at 8·ln 2/100 long before (scripts/corner-seeds.ts); 2000 epochs are
@@ -774,10 +785,7 @@ export function cornerExperimentCost (epochs: number): number {
 export function runCornerExperiment (options: CornerExperimentOptions, maxEpochs = CORNER_MAX_EPOCHS): CornerExperimentResult {
   const { residual, seed, epochs } = options
   const learningRate = options.learningRate ?? CORNER_DEFAULT_LEARNING_RATE
-  if (!Number.isInteger(epochs)) throw new InvalidRequestError(`epochs must be an integer, got ${epochs}`)
-  if (epochs < 1 || epochs > maxEpochs) {
-    throw new LimitExceededError(`epochs is ${epochs}, outside [1, ${maxEpochs}] (the corner experiment's epoch limit, CORNER_MAX_EPOCHS); ask for fewer epochs`)
-  }
+  checkEpochs(epochs, maxEpochs)
   checkSeed(seed)
   checkLearningRate(learningRate)
   const training = trainCorners({ residual, initialWeights: initialCornerWeights(seed), epochs, learningRate })

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
 import {
   applyConvMatrix, checkConvMatrixLimits, ConvMatrixLayout, denseConvMatrix, latexBmatrix, latexNumber,
   sparseConvMatrix, symbolicKernelEntry, type KernelEntry
@@ -7,12 +7,61 @@ import { ImpossibleInputError, InvalidRequestError } from '../math/errors.js'
 import { toPair } from '../math/pair.js'
 import { convMatrixNanoseconds } from './conv-matrix-cost.js'
 import { NonFiniteCollector } from './finite.js'
+import type { Limits } from './limits.js'
 import { defineOperation } from './operation.js'
 import { MAX_DIMENSION, NullableNumber, PairInput, PairOutput, Warnings } from './schemas.js'
 
 /** Largest kernel side: a 64×64 kernel already is an unusual convolution. */
 export const MAX_KERNEL = 64
 const Matrix = Type.Array(Type.Array(Type.Number(), { minItems: 1, maxItems: MAX_DIMENSION }), { minItems: 1, maxItems: MAX_DIMENSION })
+
+const ConvMatrixBody = Type.Object({
+  input: PairInput(1, MAX_DIMENSION, 'input size [H, W] of the map the matrix multiplies'),
+  kernel: Type.Optional(Type.Array(Type.Array(Type.Number(), { minItems: 1, maxItems: MAX_KERNEL }), {
+    minItems: 1, maxItems: MAX_KERNEL, description: 'numeric kernel, kh × kw rows (rectangular)'
+  })),
+  kernelSize: Type.Optional(PairInput(1, MAX_KERNEL, 'symbolic kernel size: entries are named w_{i,j}')),
+  stride: Type.Optional(PairInput(1, MAX_KERNEL, 'stride (default 1)')),
+  padding: Type.Optional(PairInput(0, MAX_KERNEL, 'zero padding on each side (default 0)')),
+  dilation: Type.Optional(PairInput(1, MAX_KERNEL, 'dilation (default 1)')),
+  transposed: Type.Optional(Type.Boolean({ default: false, description: 'a transposed convolution (F.conv_transpose2d)' })),
+  outputPadding: Type.Optional(PairInput(0, MAX_KERNEL, 'transposed only: extra rows/columns on one side, smaller than stride or dilation (default 0)')),
+  format: Type.Optional(Type.Union([Type.Literal('dense'), Type.Literal('sparse'), Type.Literal('latex')], {
+    default: 'dense', description: 'dense: matrix; sparse: COO triplets in row-major order; latex: a bmatrix'
+  })),
+  x: Type.Optional(Type.Array(Type.Array(Type.Number(), { minItems: 1, maxItems: MAX_DIMENSION }), {
+    minItems: 1, maxItems: MAX_DIMENSION, description: 'an H × W input: the response then carries y, the convolution applied to it (numeric kernel only)'
+  }))
+}, { additionalProperties: false })
+type ConvMatrixBody = Static<typeof ConvMatrixBody>
+
+/**
+ * The matrix's layout, after the checks that need no matrix: one of kernel and kernelSize, a
+ * rectangular kernel, the geometry, and the size limits (CONV_MAX_*).
+ */
+function checkedLayout (input: ConvMatrixBody, limits: Limits): { layout: ConvMatrixLayout, kernel: number[][] | undefined, format: 'dense' | 'sparse' | 'latex' } {
+  if ((input.kernel === undefined) === (input.kernelSize === undefined)) {
+    throw new InvalidRequestError('body must have exactly one of kernel (numeric) and kernelSize (symbolic)')
+  }
+  const kernel = input.kernel
+  if (kernel !== undefined) {
+    const width = kernel[0].length
+    const ragged = kernel.findIndex((row) => row.length !== width)
+    if (ragged >= 0) throw new ImpossibleInputError(`kernel must be rectangular: row 0 has ${width} entries, row ${ragged} has ${kernel[ragged].length}`)
+  }
+  const layout = new ConvMatrixLayout({
+    input: toPair(input.input),
+    kernelSize: kernel !== undefined ? [kernel.length, kernel[0].length] : toPair(input.kernelSize!),
+    stride: toPair(input.stride ?? 1),
+    padding: toPair(input.padding ?? 0),
+    dilation: toPair(input.dilation ?? 1),
+    transposed: input.transposed ?? false,
+    outputPadding: toPair(input.outputPadding ?? 0)
+  })
+  const format = input.format ?? 'dense'
+  checkConvMatrixLimits(layout, format, limits, input.x !== undefined)
+  return { layout, kernel, format }
+}
 
 export const convMatrixOperation = defineOperation({
   name: 'convMatrix',
@@ -25,24 +74,7 @@ export const convMatrixOperation = defineOperation({
     'Limits: CONV_MAX_DENSE_ENTRIES rows·cols for format "dense" (default 1,000,000), CONV_MAX_LATEX_ENTRIES for "latex" (default 10,000), ' +
     'CONV_MAX_SPARSE_ENTRIES non-zeros for any format (default 1,000,000); over a limit the answer is 413.',
   questions: ['4.3', '4.4'],
-  body: Type.Object({
-    input: PairInput(1, MAX_DIMENSION, 'input size [H, W] of the map the matrix multiplies'),
-    kernel: Type.Optional(Type.Array(Type.Array(Type.Number(), { minItems: 1, maxItems: MAX_KERNEL }), {
-      minItems: 1, maxItems: MAX_KERNEL, description: 'numeric kernel, kh × kw rows (rectangular)'
-    })),
-    kernelSize: Type.Optional(PairInput(1, MAX_KERNEL, 'symbolic kernel size: entries are named w_{i,j}')),
-    stride: Type.Optional(PairInput(1, MAX_KERNEL, 'stride (default 1)')),
-    padding: Type.Optional(PairInput(0, MAX_KERNEL, 'zero padding on each side (default 0)')),
-    dilation: Type.Optional(PairInput(1, MAX_KERNEL, 'dilation (default 1)')),
-    transposed: Type.Optional(Type.Boolean({ default: false, description: 'a transposed convolution (F.conv_transpose2d)' })),
-    outputPadding: Type.Optional(PairInput(0, MAX_KERNEL, 'transposed only: extra rows/columns on one side, smaller than stride or dilation (default 0)')),
-    format: Type.Optional(Type.Union([Type.Literal('dense'), Type.Literal('sparse'), Type.Literal('latex')], {
-      default: 'dense', description: 'dense: matrix; sparse: COO triplets in row-major order; latex: a bmatrix'
-    })),
-    x: Type.Optional(Type.Array(Type.Array(Type.Number(), { minItems: 1, maxItems: MAX_DIMENSION }), {
-      minItems: 1, maxItems: MAX_DIMENSION, description: 'an H × W input: the response then carries y, the convolution applied to it (numeric kernel only)'
-    }))
-  }, { additionalProperties: false }),
+  body: ConvMatrixBody,
   response: Type.Object({
     outputShape: PairOutput('[Ho, Wo] of the output'),
     shape: PairOutput('[rows, cols] = [Ho·Wo, H·W] of A'),
@@ -64,27 +96,9 @@ export const convMatrixOperation = defineOperation({
     { summary: 'a numeric kernel applied to x', value: { input: [2, 3], kernel: [[1, -1]], x: [[1, 2, 3], [4, 5, 6]] } }
   ],
   cost: convMatrixNanoseconds,
+  checkLimits: (input, limits) => { checkedLayout(input, limits) },
   run (input, limits) {
-    if ((input.kernel === undefined) === (input.kernelSize === undefined)) {
-      throw new InvalidRequestError('body must have exactly one of kernel (numeric) and kernelSize (symbolic)')
-    }
-    const kernel = input.kernel
-    if (kernel !== undefined) {
-      const width = kernel[0].length
-      const ragged = kernel.findIndex((row) => row.length !== width)
-      if (ragged >= 0) throw new ImpossibleInputError(`kernel must be rectangular: row 0 has ${width} entries, row ${ragged} has ${kernel[ragged].length}`)
-    }
-    const layout = new ConvMatrixLayout({
-      input: toPair(input.input),
-      kernelSize: kernel !== undefined ? [kernel.length, kernel[0].length] : toPair(input.kernelSize!),
-      stride: toPair(input.stride ?? 1),
-      padding: toPair(input.padding ?? 0),
-      dilation: toPair(input.dilation ?? 1),
-      transposed: input.transposed ?? false,
-      outputPadding: toPair(input.outputPadding ?? 0)
-    })
-    const format = input.format ?? 'dense'
-    checkConvMatrixLimits(layout, format, limits, input.x !== undefined)
+    const { layout, kernel, format } = checkedLayout(input, limits)
     const finite = new NonFiniteCollector()
     const response: {
       outputShape: [number, number], shape: [number, number], matrix?: number[][] | string[][],

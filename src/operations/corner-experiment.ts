@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import {
-  CORNER_DEFAULT_EPOCHS, CORNER_DEFAULT_LEARNING_RATE, cornerDataset, runCornerExperiment, type CornerExperimentResult
+  checkEpochs, CORNER_DEFAULT_EPOCHS, CORNER_DEFAULT_LEARNING_RATE, cornerDataset, runCornerExperiment, type CornerExperimentResult
 } from '../math/corner-experiment.js'
 import { cornerExperimentNanoseconds } from './corner-experiment-cost.js'
 import { defineOperation } from './operation.js'
@@ -88,6 +88,7 @@ export const cornerExperimentOperation = defineOperation({
     { summary: 'the residual network only, 300 epochs', value: { residual: true, seed: 0, epochs: 300 } }
   ],
   cost: cornerExperimentNanoseconds,
+  checkLimits: (input, limits) => checkEpochs(input.epochs ?? CORNER_DEFAULT_EPOCHS, limits.cornerMaxEpochs),
   run (input, limits) {
     const dataset = cornerDataset()
     const variants = input.residual === undefined ? [false, true] : [input.residual]

@@ -191,7 +191,10 @@ export class ComputationPool {
   async execute (operation: Operation, input: unknown, options: ExecuteOptions = {}): Promise<Answer> {
     const estimateNs = ComputationPool.cost(operation, input)
     const placement = this.placement(estimateNs)
-    if (placement === 'refused') throw new LimitExceededError(overBudgetMessage(estimateNs, this.options.computeTimeoutMs, operation.path))
+    if (placement === 'refused') {
+      operation.checkLimits?.(input as never, this.limits)
+      throw new LimitExceededError(overBudgetMessage(estimateNs, this.options.computeTimeoutMs, operation.path))
+    }
     if (placement === 'inline') return { value: operation.run(input as never, this.limits) }
     const picture = options.picture === true
     return await this.submit({ kind: 'operation', name: operation.name, input, limits: this.limits, picture }, estimateNs, placement, options)

@@ -68,6 +68,7 @@ export function taskBytes (task: Task): Uint8Array {
   let input = task.kind === 'body' ? parsedBody(operation, task.bytes) : task.input
   if (task.kind === 'body') {
     const estimate = operation.cost(input as never)
+    if (estimate > task.budgetNs) operation.checkLimits?.(input as never, task.limits)
     if (estimate > task.budgetNs) throw new LimitExceededError(overBudgetMessage(estimate, task.budgetNs / 1e6, operation.path))
   }
   const result = operation.run(input as never, task.limits)
