@@ -67,6 +67,11 @@ export class ComputationPool {
     return Math.max(0, this.inFlight - this.options.workers)
   }
 
+  /** Whether the workers can take tasks (for /ready); true without a pool. */
+  get ready (): boolean {
+    return true
+  }
+
   /** Every worker busy and QUEUE_LIMIT tasks waiting: the next heavy task gets 503. */
   get saturated (): boolean {
     return this.piscina !== undefined && this.inFlight >= this.options.workers + this.options.queueLimit
