@@ -25,8 +25,9 @@
  *   the loop has time for, and under sustained overload it would starve the service: each hold
  *   ends with one long batch of accepted work, whose lateness starts the next hold.
  * - /ready reports a stall seen within READY_WINDOW_MS, so that a probe sees the last second
- *   rather than one instant (Kubernetes polls a readiness probe every periodSeconds, 10 s by
- *   default, and takes the pod out of its Service's endpoints while it fails).
+ *   rather than one instant: Kubernetes polls a readiness probe every periodSeconds (10 s by
+ *   default) and takes the pod out of its Service's endpoints after failureThreshold failures
+ *   in a row, so /ready's answer stands for the time between probes.
  * - The heap (MAX_HEAP_USED_BYTES) is read by the heartbeat, never per request.
  *
  * Requests in flight are not counted: a request computed on the main thread is read, computed
@@ -44,7 +45,7 @@ import { errorBody } from './errors.js'
 /** The heartbeat's period, ms: perf_hooks' monitorEventLoopDelay default resolution. */
 export const HEARTBEAT_MS = 10
 /** How long a stall keeps /ready at 503, ms. */
-export const READY_WINDOW_MS = 1000
+const READY_WINDOW_MS = 1000
 /**
  * Retry-After of a refusal, s: shedding lasts until the loop is on time again, usually well
  * under a second; RFC 9110 §10.2.3 counts whole seconds.
