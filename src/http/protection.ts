@@ -1,26 +1,32 @@
 /**
  * Holding up under load and shutting down cleanly:
- * - @fastify/under-pressure answers 503 with Retry-After when the event loop lags or the heap
- *   is too full (MAX_EVENT_LOOP_DELAY_MS, MAX_HEAP_USED_BYTES);
+ * - load shedding (./pressure.ts) answers 503 with Retry-After while the event loop is behind
+ *   or the heap is too full (MAX_EVENT_LOOP_DELAY_MS, MAX_HEAP_USED_BYTES);
  * - @fastify/rate-limit, when RATE_LIMIT_MAX > 0, answers 429 past that many requests per
  *   client per RATE_LIMIT_WINDOW_MS (off by default: a course's autograder behind one address
  *   would hit it first; turn it on where clients are many and unknown);
  * - GET /health (liveness) and GET /ready (readiness) are exempt from both, so an orchestrator
- *   sees a busy service as busy (/ready 503), not dead (/health 200);
+ *   sees a busy service as busy (/ready 503), not dead (/health 200); /ready is also 503 until
+ *   the worker pool is up;
  * - while closing, responses carry `Connection: close`: a keep-alive client would otherwise
  *   hold its socket until keepAliveTimeout and stall the shutdown.
  */
 import rateLimit from '@fastify/rate-limit'
-import underPressure from '@fastify/under-pressure'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
-import { ServiceUnavailableError } from '../math/errors.js'
 import type { RuntimeOptions } from '../runtime/options.js'
 import type { ComputationPool } from '../runtime/pool.js'
+import { LoadShedder, RETRY_AFTER_SECONDS } from './pressure.js'
 
-const RETRY_AFTER_SECONDS = 1
-/** Route config that lets a request through under pressure (under-pressure's per-route handler). */
-const ALWAYS_ANSWER = { pressureHandler: () => undefined, rateLimit: false }
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** false: load shedding never refuses this route */
+    loadShedding?: boolean
+  }
+}
+
+/** Route config of the routes that answer however loaded the service is. */
+const ALWAYS_ANSWER = { loadShedding: false, rateLimit: false }
 
 export async function registerProtection (app: FastifyInstance, runtime: RuntimeOptions, pool: ComputationPool): Promise<void> {
   let closing = false
@@ -31,15 +37,18 @@ export async function registerProtection (app: FastifyInstance, runtime: Runtime
     done(null, payload)
   })
 
-  await app.register(underPressure, {
-    maxEventLoopDelay: runtime.maxEventLoopDelayMs,
-    maxHeapUsedBytes: runtime.maxHeapUsedBytes,
-    // Our error shape and message instead of the plugin's bare "Service Unavailable".
-    pressureHandler: async (_request, reply, type, value) => {
-      reply.header('retry-after', String(RETRY_AFTER_SECONDS))
-      throw new ServiceUnavailableError(`the server is under pressure (${type}: ${Math.round(Number(value))}); retry shortly`, 'DLCHECK_UNDER_PRESSURE', RETRY_AFTER_SECONDS)
-    }
-  })
+  const shedder = new LoadShedder(runtime)
+  if (shedder.active) {
+    app.addHook('onReady', (done) => { shedder.start(); done() })
+    app.addHook('onClose', (_app, done) => { shedder.stop(); done() })
+    // The hook goes on each route as it is declared (as @fastify/rate-limit adds its own), so
+    // the exempt routes skip it without a per-request check of their config.
+    app.addHook('onRoute', (route) => {
+      if (route.config?.loadShedding === false) return
+      const own = route.onRequest ?? []
+      route.onRequest = [shedder.onRequest, ...(Array.isArray(own) ? own : [own])]
+    })
+  }
   if (runtime.rateLimitMax > 0) {
     await app.register(rateLimit, {
       max: runtime.rateLimitMax,
@@ -80,10 +89,9 @@ export async function registerProtection (app: FastifyInstance, runtime: Runtime
       response: { 200: Readiness, 503: Readiness }
     }
   }, async (_request, reply) => {
-    const reasons = [
-      ...(app.isUnderPressure() ? ['under pressure (event-loop delay or heap)'] : []),
-      ...(pool.saturated ? ['computation queue full (QUEUE_LIMIT)'] : [])
-    ]
+    const reasons = shedder.reasons()
+    if (!pool.ready) reasons.push('worker pool starting')
+    if (pool.saturated) reasons.push('computation queue full (QUEUE_LIMIT)')
     if (reasons.length > 0) reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS))
     return { status: reasons.length === 0 ? 'ready' as const : 'not-ready' as const, reasons, queued: pool.queued }
   })

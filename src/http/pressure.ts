@@ -1,0 +1,158 @@
+/**
+ * Load shedding that sees stalls of the event loop: while the main thread is behind, requests
+ * get a cheap 503 instead of waiting, so /health and the requests that are accepted keep
+ * answering promptly.
+ *
+ * Why not @fastify/under-pressure: it compares the *mean* of perf_hooks' event-loop-delay
+ * histogram with its limit. A stall is one sample among a second's worth of 10 ms ones, so even
+ * a block of many seconds averages out under any useful limit, and every request queued behind
+ * it is served, seconds late. Its first sample after start reads NaN, which it takes for
+ * Infinity: a fresh server refused real work.
+ *
+ * What this does instead:
+ * - A heartbeat, an unref'd setInterval every HEARTBEAT_MS, records when it last ran and how
+ *   late it ran (now − last run − HEARTBEAT_MS). That lateness is the event-loop delay as
+ *   Node's perf_hooks docs define it for monitorEventLoopDelay ("a delay in the loop will cause
+ *   a delay in the execution of the timer"); here the worst value counts, not a mean.
+ * - A request is refused while the loop is late *now* (now − last run − HEARTBEAT_MS over the
+ *   limit: a stall in progress, so the request was read after the loop had been busy that
+ *   long), or while the latest beat found a stall over the limit. The second case is the burst
+ *   after a long block: the requests that queued in the kernel during it are read in the poll
+ *   phase that follows the timers phase in which the beat saw the stall (Node's guide "The
+ *   Node.js Event Loop": timers, then poll), and each gets a 503 for the cost of a header and
+ *   a constant body, with no parsing or work.
+ * - Shedding stops at the first beat that runs on time. A longer hold would refuse requests
+ *   the loop has time for, and under sustained overload it would starve the service: each hold
+ *   ends with one long batch of accepted work, whose lateness starts the next hold.
+ * - /ready reports a stall seen within READY_WINDOW_MS, so that a probe sees the last second
+ *   rather than one instant: Kubernetes polls a readiness probe every periodSeconds (10 s by
+ *   default) and takes the pod out of its Service's endpoints after failureThreshold failures
+ *   in a row, so /ready's answer stands for the time between probes.
+ * - The heap (MAX_HEAP_USED_BYTES) is read by the heartbeat, never per request.
+ *
+ * Requests in flight are not counted: a request computed on the main thread is read, computed
+ * and answered before the loop reads the next socket, so the count stays at 0 or 1 however
+ * long the backlog, which waits in the kernel's socket buffers where only the loop's lateness
+ * shows it. Requests waiting for a worker are bounded by QUEUE_LIMIT already.
+ *
+ * Per request this costs one `performance.now()` and two comparisons in a callback-style
+ * onRequest hook, and no allocation; /health and /ready do not have the hook at all.
+ */
+import { getHeapStatistics } from 'node:v8'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import { errorBody } from './errors.js'
+
+/** The heartbeat's period, ms: perf_hooks' monitorEventLoopDelay default resolution. */
+export const HEARTBEAT_MS = 10
+/** How long a stall keeps /ready at 503, ms. */
+const READY_WINDOW_MS = 1000
+/**
+ * Retry-After of a refusal, s: shedding lasts until the loop is on time again, usually well
+ * under a second; RFC 9110 §10.2.3 counts whole seconds.
+ */
+export const RETRY_AFTER_SECONDS = 1
+const RETRY_AFTER = String(RETRY_AFTER_SECONDS)
+
+export interface PressureLimits {
+  /** ms; 0 off (MAX_EVENT_LOOP_DELAY_MS) */
+  maxEventLoopDelayMs: number
+  /** bytes; 0 off (MAX_HEAP_USED_BYTES) */
+  maxHeapUsedBytes: number
+}
+
+const refusalBody = (reason: string): string =>
+  JSON.stringify(errorBody(503, 'DLCHECK_UNDER_PRESSURE', `the server is under pressure (${reason}); retry in ${RETRY_AFTER_SECONDS} s`))
+
+export class LoadShedder {
+  /** false when both limits are off: no heartbeat, no hook */
+  readonly active: boolean
+  private readonly maxDelay: number
+  private readonly maxHeap: number
+  /** HEARTBEAT_MS + the delay limit: a beat this long overdue means a stall in progress */
+  private readonly lateAfter: number
+  /** the 503 body for a stall in progress, built once */
+  private readonly laggingBody: string
+  /** when the heartbeat last ran (performance.now()); +∞ until it starts, so nothing is late before */
+  private lastBeat = Infinity
+  /** the latest beat that found a stall over the limit, and how long that stall was */
+  private stallAt = -Infinity
+  private stallMs = 0
+  private heapUsed = 0
+  /** the 503 body every request gets until the next beat (built by a beat), or undefined while work is accepted */
+  private refusal: string | undefined
+  private timer: NodeJS.Timeout | undefined
+
+  constructor (limits: PressureLimits) {
+    this.maxDelay = limits.maxEventLoopDelayMs > 0 ? limits.maxEventLoopDelayMs : Infinity
+    this.maxHeap = limits.maxHeapUsedBytes > 0 ? limits.maxHeapUsedBytes : Infinity
+    this.active = this.maxDelay !== Infinity || this.maxHeap !== Infinity
+    this.lateAfter = HEARTBEAT_MS + this.maxDelay
+    this.laggingBody = refusalBody(`event loop over MAX_EVENT_LOOP_DELAY_MS (${this.maxDelay} ms) behind`)
+  }
+
+  /** Starts the heartbeat, once (when the app is ready: the work of building it is no stall). */
+  start (): void {
+    this.lastBeat = performance.now()
+    this.sampleHeap()
+    this.refusal = this.heapRefusal()
+    this.timer = setInterval(this.beat, HEARTBEAT_MS).unref()
+  }
+
+  stop (): void {
+    clearInterval(this.timer)
+  }
+
+  /** onRequest hook (callback style: no promise per request). */
+  readonly onRequest = (_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    const refusal = this.refusal ?? (performance.now() - this.lastBeat > this.lateAfter ? this.laggingBody : undefined)
+    if (refusal === undefined) {
+      done()
+      return
+    }
+    // A string with a JSON content type goes out as it is (Fastify's reply.send): no
+    // serialization, no error object; the shape is errorBody's, as every other error's.
+    reply.code(503).header('retry-after', RETRY_AFTER).header('content-type', 'application/json; charset=utf-8').send(refusal)
+  }
+
+  /** Why requests are refused now, or were within READY_WINDOW_MS, for /ready; [] when none. */
+  reasons (): string[] {
+    const now = performance.now()
+    const reasons: string[] = []
+    const behind = now - this.lastBeat - HEARTBEAT_MS
+    if (behind > this.maxDelay) reasons.push(`event loop ${Math.round(behind)} ms behind, over MAX_EVENT_LOOP_DELAY_MS (${this.maxDelay} ms)`)
+    else if (now - this.stallAt < READY_WINDOW_MS) reasons.push(this.stallReason())
+    if (this.heapUsed > this.maxHeap) reasons.push(this.heapReason())
+    return reasons
+  }
+
+  private readonly beat = (): void => {
+    const now = performance.now()
+    const late = now - this.lastBeat - HEARTBEAT_MS
+    this.lastBeat = now
+    this.sampleHeap()
+    if (late > this.maxDelay) {
+      this.stallAt = now
+      this.stallMs = late
+      this.refusal = refusalBody(this.stallReason())
+    } else {
+      this.refusal = this.heapRefusal()
+    }
+  }
+
+  private sampleHeap (): void {
+    // V8's used_heap_size is process.memoryUsage().heapUsed, read without the RSS.
+    if (this.maxHeap !== Infinity) this.heapUsed = getHeapStatistics().used_heap_size
+  }
+
+  private heapRefusal (): string | undefined {
+    return this.heapUsed > this.maxHeap ? refusalBody(this.heapReason()) : undefined
+  }
+
+  private stallReason (): string {
+    return `event loop stalled ${Math.round(this.stallMs)} ms, over MAX_EVENT_LOOP_DELAY_MS (${this.maxDelay} ms)`
+  }
+
+  private heapReason (): string {
+    return `heap ${this.heapUsed} bytes, over MAX_HEAP_USED_BYTES (${this.maxHeap})`
+  }
+}
