@@ -75,15 +75,15 @@ export async function registerProtection (app: FastifyInstance, runtime: Runtime
 
   const Readiness = Type.Object({
     status: Type.Union([Type.Literal('ready'), Type.Literal('not-ready')]),
-    reasons: Type.Array(Type.String(), { description: 'why not ready: under pressure, or the computation queue full' }),
-    queued: Type.Integer({ description: 'heavy computations waiting for a worker' })
+    reasons: Type.Array(Type.String(), { description: 'why not ready: the worker pool starting, under pressure, or a computation queue full' }),
+    queued: Type.Integer({ description: 'computations waiting for a worker thread, both lanes' })
   })
   app.get('/ready', {
     config: ALWAYS_ANSWER,
     schema: {
       operationId: 'ready',
       summary: 'Readiness',
-      description: '200 when the service takes new work; 503 when it is under pressure (event-loop delay, heap) or its computation queue is full. ' +
+      description: '200 when the service takes new work; 503 while its worker pool starts (no thread has loaded yet), when it is under pressure (event-loop delay, heap) or when a lane of its worker pool is busy with a full queue. ' +
         'While the service shuts down every route, this one included, answers 503 with Connection: close (Fastify\'s return503OnClosing). A load balancer should stop sending requests on 503.',
       tags: ['operations'],
       response: { 200: Readiness, 503: Readiness }

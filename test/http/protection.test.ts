@@ -33,7 +33,13 @@ async function until (condition: () => Promise<boolean> | boolean, what: string)
   }
   throw new Error(`waited 60 s for ${what}`)
 }
-const busy = (app: FastifyInstance) => async () => (await app.inject({ url: '/ready' })).statusCode === 503
+const busy = (app: FastifyInstance) => () => app.computations.running > 0
+/** An app whose worker pool is up, so /ready speaks of nothing but what a test does. */
+async function started (t: Parameters<typeof build>[0], options: Parameters<typeof build>[1] = {}): Promise<FastifyInstance> {
+  const app = await build(t, options)
+  await until(() => app.computations.ready, 'the worker pool to start')
+  return app
+}
 
 /** MAX_EVENT_LOOP_DELAY_MS where a test sets it: roomy, so a loaded machine does not trip it by itself. */
 const LIMIT = 200
@@ -50,13 +56,13 @@ async function burst (app: FastifyInstance): Promise<{ statuses: number[], refus
 }
 
 t.test('/ready is ready; /health answers', async (t) => {
-  const app = await build(t)
+  const app = await started(t)
   t.strictSame((await app.inject({ url: '/ready' })).json(), { status: 'ready', reasons: [], queued: 0 })
   t.match((await app.inject({ url: '/health' })).json(), { status: 'ok', uptime: Number })
 })
 
 t.test('a full pool: 503 with Retry-After on REST and GraphQL, /ready not ready, /health fine', async (t) => {
-  const app = await build(t, { runtime: POOL_OF_ONE })
+  const app = await started(t, { runtime: POOL_OF_ONE })
   const first = post(app, '/hvp', HEAVY_HVP)
   await until(busy(app), 'the worker to be busy')
   const ready = await app.inject({ url: '/ready' })
@@ -66,17 +72,18 @@ t.test('a full pool: 503 with Retry-After on REST and GraphQL, /ready not ready,
   t.equal(second.statusCode, 503)
   t.match(second.json(), { code: 'DLCHECK_OVERLOADED', error: 'Service Unavailable', message: 'every long-lane worker is busy and 0 computations are waiting (QUEUE_LIMIT); retry in 1 s' })
   t.ok(Number(second.headers['retry-after']) >= 1, `Retry-After: ${second.headers['retry-after']}`)
-  // A small HVP: with INLINE_COST_LIMIT 0 it goes to the pool too (GraphQL takes no parameter
-  // vector as large as HEAVY_HVP's: GRAPHQL_BODY_LIMIT).
-  const graphql = await post(app, '/graphql', { query: 'query ($input: HvpInput!) { hvp(input: $input) { hv } }', variables: { input: { model: { kind: 'quadratic', A: [[2]] }, w: [1], v: [1] } } })
+  // Long work from a small GraphQL request (GraphQL takes no parameter vector as large as
+  // HEAVY_HVP's: GRAPHQL_BODY_LIMIT): it needs the same long lane.
+  const graphql = await post(app, '/graphql', { query: '{ cornerExperiment(input: {epochs: 1000}) { summary } }' })
   t.match(graphql.json().errors[0].extensions, { code: 'DLCHECK_OVERLOADED', statusCode: 503 })
+  t.equal((await post(app, '/graphql', { query: 'query ($input: HvpInput!) { hvp(input: $input) { hv } }', variables: { input: { model: { kind: 'quadratic', A: [[2]] }, w: [1], v: [1] } } })).json().data.hvp.hv[0], 2, 'short work is not refused: it has its own lane')
   t.equal((await app.inject({ url: '/health' })).statusCode, 200, '/health answers while the pool is saturated')
   t.equal((await post(app, '/param-count', { sizes: [2, 3] })).statusCode, 200, 'small requests run inline')
   t.equal((await first).statusCode, 200, 'the computation that had the worker finishes')
 })
 
 t.test('a fresh server never refuses, whatever its start-up cost', async (t) => {
-  const app = await build(t, { runtime: { maxEventLoopDelayMs: LIMIT, maxHeapUsedBytes: 2 ** 50 } })
+  const app = await started(t, { runtime: { maxEventLoopDelayMs: LIMIT, maxHeapUsedBytes: 2 ** 50 } })
   block(2 * LIMIT) // work before the server is ready is no stall: the heartbeat starts with it
   const statuses = []
   for (let i = 0; i < 5; i++) statuses.push((await small(app)).statusCode)
@@ -87,7 +94,7 @@ t.test('a fresh server never refuses, whatever its start-up cost', async (t) => 
 })
 
 t.test('a stalled event loop: the requests behind the stall get 503, /health and /ready answer', async (t) => {
-  const app = await build(t, { runtime: { maxEventLoopDelayMs: LIMIT } })
+  const app = await started(t, { runtime: { maxEventLoopDelayMs: LIMIT } })
   t.equal((await small(app)).statusCode, 200, 'ready and accepting')
 
   block(2 * LIMIT)
@@ -120,7 +127,7 @@ t.test('a stalled event loop: the requests behind the stall get 503, /health and
 })
 
 t.test('MAX_EVENT_LOOP_DELAY_MS=0 turns the event-loop check off', async (t) => {
-  const app = await build(t, { runtime: { maxEventLoopDelayMs: 0 } })
+  const app = await started(t, { runtime: { maxEventLoopDelayMs: 0 } })
   t.equal((await small(app)).statusCode, 200)
   block(2 * LIMIT)
   const during = await burst(app)
@@ -129,7 +136,7 @@ t.test('MAX_EVENT_LOOP_DELAY_MS=0 turns the event-loop check off', async (t) => 
 })
 
 t.test('a heap over MAX_HEAP_USED_BYTES: 503 with Retry-After, except /health and /ready', async (t) => {
-  const app = await build(t, { runtime: { maxHeapUsedBytes: 1 } })
+  const app = await started(t, { runtime: { maxHeapUsedBytes: 1 } })
   const response = await small(app)
   t.equal(response.statusCode, 503, 'the heap is read when the server starts')
   t.equal(response.headers['retry-after'], '1')
@@ -155,7 +162,7 @@ t.test('/ready: not ready while the worker pool starts; requests are still serve
 })
 
 t.test('the rate limit, when set: 429 with our error shape; /health and /ready exempt', async (t) => {
-  const app = await build(t, { runtime: { rateLimitMax: 2, rateLimitWindowMs: 60_000 } })
+  const app = await started(t, { runtime: { rateLimitMax: 2, rateLimitWindowMs: 60_000 } })
   const statuses = []
   for (let i = 0; i < 3; i++) statuses.push((await post(app, '/param-count', { sizes: [2, 3] })).statusCode)
   t.strictSame(statuses, [200, 200, 429])
@@ -166,25 +173,25 @@ t.test('the rate limit, when set: 429 with our error shape; /health and /ready e
     t.equal((await app.inject({ url: '/health' })).statusCode, 200)
     t.equal((await app.inject({ url: '/ready' })).statusCode, 200)
   }
-  const open = await build(t)
+  const open = await started(t)
   for (let i = 0; i < 5; i++) t.equal((await post(open, '/param-count', { sizes: [2, 3] })).statusCode, 200, 'off by default')
 })
 
 t.test('a client that hangs up cancels its computation', async (t) => {
   const lines: string[] = []
-  const app = await build(t, { runtime: POOL_OF_ONE, logger: { level: 'info', stream: new Writable({ write (chunk, _e, done) { lines.push(String(chunk)); done() } }) } })
+  const app = await started(t, { runtime: POOL_OF_ONE, logger: { level: 'info', stream: new Writable({ write (chunk, _e, done) { lines.push(String(chunk)); done() } }) } })
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
   const controller = new AbortController()
   const request = fetch(`${url}/hvp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(HEAVY_HVP), signal: controller.signal }).catch((error: Error) => error.name)
   await until(busy(app), 'the worker to be busy')
   controller.abort()
   t.equal(await request, 'AbortError')
-  await until(async () => !(await busy(app)()), 'the worker to be free again')
+  await until(() => !busy(app)(), 'the worker to be free again')
   t.ok(lines.some((line) => line.includes('the client closed the connection; its computation was cancelled')), 'the handler saw the hang-up instead of finishing the computation')
 })
 
 t.test('closing: a request in flight is answered, with Connection: close', async (t) => {
-  const app = await build(t, { runtime: POOL_OF_ONE })
+  const app = await started(t, { runtime: POOL_OF_ONE })
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
   const request = fetch(`${url}/hvp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(HEAVY_HVP) })
   await until(busy(app), 'the worker to be busy')

@@ -117,8 +117,8 @@ t.test('work estimated over the budget is a 413 at once; a lane with too much wa
   t.equal(refused.statusCode, 413)
   t.match(refused.json(), { code: 'DLCHECK_LIMIT', message: /over the time budget of 10000 ms \(COMPUTE_TIMEOUT_MS\); send a smaller input/ })
   // One network for about 6 s of the budget's 10: the first runs, the second cannot finish in time.
-  const ms = ComputationPool.cost(byName('cornerExperiment'), { epochs: 1, residual: false }) / 1e6
-  const six = { epochs: Math.min(epochs, Math.ceil(6000 / ms)), residual: false }
+  const estimate = (epochs: number): number => ComputationPool.cost(byName('cornerExperiment'), { epochs, residual: false }) / 1e6
+  const six = { epochs: Math.min(epochs, Math.ceil(6000 / (estimate(2) - estimate(1)))), residual: false }
   const first = post(app, '/corner-experiment', six)
   while (app.computations.running === 0) await new Promise((resolve) => setTimeout(resolve, 20))
   const second = await post(app, '/corner-experiment', six)
