@@ -119,9 +119,18 @@ t.test('the token is checked before graphql-js coerces the variables of grade an
     unauthorized(await send(MUTATION, invalid), 'grade')
     unauthorized(await send(MUTATION, sheet, { authorization: 'Bearer wrong-token' }), 'grade', 'the bearer token is not the grader token')
   }
-  const huge = { input: { items: [{ question: '3.6-hvp', answer: Array.from({ length: 100_000 }, () => 1) }] } }
+  // Just over GRAPHQL_MAX_VARIABLE_ENTRIES: the body parses, and the token is checked first.
+  const huge = { input: { items: [{ question: '3.6-hvp', answer: Array.from({ length: 5010 }, () => 1) }] } }
   unauthorized(await send(MUTATION, huge), 'grade')
   t.match((await send(MUTATION, huge, bearer)).json().errors[0].message, /\(GRAPHQL_MAX_VARIABLE_ENTRIES\)/, 'with the token, the variables are bounded as anyone\'s')
+  // Far over it, the body is refused from its bytes before it is parsed, token or not: no
+  // work is done on it at all.
+  const enormous = { input: { items: [{ question: '3.6-hvp', answer: Array.from({ length: 100_000 }, () => 1) }] } }
+  for (const headers of [{}, bearer]) {
+    const refused = await send(MUTATION, enormous, headers)
+    t.equal(refused.statusCode, 400)
+    t.match(refused.json().errors[0].message, /^the body holds more than 5000 values .*\(GRAPHQL_MAX_VARIABLE_ENTRIES\)/)
+  }
 
   const VARIANT = 'query ($q: String!, $s: String!) { variant(question: $q, student: $s) { params } }'
   unauthorized(await send(VARIANT, { q: 1, s: { nested: true } }), 'variant')

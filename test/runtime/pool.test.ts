@@ -22,9 +22,9 @@ const POOLED = { ...DEFAULT_RUNTIME, workers: 1, longWorkers: 1, queueLimit: 4, 
 /** An operation whose estimate is `ns`, whatever the input: it decides the lane and admission. */
 const estimated = (name: string, ns: number): Operation => ({ ...byName(name), cost: () => ns })
 const SECOND = 1e9
-/** Seconds of work in a worker: the corner experiment's plain network. */
-const LONG = { epochs: 1500, residual: false }
-const corner = estimated('cornerExperiment', 5 * SECOND)
+/** Under a second of work in a worker (the corner experiment's plain network), estimated at 8 s. */
+const LONG = { epochs: 500, residual: false }
+const corner = estimated('cornerExperiment', 8 * SECOND)
 const text = (answer: Answer): string => 'bytes' in answer ? Buffer.from(answer.bytes).toString('utf8') : JSON.stringify(answer.value)
 
 async function rejection (promise: Promise<unknown>): Promise<Error & { statusCode?: number, code?: string, retryAfterSeconds?: number }> {
@@ -105,15 +105,15 @@ t.test('short work never waits behind long work', async (t) => {
 })
 
 t.test('admission by estimated work: 503 with Retry-After the estimated wait, and the count limit', async (t) => {
-  const pool = new ComputationPool({ ...POOLED, computeTimeoutMs: 12_000 }, DEFAULT_LIMITS)
+  const pool = new ComputationPool({ ...POOLED, computeTimeoutMs: 20_000 }, DEFAULT_LIMITS)
   t.teardown(() => pool.close())
   const running = pool.execute(corner, LONG)
   const waiting = pool.execute(corner, LONG)
   t.equal(pool.queued, 1, 'one running, one waiting')
-  // 5 s running + 5 s waiting: a third 5 s task would end at about 15 s, over the 12 s budget.
+  // 8 s running + 8 s waiting: a third 8 s task would end at about 24 s, over the 20 s budget.
   const refused = await rejection(pool.execute(corner, LONG))
   t.match(refused, { statusCode: 503, code: 'DLCHECK_OVERLOADED', message: /long-lane workers have about \d.* s of work waiting.*COMPUTE_TIMEOUT_MS/ })
-  t.ok(refused.retryAfterSeconds! >= 9 && refused.retryAfterSeconds! <= 10, `Retry-After is the estimated wait: ${refused.retryAfterSeconds}`)
+  t.ok(refused.retryAfterSeconds! >= 15 && refused.retryAfterSeconds! <= 16, `Retry-After is the estimated wait: ${refused.retryAfterSeconds}`)
   const counted = new ComputationPool({ ...POOLED, queueLimit: 0 }, DEFAULT_LIMITS)
   t.teardown(() => counted.close())
   const first = counted.execute(corner, LONG)
