@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto'
 import type { GradingSecrets } from './config.js'
 import { GraderAccess } from './grading/access.js'
 import { Grader } from './grading/grader.js'
-import { GRADE_EXAMPLES } from './grading/schemas.js'
+import { GRADE_EXAMPLES, GRADE_MAX_VALUES } from './grading/schemas.js'
 import { registerGradingRoutes } from './http/grading.js'
 import { registerProtection } from './http/protection.js'
 import { DEFAULT_RUNTIME, type RuntimeOptions } from './runtime/options.js'
@@ -75,7 +75,10 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   // /graphql's variables are bounded (src/graphql/limits.ts); the body around them is bounded
   // as much before JSON.parse, with room for the document's own keys.
   const graphqlValues = { max: limits.graphqlMaxVariableEntries + 64, message: `the body holds more than ${limits.graphqlMaxVariableEntries} values in lists and objects (GRAPHQL_MAX_VARIABLE_ENTRIES); ${restAdvice(operations)}` }
-  registerBodyParsing(app, runtime.workerBodyBytes, new Set(operations.map((operation) => operation.path)), new Map([['/graphql', graphqlValues]]))
+  // /grade's sheet is parsed here too (its params and variants need the main thread's secret):
+  // a hundred answers need far fewer values than a body of tiny lists could hold.
+  const gradeValues = { max: GRADE_MAX_VALUES, message: `the body holds more than ${GRADE_MAX_VALUES} values in lists and objects; send the answers in several requests` }
+  registerBodyParsing(app, runtime.workerBodyBytes, new Set(operations.map((operation) => operation.path)), new Map([['/graphql', graphqlValues], ['/grade', gradeValues]]))
   const pool = new ComputationPool(runtime, limits)
   app.decorate('computations', pool)
   // Shutdown: the computations admitted are answered (within SHUTDOWN_TIMEOUT_MS, less a

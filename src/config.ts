@@ -33,7 +33,7 @@ export const EnvSchema = Type.Object({
   GRAPHQL_MAX_COMPUTATIONS: Size(DEFAULT_LIMITS.graphqlMaxComputations, 'Query fields in a GraphQL document'),
   GRAPHQL_BODY_LIMIT: Size(DEFAULT_LIMITS.graphqlBodyLimit, 'request body limit of /graphql, bytes'),
   GRAPHQL_MAX_VARIABLE_ENTRIES: Size(DEFAULT_LIMITS.graphqlMaxVariableEntries, 'values in the lists and objects of a GraphQL request\'s variables, all together'),
-  GRAPHQL_MAX_ANSWER_BYTES: Size(DEFAULT_LIMITS.graphqlMaxAnswerBytes, 'bytes of one computation\'s answer (its JSON) over GraphQL'),
+  GRAPHQL_MAX_ANSWER_BYTES: Size(DEFAULT_LIMITS.graphqlMaxAnswerBytes, 'bytes of the answers (their JSON) of one GraphQL request'),
   GRADE_MAX_ITEMS: Size(DEFAULT_LIMITS.gradeMaxItems, 'answers graded by one /grade request'),
   CORNER_MAX_EPOCHS: Size(DEFAULT_LIMITS.cornerMaxEpochs, 'Adam steps of one /corner-experiment network, about 1.3 ms of CPU each'),
   EVALUATION_MAX_WORK: Size(DEFAULT_LIMITS.evaluationMaxWork, 'ReLU terms × points, and K·d·N of a mixture'),

@@ -9,7 +9,7 @@ import { ComputationError, ImpossibleInputError, LimitExceededError, LocatedErro
 import type { Limits } from '../operations/limits.js'
 import { isClose, resolveComparison, type ResolvedComparison } from './comparison.js'
 import { questions, questionsById, type Answer, type Question } from './questions.js'
-import type { GradeBody, GradedItem, GradeResult } from './schemas.js'
+import { ANSWER_MAX_NESTING, type GradeBody, type GradedItem, type GradeResult } from './schemas.js'
 import { VariantRandom } from './variants.js'
 
 type Nested = number | Nested[]
@@ -47,13 +47,11 @@ function flatten (answer: unknown, expected: Nested, path: string, into: number[
 /** The path of the `index`-th number of `expected` in row-major order ("", "[2]", "[1][0]"). */
 function pathOf (expected: Nested, index: number): string {
   if (typeof expected === 'number') return ''
+  let i = 0
   let rest = index
-  for (let i = 0; i < expected.length; i++) {
-    const size = count(expected[i])
-    if (rest < size) return `[${i}]${pathOf(expected[i], rest)}`
-    rest -= size
-  }
-  return ''
+  // index < count(expected): the loop stops inside it.
+  while (rest >= count(expected[i])) rest -= count(expected[i++])
+  return `[${i}]${pathOf(expected[i], rest)}`
 }
 const count = (value: Nested): number => typeof value === 'number' ? 1 : value.reduce((total: number, inner) => total + count(inner), 0)
 
@@ -167,6 +165,11 @@ export class Grader {
         const validate = this.validators.get(question.id)!
         if (!validate(params)) throw new SchemaValidationError(schemaErrorFormatter(validate.errors!, `${where}/params`).message)
       }
+      // A worker gets the sheet by structured cloning, which recurses: a deep answer would
+      // overflow its stack, and no answer is deeper than a matrix.
+      if (nesting(item.answer, ANSWER_MAX_NESTING) > ANSWER_MAX_NESTING) {
+        throw new SchemaValidationError(`${where}/answer nests lists more than ${ANSWER_MAX_NESTING} deep; an answer is a number, a list or a matrix`)
+      }
       const comparison = item.comparison === undefined ? question.comparison : resolveComparison(item.comparison)
       return { where, question: question.id, params, answer: item.answer, comparison, weight: item.weight ?? 1 }
     })
@@ -177,6 +180,20 @@ export class Grader {
   grade (sheet: GradeBody, dataVar: string): GradeResult {
     return gradeSheet(this.prepare(sheet, dataVar), this.limits)
   }
+}
+
+/** How deep lists and objects nest in `value`, counted up to `max + 1` and no further (iterative). */
+function nesting (value: unknown, max: number): number {
+  let deepest = 0
+  const stack: Array<{ value: unknown, depth: number }> = [{ value, depth: 0 }]
+  while (stack.length > 0) {
+    const { value, depth } = stack.pop()!
+    if (value === null || typeof value !== 'object') continue
+    if (depth + 1 > deepest) deepest = depth + 1
+    if (deepest > max) return deepest
+    for (const inner of Object.values(value)) stack.push({ value: inner, depth: depth + 1 })
+  }
+  return deepest
 }
 
 /** A graded item with everything resolved: what a worker needs, and no secret. */

@@ -104,3 +104,14 @@ export const GRADE_EXAMPLES: Array<{ summary: string, value: GradeBody }> = [
     value: { student: 'ada@example.edu', items: [{ question: '5.3-receptive-field', answer: [9, 9] }, { question: '4.4-transposed-conv-matrix', answer: [[1, 2], [3, 4]], weight: 2 }] }
   }
 ]
+
+/**
+ * Values (list entries and object keys) a /grade body may hold, counted from its bytes before
+ * it is parsed: room for a hundred answers of a hundred numbers, or ten of the largest
+ * variant's matrix (144 × 64), while a megabyte of empty lists would cost tens of
+ * milliseconds to parse on the main thread.
+ */
+export const GRADE_MAX_VALUES = 100_000
+
+/** How deep an answer's lists may nest: a matrix is 2; deeper is a malformed request. */
+export const ANSWER_MAX_NESTING = 8

@@ -6,7 +6,7 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv'
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { GraphQLScalarType, valueFromASTUntyped } from 'graphql'
+import { GraphQLScalarType, parse, validate, valueFromASTUntyped, type DocumentNode } from 'graphql'
 import mercurius from 'mercurius'
 import { ComputationError, LimitExceededError } from '../math/errors.js'
 import { readProjectFile } from '../project-file.js'
@@ -19,7 +19,7 @@ import type { Operation } from '../operations/operation.js'
 import { disconnection } from '../http/routes.js'
 import { answerValue, ClientClosedError, type Answer, type ComputationPool } from '../runtime/pool.js'
 import { guardedField } from './guarded.js'
-import { bracketNesting, costRule, isJsonText, maxAliasesRule, maxDepthRule, variablesProblem } from './limits.js'
+import { bracketNesting, costRule, startsAsJson, maxAliasesRule, maxDepthRule, variablesProblem } from './limits.js'
 
 /** The SDL, schema/schema.graphql. */
 export function readSchema (): string {
@@ -58,6 +58,11 @@ function plain (value: unknown): unknown {
 }
 
 interface Context { app: FastifyInstance, reply: FastifyReply }
+
+/** Documents up to this many characters have too few fields for graphql-js' validation to cost much. */
+const SHORT_DOCUMENT = 512
+/** Long query texts whose bounds were measured, remembered until this many (then forgotten at once). */
+const MEASURED_TEXTS = 1000
 
 /**
  * Where large inputs go instead of /graphql: the REST routes of the operations table that
@@ -107,18 +112,24 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
     }
   }
   /**
-   * The value graphql-js completes, on the main thread: a worker's answer is parsed only if
-   * it is small enough to complete in a few milliseconds (GRAPHQL_MAX_ANSWER_BYTES); inline
-   * answers are small by their cost.
+   * The value graphql-js completes, on the main thread: a worker's answer is parsed only while
+   * the request's answers stay small enough to complete in a few milliseconds, all of them
+   * together (GRAPHQL_MAX_ANSWER_BYTES; aliases can ask for several). Inline answers are small
+   * by their cost.
    */
-  const answerOf = (answer: Answer, path: string): unknown => {
-    if ('bytes' in answer && answer.bytes.byteLength > limits.graphqlMaxAnswerBytes) {
-      throw new LimitExceededError(`the answer is ${answer.bytes.byteLength} bytes of JSON, over GraphQL's limit of ${limits.graphqlMaxAnswerBytes} (GRAPHQL_MAX_ANSWER_BYTES): GraphQL is sized for exploration; ask POST ${path} for large answers, or send a smaller input`)
+  const answered = new WeakMap<FastifyReply, number>()
+  const answerOf = (answer: Answer, path: string, reply: FastifyReply): unknown => {
+    if ('bytes' in answer) {
+      const total = (answered.get(reply) ?? 0) + answer.bytes.byteLength
+      answered.set(reply, total)
+      if (total > limits.graphqlMaxAnswerBytes) {
+        throw new LimitExceededError(`the answers come to ${total} bytes of JSON, over GraphQL's limit of ${limits.graphqlMaxAnswerBytes} for one request (GRAPHQL_MAX_ANSWER_BYTES): GraphQL is sized for exploration; ask POST ${path} for large answers, or send a smaller input`)
+      }
     }
     return answerValue(answer)
   }
   const query: Record<string, unknown> = Object.fromEntries(operations.map((operation) => [operation.name, (_root: unknown, args: { input: unknown }, context: Context) =>
-    resolve(validators.get(operation.name)!, args.input, 'input', context, async (input) => answerOf(await pool.execute(operation, input, { disconnection: () => disconnectionOf(context.reply) }), operation.path))]))
+    resolve(validators.get(operation.name)!, args.input, 'input', context, async (input) => answerOf(await pool.execute(operation, input, { disconnection: () => disconnectionOf(context.reply) }), operation.path, context.reply))]))
   query.questions = () => grader.list().questions
   query.variant = (_root: unknown, args: { question: string, student: string }, context: Context) => {
     authorized(context)
@@ -127,7 +138,7 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
   const mutation = {
     grade: (_root: unknown, args: { input: unknown }, context: Context) => {
       authorized(context)
-      return resolve(validateGrade, args.input, 'input', context, async (input) => answerOf(await pool.grade(grader.prepare(input, 'input'), { disconnection: () => disconnectionOf(context.reply) }), '/grade'))
+      return resolve(validateGrade, args.input, 'input', context, async (input) => answerOf(await pool.grade(grader.prepare(input, 'input'), { disconnection: () => disconnectionOf(context.reply) }), '/grade', context.reply))
     }
   }
   await app.register(mercurius, {
@@ -150,15 +161,26 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
     // name the body limit, and the way around it, as REST does.
     errorFormatter: (execution, context) => {
       const { statusCode, response } = mercurius.defaultErrorFormatter(execution, context)
-      const errors = response.errors!.map((formatted, i) =>
+      const errors = response.errors!.map((formatted, i) => {
         // Mercurius may format one error into several, so errors[i] can be missing.
-        (execution.errors[i]?.originalError as { code?: string } | undefined)?.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-          ? {
-              message: `the request body is over the limit of ${limits.graphqlBodyLimit} bytes (GRAPHQL_BODY_LIMIT). ${advice}, or raise GRAPHQL_BODY_LIMIT on the server`,
-              extensions: { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }
-            }
-          : formatted)
-      return { statusCode, response: { ...response, errors } }
+        const original = execution.errors[i]?.originalError as { code?: string } | undefined
+        if (original?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+          return {
+            message: `the request body is over the limit of ${limits.graphqlBodyLimit} bytes (GRAPHQL_BODY_LIMIT). ${advice}, or raise GRAPHQL_BODY_LIMIT on the server`,
+            extensions: { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }
+          }
+        }
+        // Refused while the body was read (415, a forbidden key, too many values): the same
+        // code and status as REST, where GraphQL clients look for them.
+        if (original instanceof ComputationError && formatted.extensions === undefined) {
+          return { ...formatted, extensions: { code: original.code, statusCode: original.statusCode } }
+        }
+        return formatted
+      })
+      // A document that fails validation is a 400 however many errors it has (GraphQL over
+      // HTTP, application/json); Mercurius keeps 400 for one error only.
+      const invalid = (execution.errors[0]?.originalError as { code?: string } | undefined)?.code === 'MER_ERR_GQL_VALIDATION'
+      return { statusCode: invalid && execution.data == null ? 400 : statusCode, response: { ...response, errors } }
     },
     // Its own limit: the body is parsed and its variables coerced on the main thread, so
     // GraphQL takes what exploring needs and whole parameter vectors go through REST.
@@ -169,13 +191,32 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
   // how), and the grader token (src/graphql/guarded.ts says why here). preParsing is the one
   // Mercurius hook that runs on every request before coercion, cached query texts and
   // graphql-jit's compiled runs included (mercurius/index.js, fastifyGraphQl).
-  app.graphql.addHook('preParsing', async (_schema, source, context) => {
+  const bounds = [maxDepthRule(limits.graphqlMaxDepth), maxAliasesRule(limits.graphqlMaxAliases), costRule(limits.graphqlMaxFields, limits.graphqlMaxComputations)]
+  const measured = new Set<string>()
+  app.graphql.addHook('preParsing', async (schema, source, context) => {
     const refuse = (message: string, code: string): never => {
       throw new mercurius.ErrorWithProps(message, { code, statusCode: 400 }, 400)
     }
-    if (isJsonText(source)) refuse('query: this is JSON, not a GraphQL document; send the document as text (pre-parsed ASTs are not accepted)', 'GRAPHQL_PARSE_FAILED')
+    if (startsAsJson(source)) refuse('query: this starts as JSON, not as a GraphQL document; send the document as text (pre-parsed ASTs are not accepted)', 'GRAPHQL_PARSE_FAILED')
     if (bracketNesting(source, limits.graphqlMaxNesting) > limits.graphqlMaxNesting) {
       refuse(`query: brackets nest more than ${limits.graphqlMaxNesting} deep (GRAPHQL_MAX_NESTING); put large inputs in variables`, 'GRAPHQL_PARSE_FAILED')
+    }
+    // graphql-js runs every validation rule in one pass, and OverlappingFieldsCanBeMergedRule
+    // compares fields pairwise: a document of a thousand fields, within GRAPHQL_MAX_TOKENS,
+    // costs tens of milliseconds before the bounds on depth, aliases and fields could refuse
+    // it. A long document is measured by those bounds alone first (Mercurius caches what it
+    // validates; the texts measured here are remembered likewise).
+    if (source.length > SHORT_DOCUMENT && !measured.has(source)) {
+      let document: DocumentNode | undefined
+      try {
+        document = parse(source, { maxTokens: limits.graphqlMaxTokens })
+      } catch {} // graphql-js' own parse reports the syntax error, as for any document
+      if (document !== undefined) {
+        const errors = validate(schema, document, bounds)
+        if (errors.length > 0) throw Object.assign(new Error('Graphql validation error'), { errors, statusCode: 400, code: 'MER_ERR_GQL_VALIDATION' })
+        if (measured.size >= MEASURED_TEXTS) measured.clear()
+        measured.add(source)
+      }
     }
     const { request } = context.reply
     const params = (request.method === 'GET' ? request.query : request.body) as { variables?: unknown, operationName?: unknown }

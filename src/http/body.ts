@@ -30,15 +30,22 @@ export class WorkerBody {
   constructor (readonly bytes: Buffer) {}
 }
 
-/** The charset parameter of a Content-Type, lower-cased and unquoted (RFC 9110 §8.3.1), or undefined. */
+/**
+ * The charset parameter of a Content-Type, lower-cased and unquoted (RFC 9110 §8.3.1), or
+ * undefined. Given twice, the one that is not UTF-8 wins: either reading must be safe.
+ */
 export function charsetOf (contentType: string | undefined): string | undefined {
   if (contentType === undefined) return undefined
+  let found: string | undefined
   for (const parameter of contentType.split(';').slice(1)) {
     const [name, ...value] = parameter.split('=')
-    if (name.trim().toLowerCase() === 'charset') return value.join('=').trim().replace(/^"(.*)"$/, '$1').toLowerCase()
+    if (name.trim().toLowerCase() !== 'charset') continue
+    const charset = value.join('=').trim().replace(/^"(.*)"$/, '$1').toLowerCase()
+    if (found === undefined || !UTF8.has(charset)) found = charset
   }
-  return undefined
+  return found
 }
+const UTF8 = new Set(['utf-8', 'utf8'])
 
 /**
  * Whether a JSON text holds more than `max` values in lists and objects, counted from its
@@ -74,6 +81,11 @@ export interface ValueBound { max: number, message: string }
  */
 export function registerBodyParsing (app: FastifyInstance, workerBodyBytes: number, workerRoutes: ReadonlySet<string>, valueBounds: ReadonlyMap<string, ValueBound> = new Map()): void {
   app.addHook('preParsing', (request, reply, payload, done) => {
+    // Only a body is decoded: the headers of a request without one (GET /health) do not matter.
+    if (request.headers['content-length'] === undefined && request.headers['transfer-encoding'] === undefined) {
+      done(null, payload)
+      return
+    }
     const coding = request.headers['content-encoding']
     if (coding !== undefined && coding.trim().toLowerCase() !== 'identity' && coding.trim() !== '') {
       void reply.header('accept-encoding', 'identity')
@@ -81,7 +93,7 @@ export function registerBodyParsing (app: FastifyInstance, workerBodyBytes: numb
       return
     }
     const charset = charsetOf(request.headers['content-type'])
-    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    if (charset !== undefined && !UTF8.has(charset)) {
       done(new UnsupportedMediaTypeError(`charset ${JSON.stringify(charset.slice(0, 40))} is not accepted: send the body as UTF-8 (RFC 8259 §8.1), with charset=utf-8 or no charset`))
       return
     }
@@ -89,6 +101,11 @@ export function registerBodyParsing (app: FastifyInstance, workerBodyBytes: numb
   })
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done) => {
+    // No route (a 404, a method or path no route has): the body is not looked at.
+    if (request.routeOptions.url === undefined) {
+      done(null, undefined)
+      return
+    }
     if (body.length > workerBodyBytes && workerRoutes.has(request.routeOptions.url!)) {
       done(null, new WorkerBody(body))
       return

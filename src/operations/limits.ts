@@ -40,7 +40,7 @@ export interface Limits {
   graphqlBodyLimit: number
   /** values in the lists and objects of a GraphQL request's variables, all together, counted before graphql-js coerces them (GRAPHQL_MAX_VARIABLE_ENTRIES) */
   graphqlMaxVariableEntries: number
-  /** bytes of one computation's answer (its JSON) that GraphQL completes on the main thread; larger answers come from REST (GRAPHQL_MAX_ANSWER_BYTES) */
+  /** bytes of the answers (their JSON) that GraphQL completes on the main thread for one request; larger answers come from REST (GRAPHQL_MAX_ANSWER_BYTES) */
   graphqlMaxAnswerBytes: number
   /** answers graded by one /grade request (GRADE_MAX_ITEMS) */
   gradeMaxItems: number
@@ -73,7 +73,7 @@ export const DEFAULT_LIMITS: Limits = {
   graphqlMaxComputations: 5,
   graphqlBodyLimit: 1024 * 1024,
   graphqlMaxVariableEntries: 5000,
-  graphqlMaxAnswerBytes: 1024 * 1024,
+  graphqlMaxAnswerBytes: 256 * 1024,
   gradeMaxItems: 100,
   cornerMaxEpochs: 6000,
   evaluationMaxWork: 10_000_000

@@ -34,7 +34,7 @@ import type { Limits } from '../operations/limits.js'
 import type { Operation } from '../operations/operation.js'
 import type { RuntimeOptions } from './options.js'
 import { overBudgetMessage, seconds } from './budget.js'
-import { taskBytes, type Outcome, type Task } from './worker.js'
+import { taskBytes, type ComputationTask, type Outcome, type Task } from './worker.js'
 
 /**
  * A computation's answer: the value (run inline, serialised by the door), or the bytes a
@@ -88,7 +88,7 @@ const LOADER_FLAGS: Record<string, string[]> = { '.ts': ['--import', 'tsx'] }
 
 /** A task admitted to a lane: waiting in its queue, or running on one of its threads. */
 interface Job {
-  task: Task
+  task: ComputationTask
   transferList?: ArrayBuffer[]
   estimateNs: number
   /** performance.now() when it started on a thread */
@@ -123,8 +123,16 @@ class Lane {
     })
     // piscina counts its first threads ready before they have loaded anything; a first task
     // answered says the modules are loaded (and loads them before real work arrives).
-    this.piscina.run({ kind: 'ping' }).then(() => { this.up = true }, () => {})
+    this.ping()
   }
+
+  /** Until a ping is answered (a thread that dies while loading is replaced, and pinged again). */
+  private ping (): void {
+    this.piscina.run({ kind: 'ping' }).then(() => { this.up = true }, () => { if (!this.closing) setTimeout(() => this.ping(), 100).unref() })
+  }
+
+  /** set when the pool closes: no more pings */
+  closing = false
 
   /** Estimated nanoseconds until a thread is free for a task admitted now. */
   waitNs (now: number): number {
@@ -197,7 +205,7 @@ export class ComputationPool {
     }
     if (placement === 'inline') return { value: operation.run(input as never, this.limits) }
     const picture = options.picture === true
-    return await this.submit({ kind: 'operation', name: operation.name, input, limits: this.limits, picture }, estimateNs, placement, options)
+    return await this.submit({ kind: 'operation', name: operation.name, input, limits: this.limits, picture, estimateNs }, estimateNs, placement, options)
   }
 
   /**
@@ -235,10 +243,10 @@ export class ComputationPool {
     const placement = this.placement(estimateNs)
     if (placement === 'refused') throw new LimitExceededError(overBudgetMessage(estimateNs, this.options.computeTimeoutMs, '/grade'))
     if (placement === 'inline') return { value: gradeSheet(sheet, this.limits) }
-    return await this.submit({ kind: 'grade', sheet, limits: this.limits }, estimateNs, placement, options)
+    return await this.submit({ kind: 'grade', sheet, limits: this.limits, estimateNs }, estimateNs, placement, options)
   }
 
-  private async submit (task: Task, estimateNs: number, laneName: 'short' | 'long', options: ExecuteOptions, transferList?: ArrayBuffer[]): Promise<Answer> {
+  private async submit (task: ComputationTask, estimateNs: number, laneName: 'short' | 'long', options: ExecuteOptions, transferList?: ArrayBuffer[]): Promise<Answer> {
     if (this.closing) throw new ServiceUnavailableError('the server is shutting down; retry (another replica answers)', 'DLCHECK_SHUTTING_DOWN', 1)
     const lane = this.lanes![laneName]
     const now = performance.now()
@@ -253,7 +261,10 @@ export class ComputationPool {
     const signal = options.disconnection?.()
     return await new Promise<Answer>((resolve, reject) => {
       const job: Job = { task, transferList, estimateNs, controller: new AbortController(), resolve, reject }
-      const budget = setTimeout(() => this.stop(lane, job, new ServiceUnavailableError(`the computation ran over its time budget of ${this.options.computeTimeoutMs} ms (COMPUTE_TIMEOUT_MS), queue wait included, and was stopped; send a smaller input, or raise COMPUTE_TIMEOUT_MS on the server`, 'DLCHECK_TIMEOUT', 1)), this.options.computeTimeoutMs)
+      task.deadline = Date.now() + this.options.computeTimeoutMs
+      const budget = setTimeout(() => this.stop(lane, job, job.startedAt === undefined
+        ? new ServiceUnavailableError(`the computation waited for a worker for its whole time budget of ${this.options.computeTimeoutMs} ms (COMPUTE_TIMEOUT_MS) and was not started; retry shortly`, 'DLCHECK_TIMEOUT', 1)
+        : new ServiceUnavailableError(`the computation ran over its time budget of ${this.options.computeTimeoutMs} ms (COMPUTE_TIMEOUT_MS), queue wait included, and was stopped; send a smaller input, or raise COMPUTE_TIMEOUT_MS on the server`, 'DLCHECK_TIMEOUT', 1)), this.options.computeTimeoutMs)
       const hangUp = (): void => this.stop(lane, job, new ClientClosedError('the client closed the connection before the answer'))
       signal?.addEventListener('abort', hangUp, { once: true })
       job.resolve = (answer) => { clearTimeout(budget); signal?.removeEventListener('abort', hangUp); resolve(answer) }
@@ -271,8 +282,8 @@ export class ComputationPool {
       job.startedAt = performance.now()
       lane.running.add(job)
       const picture = 'picture' in job.task && job.task.picture
+      // A job stopped meanwhile has been answered already: its resolve and reject are no-ops.
       lane.piscina.run(job.task, { signal: job.controller.signal, transferList: job.transferList }).then((outcome) => {
-        if (job.stoppedBy !== undefined) return
         try {
           job.resolve(outcomeAnswer(outcome, picture))
         } catch (error) {
@@ -282,7 +293,9 @@ export class ComputationPool {
         // Aborted by us: stop() has answered. Otherwise the thread died under the task (out of
         // memory, a crash): the client may retry, on a fresh thread.
         if (job.stoppedBy === undefined) {
-          job.reject(new ServiceUnavailableError(`the worker running this computation was lost (${error.message}); retry`, 'DLCHECK_WORKER_LOST', 1))
+          job.reject(lostThread(error)
+            ? new ServiceUnavailableError(`the worker running this computation was lost (${error.message}); retry`, 'DLCHECK_WORKER_LOST', 1)
+            : new WorkerError(error.stack ?? error.message))
         }
       }).finally(() => {
         lane.running.delete(job)
@@ -293,8 +306,8 @@ export class ComputationPool {
 
   /** Stops a task, waiting or running, and answers its client with `reason`. */
   private stop (lane: Lane, job: Job, reason: Error): void {
-    if (job.stoppedBy !== undefined) return
-    job.stoppedBy = reason
+    // Idempotent: a second reason (the budget after a hang-up) changes nothing.
+    job.stoppedBy ??= reason
     const index = lane.waiting.indexOf(job)
     if (index >= 0) lane.waiting.splice(index, 1)
     else job.controller.abort(reason)
@@ -324,6 +337,7 @@ export class ComputationPool {
   async close (): Promise<void> {
     this.closing = true
     if (this.lanes === undefined) return
+    this.lanes.short.closing = this.lanes.long.closing = true
     await Promise.all([this.lanes.short.piscina.destroy(), this.lanes.long.piscina.destroy()])
   }
 }
@@ -331,8 +345,21 @@ export class ComputationPool {
 /** A worker's outcome as an answer, or its error. */
 function outcomeAnswer (outcome: Outcome, picture: boolean): Answer {
   if (outcome instanceof Uint8Array) return { bytes: outcome, type: picture ? 'svg' : 'json' }
-  if ('error' in outcome) throw new RemoteComputationError(outcome.error.statusCode, outcome.error.code, outcome.error.message)
+  if ('error' in outcome) {
+    const { statusCode, code, message, retryAfterSeconds } = outcome.error
+    if (retryAfterSeconds !== undefined) throw new ServiceUnavailableError(message, code, retryAfterSeconds)
+    throw new RemoteComputationError(statusCode, code, message)
+  }
   throw new WorkerError(outcome.internal)
+}
+
+/**
+ * Whether piscina rejected a task because its thread went away (it exited, was terminated or
+ * ran out of memory), rather than because the task could not be sent (a value structured
+ * cloning refuses: a bug, 500).
+ */
+function lostThread (error: Error & { code?: string }): boolean {
+  return /worker exited|Terminating worker thread/i.test(error.message) || error.code === 'ERR_WORKER_OUT_OF_MEMORY'
 }
 
 /** Retry-After in whole seconds: the estimated wait, at least 1 and at most a minute. */

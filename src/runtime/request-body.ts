@@ -24,23 +24,37 @@ export class BodyParseError extends ComputationError {
  * (bodies nest as deep as their size allows) and stops at the first one.
  */
 export function forbiddenKey (value: unknown): { pointer: string, key: string } | undefined {
-  const stack: Array<{ value: unknown, pointer: string }> = [{ value, pointer: '' }]
+  // Each object or list remembers its parent and key; a pointer is built only for the one
+  // found, so the walk allocates nothing per value.
+  interface Frame { value: object, parent: Frame | undefined, key: string }
+  const pointer = (frame: Frame | undefined, tail: string): string => {
+    let path = tail
+    for (let at = frame; at?.parent !== undefined; at = at.parent) path = `/${at.key.replaceAll('~', '~0').replaceAll('/', '~1')}${path}`
+    return path
+  }
+  if (value === null || typeof value !== 'object') return undefined
+  const stack: Frame[] = [{ value, parent: undefined, key: '' }]
   while (stack.length > 0) {
-    const { value, pointer } = stack.pop()!
-    if (value === null || typeof value !== 'object') continue
-    if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) {
-        if (value[i] !== null && typeof value[i] === 'object') stack.push({ value: value[i], pointer: `${pointer}/${i}` })
+    const frame = stack.pop()!
+    if (Array.isArray(frame.value)) {
+      const list = frame.value as unknown[]
+      for (let i = list.length - 1; i >= 0; i--) {
+        const item = list[i]
+        if (item !== null && typeof item === 'object') stack.push({ value: item, parent: frame, key: String(i) })
       }
       continue
     }
-    const record = value as Record<string, unknown>
-    if (Object.prototype.hasOwnProperty.call(record, '__proto__')) return { pointer, key: '__proto__' }
+    const record = frame.value as Record<string, unknown>
+    if (Object.prototype.hasOwnProperty.call(record, '__proto__')) return { pointer: pointer(frame, ''), key: '__proto__' }
     const constructor = Object.prototype.hasOwnProperty.call(record, 'constructor') ? record.constructor : undefined
     if (constructor !== null && typeof constructor === 'object' && Object.prototype.hasOwnProperty.call(constructor, 'prototype')) {
-      return { pointer: `${pointer}/constructor`, key: 'prototype' }
+      return { pointer: pointer(frame, '/constructor'), key: 'prototype' }
     }
-    for (const key of Object.keys(record).reverse()) stack.push({ value: record[key], pointer: `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}` })
+    const keys = Object.keys(record)
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const inner = record[keys[i]]
+      if (inner !== null && typeof inner === 'object') stack.push({ value: inner, parent: frame, key: keys[i] })
+    }
   }
   return undefined
 }
@@ -52,6 +66,9 @@ export function forbiddenKey (value: unknown): { pointer: string, key: string } 
  * @throws {BodyParseError} 400
  */
 export function parseJsonBody (text: string, where = 'body'): unknown {
+  // A leading byte order mark is dropped, as secure-json-parse (Fastify's parser) does:
+  // RFC 8259 §8.1 lets a parser ignore it.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
   if (text.length === 0) throw new BodyParseError('FST_ERR_CTP_EMPTY_JSON_BODY', 'Body cannot be empty when content-type is set to \'application/json\'')
   let value: unknown
   try {

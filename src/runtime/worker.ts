@@ -17,24 +17,30 @@ import { Ajv, type ValidateFunction } from 'ajv'
 import { move } from 'piscina'
 import { gradeSheet, type PreparedSheet } from '../grading/grader.js'
 import { AJV_OPTIONS, schemaErrorFormatter } from '../http/validation.js'
-import { ComputationError, LimitExceededError, SchemaValidationError } from '../math/errors.js'
+import { ComputationError, LimitExceededError, SchemaValidationError, ServiceUnavailableError } from '../math/errors.js'
 import { operations } from '../operations/index.js'
 import type { Limits } from '../operations/limits.js'
 import type { Operation } from '../operations/operation.js'
 import { PICTURES } from '../svg/pictures.js'
-import { overBudgetMessage } from './budget.js'
+import { overBudgetMessage, seconds } from './budget.js'
 import { parseJsonBody } from './request-body.js'
 
 const byName = new Map(operations.map((operation) => [operation.name, operation]))
 
+/**
+ * `deadline` (ms since the epoch, set when the pool admits the task): a task that starts too
+ * late to finish by it, by its estimate, is answered 503 at once rather than run and stopped.
+ */
 export type Task =
-  | { kind: 'operation', name: string, input: unknown, limits: Limits, picture: boolean }
-  | { kind: 'body', name: string, bytes: Uint8Array, limits: Limits, picture: boolean, budgetNs: number }
-  | { kind: 'grade', sheet: PreparedSheet, limits: Limits }
+  | { kind: 'operation', name: string, input: unknown, limits: Limits, picture: boolean, estimateNs: number, deadline?: number }
+  | { kind: 'body', name: string, bytes: Uint8Array, limits: Limits, picture: boolean, budgetNs: number, deadline?: number }
+  | { kind: 'grade', sheet: PreparedSheet, limits: Limits, estimateNs: number, deadline?: number }
   /** answered at once: the pool's check that a thread has loaded */
   | { kind: 'ping' }
+/** A task that computes something (the pool's queues hold these). */
+export type ComputationTask = Exclude<Task, { kind: 'ping' }>
 /** The answer's bytes, a 4xx the client caused, or an internal error (a bug: 500, logged on the main thread). */
-export type Outcome = Uint8Array | { error: { statusCode: number, code: string, message: string } } | { internal: string }
+export type Outcome = Uint8Array | { error: { statusCode: number, code: string, message: string, retryAfterSeconds?: number } } | { internal: string }
 
 // The validators of `body` tasks, compiled on first use: most threads never see a large body.
 const ajv = new Ajv({ ...AJV_OPTIONS, strict: false })
@@ -53,23 +59,45 @@ function encoded (text: string): Uint8Array {
 }
 
 function parsedBody (operation: Operation, bytes: Uint8Array): unknown {
-  // UTF-8 without a BOM check and with replacement characters, as Fastify decodes bodies.
+  // UTF-8 with replacement characters, as Fastify decodes bodies (a BOM is dropped by parseJsonBody).
   const body = parseJsonBody(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'))
   const validate = validatorOf(operation)
   if (!validate(body)) throw new SchemaValidationError(schemaErrorFormatter(validate.errors!, 'body').message)
   return body
 }
 
+/**
+ * @throws {ServiceUnavailableError} when a task estimated at `estimateNs` cannot finish by
+ *   `deadline` any more (it waited for a thread longer than the pool expected)
+ */
+function inTime (estimateNs: number, deadline: number | undefined): void {
+  if (deadline === undefined) return
+  const late = Date.now() + estimateNs / 1e6 - deadline
+  if (late > 0) {
+    throw new ServiceUnavailableError(`this computation (about ${seconds(estimateNs)} s) could no longer finish within its time budget (COMPUTE_TIMEOUT_MS) when a worker was free, and was not started; retry shortly`, 'DLCHECK_OVERLOADED', 1)
+  }
+}
+
 /** The task's answer as bytes; throws the computation's errors. */
 export function taskBytes (task: Task): Uint8Array {
   if (task.kind === 'ping') return new Uint8Array(0)
-  if (task.kind === 'grade') return encoded(JSON.stringify(gradeSheet(task.sheet, task.limits)))
+  if (task.kind === 'grade') {
+    inTime(task.estimateNs, task.deadline)
+    return encoded(JSON.stringify(gradeSheet(task.sheet, task.limits)))
+  }
   const operation = byName.get(task.name)!
   let input = task.kind === 'body' ? parsedBody(operation, task.bytes) : task.input
   if (task.kind === 'body') {
+    // Only now is the computation's own estimate known: over the budget, the operation's
+    // limit checks first (their 413 says what to change), then the budget's 413.
     const estimate = operation.cost(input as never)
-    if (estimate > task.budgetNs) operation.checkLimits?.(input as never, task.limits)
-    if (estimate > task.budgetNs) throw new LimitExceededError(overBudgetMessage(estimate, task.budgetNs / 1e6, operation.path))
+    if (estimate > task.budgetNs) {
+      operation.checkLimits?.(input as never, task.limits)
+      throw new LimitExceededError(overBudgetMessage(estimate, task.budgetNs / 1e6, operation.path))
+    }
+    inTime(estimate, task.deadline)
+  } else {
+    inTime(task.estimateNs, task.deadline)
   }
   const result = operation.run(input as never, task.limits)
   if (task.picture) return encoded(PICTURES[operation.name](result, input))
@@ -82,6 +110,7 @@ export default function compute (task: Task): Outcome {
     // Moved: the main thread receives the buffer itself, not a copy.
     return move(taskBytes(task)) as Uint8Array
   } catch (error) {
+    if (error instanceof ServiceUnavailableError) return { error: { statusCode: error.statusCode, code: error.code, message: error.message, retryAfterSeconds: error.retryAfterSeconds } }
     if (error instanceof ComputationError) return { error: { statusCode: error.statusCode, code: error.code, message: error.message } }
     // Returned, not thrown: a rejected task means a lost thread to the main thread (503).
     return { internal: error instanceof Error ? (error.stack ?? error.message) : String(error) }

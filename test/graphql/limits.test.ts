@@ -1,6 +1,6 @@
 /** Each bound on GraphQL documents, one test apiece (limits in src/operations/limits.ts). */
 import t from 'tap'
-import { isJsonText, variablesProblem } from '../../src/graphql/limits.js'
+import { startsAsJson, variablesProblem } from '../../src/graphql/limits.js'
 import { build, post } from '../helpers/app.js'
 
 const FIELD = '{ receptiveField(input: {architecture: "Conv-3x3"}) { jump region { clipped { top } } } }'
@@ -158,16 +158,51 @@ t.test('a query that is JSON is refused, not taken as an AST (which would skip G
   for (const query of ['{}', '[]', '1', '{"kind": "Document", "definitions": []}']) {
     const response = await post(app, '/graphql', { query })
     t.equal(response.statusCode, 400, query)
-    t.equal(response.json().errors[0].message, 'query: this is JSON, not a GraphQL document; send the document as text (pre-parsed ASTs are not accepted)')
+    t.equal(response.json().errors[0].message, 'query: this starts as JSON, not as a GraphQL document; send the document as text (pre-parsed ASTs are not accepted)')
   }
 })
 
-t.test('isJsonText: JSON.parse is tried only on text that starts as JSON can', async (t) => {
+t.test('startsAsJson: what JSON can start with and a GraphQL document cannot', async (t) => {
   const cases: Array<[string, boolean]> = [
     ['{}', true], ['{\n}', true], ['[]', true], ['1', true], ['-2', true], ['"x"', true], ['true', true], [' null ', true],
     ['{"kind": "Document", "definitions": []}', true],
     ['{ a }', false], ['query { a }', false], ['fragment F on Q { a }', false], ['# {}\n{ a }', false], ['nullable', false],
-    ['{ "a" }', false], ['[1,', false], ['"unterminated', false]
+    ['{ "a" }', true], ['[1,', true], ['"unterminated', true]
   ]
-  for (const [text, json] of cases) t.equal(isJsonText(text), json, JSON.stringify(text))
+  for (const [text, json] of cases) t.equal(startsAsJson(text), json, JSON.stringify(text))
+})
+
+t.test('a long document is measured by the bounds before graphql-js validates it', async (t) => {
+  const app = await build(t, { runtime: { workers: 0 } })
+  // A thousand fields in 17 KB: graphql-js' overlapping-fields rule would compare them pairwise.
+  const many = await post(app, '/graphql', { query: `{ ${'questions { id } '.repeat(1000)}}` })
+  t.equal(many.statusCode, 400)
+  t.strictSame(many.json().errors.map((error: { message: string }) => error.message), [
+    'the operation asks for 1000 computations, over the limit of 5 (GRAPHQL_MAX_COMPUTATIONS); send them as separate requests',
+    'the operation selects more than 500 fields (GRAPHQL_MAX_FIELDS)'
+  ], 'the same errors as Mercurius\' own validation')
+  const long = `{ paramCount(input: {sizes: [1, 2]}) { total ${'# padding to make the text long\n'.repeat(20)} } }`
+  for (let run = 0; run < 2; run++) t.strictSame((await post(app, '/graphql', { query: long })).json(), { data: { paramCount: { total: 4 } } }, `a long valid document, run ${run + 1}`)
+  t.match((await post(app, '/graphql', { query: `{ paramCount(input: {sizes: [1, 2]}) { ${'total '.repeat(200)} } ` })).json(), { errors: [{ message: /^Syntax Error/ }] }, 'a long document that does not parse: graphql-js\' own error')
+})
+
+t.test('errors raised while the body is read carry their code and status', async (t) => {
+  const app = await build(t, { runtime: { workers: 0 } })
+  const proto = await post(app, '/graphql', '{"query": "{ questions { id } }", "variables": {"__proto__": {}}}')
+  t.equal(proto.statusCode, 400)
+  t.match(proto.json().errors[0], { message: /has the key "__proto__"/, extensions: { code: 'DLCHECK_FORBIDDEN_KEY', statusCode: 400 } })
+  const charset = await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json; charset=utf-16' }, payload: '{"query": "{ questions { id } }"}' })
+  t.equal(charset.statusCode, 415)
+  t.match(charset.json().errors[0].extensions, { code: 'DLCHECK_UNSUPPORTED_MEDIA_TYPE', statusCode: 415 })
+})
+
+t.test('the answers of one request, all together, are bounded (GRAPHQL_MAX_ANSWER_BYTES)', async (t) => {
+  const app = await build(t, { runtime: { workers: 1, inlineCostLimit: 0 }, limits: { graphqlMaxAnswerBytes: 300 } })
+  const field = (alias: string): string => `${alias}: convMatrix(input: {input: 3, kernelSize: 2}) { matrix }`
+  const one = await post(app, '/graphql', { query: `{ ${field('a')} }` })
+  t.equal(one.json().data.a.matrix.length, 4, 'one answer fits')
+  const two = await post(app, '/graphql', { query: `{ ${field('a')} ${field('b')} }` })
+  const errors = two.json().errors as Array<{ message: string, path: string[] }>
+  t.equal(errors.length, 1, 'the answer that passes the total is refused')
+  t.match(errors[0].message, /^the answers come to \d+ bytes of JSON, over GraphQL's limit of 300 for one request/)
 })

@@ -26,13 +26,27 @@ t.test('a Content-Encoding or charset the service does not decode: 415 before th
   for (const fine of [{ 'content-type': `${json}; charset=UTF-8` }, { 'content-type': `${json}; charset="utf-8"` }, { 'content-type': json, 'content-encoding': 'identity' }, { 'content-type': `${json};charset=utf8` }] as Array<Record<string, string>>) {
     t.equal((await send(fine)).statusCode, 200, JSON.stringify(fine))
   }
-  t.equal((await app.inject({ url: '/health', headers: { 'content-encoding': 'br' } })).statusCode, 415, 'the coding is refused whatever the route')
+  t.equal((await app.inject({ method: 'POST', url: '/param-count', headers: { 'content-type': json, 'content-encoding': 'br' }, payload: '{}' })).statusCode, 415, 'whatever the route')
+  t.equal((await app.inject({ url: '/health', headers: { 'content-encoding': 'gzip', 'content-type': 'text/plain; charset=latin1' } })).statusCode, 200, 'a request without a body: its headers do not matter')
+})
+
+t.test('a body to no route is not parsed; a byte order mark is dropped', async (t) => {
+  const app = await build(t, { runtime: { workers: 0 } })
+  for (const url of ['/nope', '/softmax-stable/']) {
+    const response = await post(app, url, '[{},{},')
+    t.equal(response.statusCode, 404, `${url}: answered 404 without reading the body as JSON`)
+  }
+  const bom = await post(app, '/softmax-stable', '\ufeff{"x": [0, -40]}')
+  t.equal(bom.statusCode, 200, 'RFC 8259 §8.1: a parser may ignore a leading BOM, as Fastify\'s did')
+  t.match((await post(app, '/softmax-stable', '\ufeff')).json(), { code: 'FST_ERR_CTP_EMPTY_JSON_BODY' })
 })
 
 t.test('the charset parameter', async (t) => {
   t.equal(charsetOf(undefined), undefined)
   t.equal(charsetOf(json), undefined)
   t.equal(charsetOf(`${json}; foo=bar; Charset = "UTF-16LE"`), 'utf-16le')
+  t.equal(charsetOf(`${json}; charset=utf-8; charset=latin1`), 'latin1', 'given twice, the one that is not UTF-8')
+  t.equal(charsetOf(`${json}; charset=latin1; charset=utf-8`), 'latin1')
 })
 
 t.test('a key that would set a prototype is named in the 400', async (t) => {
@@ -47,6 +61,8 @@ t.test('a key that would set a prototype is named in the 400', async (t) => {
   t.match((await post(app, '/softmax-stable', '{"x": [1], "prototype": 1, "constructor": 2}')).json(), { code: 'FST_ERR_VALIDATION' }, 'harmless keys are left to the schema')
   t.strictSame(forbiddenKey(JSON.parse('{"a": [1, {"b": null}], "constructor": {"x": 1}}')), undefined, 'nothing to refuse')
   t.strictSame(forbiddenKey(JSON.parse('{"a/b~": [{"__proto__": 1}]}')), { pointer: '/a~1b~0/0', key: '__proto__' }, 'JSON pointers escape / and ~')
+  t.strictSame(forbiddenKey(JSON.parse('[[1, {"b": {"constructor": {"prototype": 1}}}]]')), { pointer: '/0/1/b/constructor', key: 'prototype' })
+  t.strictSame(forbiddenKey(7), undefined)
   t.match((await post(app, '/softmax-stable', '{"x": [1,')).json(), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' })
   t.match((await post(app, '/softmax-stable', '')).json(), { statusCode: 400, code: 'FST_ERR_CTP_EMPTY_JSON_BODY' })
 })

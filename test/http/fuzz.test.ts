@@ -1416,7 +1416,7 @@ t.test('fixed: a GraphQL query that is JSON is taken as an AST', async (t) => {
   const response = await post(app, '/graphql', { query: '{}' })
   t.ok(response.statusCode < 500, 'not a 5xx')
   t.equal(response.statusCode, 400, 'a 400 syntax error')
-  t.equal(response.json().errors?.[0]?.message, 'query: this is JSON, not a GraphQL document; send the document as text (pre-parsed ASTs are not accepted)')
+  t.equal(response.json().errors?.[0]?.message, 'query: this starts as JSON, not as a GraphQL document; send the document as text (pre-parsed ASTs are not accepted)')
   const list = `{ softmaxStable(input: {x: [${Array.from({ length: 6000 }, () => '1').join(',')}]}) { argmax } }`
   t.equal((await post(app, '/graphql', { query: list })).statusCode, 400, 'as text, over GRAPHQL_MAX_TOKENS')
   const ast = await post(app, '/graphql', { query: JSON.stringify(parse(list, { noLocation: true })) })

@@ -39,7 +39,7 @@ t.test('GraphQL: a variable of millions of entries is refused before it is parse
 t.test('GraphQL: an answer too large to complete on the main thread is a 413 pointing to REST', async (t) => {
   const app = await build(t, { runtime: { workers: 1, inlineCostLimit: 0 }, limits: { graphqlMaxAnswerBytes: 1000 } })
   const answer = await post(app, '/graphql', { query: '{ convMatrix(input: {input: 8, kernelSize: 3, padding: 1}) { matrix } }' })
-  t.match(answer.json(), { errors: [{ message: /over GraphQL's limit of 1000 \(GRAPHQL_MAX_ANSWER_BYTES\).*POST \/conv-matrix/, extensions: { statusCode: 413 } }] })
+  t.match(answer.json(), { errors: [{ message: /over GraphQL's limit of 1000 for one request \(GRAPHQL_MAX_ANSWER_BYTES\).*POST \/conv-matrix/, extensions: { statusCode: 413 } }] })
   const rest = await post(app, '/conv-matrix', { input: 8, kernelSize: 3, padding: 1 })
   t.equal(rest.statusCode, 200, 'REST answers it')
 })
@@ -132,4 +132,14 @@ t.test('work estimated over the budget is a 413 at once; a lane with too much wa
   t.ok(Number(second.headers['retry-after']) >= 1, `Retry-After: ${second.headers['retry-after']}`)
   t.equal((await post(app, '/param-count', { sizes: [2, 3] })).statusCode, 200, 'small work is answered meanwhile')
   t.equal((await first).statusCode, 200)
+})
+
+t.test('a /grade body of too many values is refused from its bytes; limit checks name the limit', async (t) => {
+  const app = await build(t, { runtime: { workers: 0 } })
+  const response = await post(app, '/grade', `{"items": [{"question": "3.2-param-count", "answer": ${list(100_001, '[]')}}]}`)
+  t.equal(response.statusCode, 400)
+  t.match(response.json(), { message: 'the body holds more than 100000 values in lists and objects; send the answers in several requests' })
+  const check = byName('cornerExperiment').checkLimits!
+  t.doesNotThrow(() => check({}, DEFAULT_LIMITS), 'the default epochs are within the limit')
+  t.throws(() => check({}, { ...DEFAULT_LIMITS, cornerMaxEpochs: 10 }), { statusCode: 413, message: /CORNER_MAX_EPOCHS/ })
 })

@@ -234,7 +234,72 @@ t.test('the disconnection signal of a response', async (t) => {
 
 t.test('the worker module: bytes, 4xx as data, internal errors as data', async (t) => {
   const limits = DEFAULT_LIMITS
-  t.match(JSON.parse(Buffer.from(taskBytes({ kind: 'operation', name: 'paramCount', input: { sizes: [3, 4] }, limits, picture: false })).toString()), { total: 16 })
-  t.strictSame(compute({ kind: 'operation', name: 'paramCount', input: {}, limits, picture: false }), { error: { statusCode: 400, code: 'DLCHECK_INVALID_REQUEST', message: 'body must have exactly one of sizes and architecture' } })
-  t.match(compute({ kind: 'operation', name: 'nope', input: {}, limits, picture: false }), { internal: /TypeError/ })
+  t.match(JSON.parse(Buffer.from(taskBytes({ kind: 'operation', name: 'paramCount', input: { sizes: [3, 4] }, limits, picture: false, estimateNs: 0 })).toString()), { total: 16 })
+  t.strictSame(compute({ kind: 'operation', name: 'paramCount', input: {}, limits, picture: false, estimateNs: 0 }), { error: { statusCode: 400, code: 'DLCHECK_INVALID_REQUEST', message: 'body must have exactly one of sizes and architecture' } })
+  t.match(compute({ kind: 'operation', name: 'nope', input: {}, limits, picture: false, estimateNs: 0 }), { internal: /TypeError/ })
+})
+
+t.test('a task that can no longer finish in its budget when a thread is free is not started', async (t) => {
+  const limits = DEFAULT_LIMITS
+  const late = Date.now() - 1
+  t.match(compute({ kind: 'operation', name: 'paramCount', input: { sizes: [2, 2] }, limits, picture: false, estimateNs: 1e6, deadline: late }), { error: { statusCode: 503, code: 'DLCHECK_OVERLOADED', retryAfterSeconds: 1, message: /could no longer finish within its time budget/ } })
+  t.match(compute({ kind: 'grade', sheet: { items: [] }, limits, estimateNs: 1e6, deadline: late }), { error: { statusCode: 503 } })
+  const body = Buffer.from('{"sizes": [2, 2]}')
+  t.match(compute({ kind: 'body', name: 'paramCount', bytes: body, limits, picture: false, budgetNs: 1e12, deadline: late }), { error: { statusCode: 503 } }, 'a body: once its estimate is known')
+  t.match(JSON.parse(Buffer.from(taskBytes({ kind: 'body', name: 'paramCount', bytes: body, limits, picture: false, budgetNs: 1e12, deadline: Date.now() + 60_000 })).toString()), { total: 6 })
+  t.match(JSON.parse(Buffer.from(taskBytes({ kind: 'grade', sheet: { items: [] }, limits, estimateNs: 0 })).toString()), { score: 0, maxScore: 0 })
+  t.equal(taskBytes({ kind: 'ping' }).length, 0)
+  const svg = Buffer.from(taskBytes({ kind: 'body', name: 'convMatrix', bytes: Buffer.from('{"input": 3, "kernelSize": 2}'), limits, picture: true, budgetNs: 1e12 })).toString()
+  t.match(svg, /^<svg /)
+  const overLimit = compute({ kind: 'body', name: 'cornerExperiment', bytes: Buffer.from(`{"epochs": ${limits.cornerMaxEpochs + 1}}`), limits, picture: false, budgetNs: 1 })
+  t.match(overLimit, { error: { statusCode: 413, message: /CORNER_MAX_EPOCHS/ } }, 'over the budget and over a limit: the limit\'s 413')
+
+  // Over HTTP-free pool calls: a queue that ran longer than estimated.
+  const pool = new ComputationPool({ ...POOLED, computeTimeoutMs: 2000 }, DEFAULT_LIMITS)
+  t.teardown(() => pool.close())
+  await until(() => pool.ready, 'the threads')
+  const underestimated = estimated('cornerExperiment', 0.5 * SECOND)
+  const first = pool.execute(underestimated, { epochs: 1000, residual: false }).catch((error: Error) => error)
+  const second = await rejection(pool.execute(estimated('cornerExperiment', 1.2 * SECOND), { epochs: 1, residual: false }))
+  t.match(second, { statusCode: 503 }, 'refused, by the worker or by the budget, never run late')
+  await first
+})
+
+t.test('a task the pool cannot send to a thread is a bug (500), not a lost thread', async (t) => {
+  const pool = new ComputationPool(POOLED, DEFAULT_LIMITS)
+  t.teardown(() => pool.close())
+  const error = await rejection(pool.execute(estimated('paramCount', SECOND), { sizes: [2, 2], f: () => 1 }))
+  t.ok(error instanceof WorkerError, `${error.name}: ${error.message}`)
+})
+
+t.test('a thread that fails its first ping is pinged again', async (t) => {
+  const { Piscina } = await import('piscina')
+  const run = Piscina.prototype.run
+  let failed = 0
+  Piscina.prototype.run = function (this: InstanceType<typeof Piscina>, task: { kind?: string }, options?: object) {
+    if (task.kind === 'ping' && failed++ === 0) return Promise.reject(new Error('lost while loading'))
+    return run.call(this, task, options)
+  } as typeof run
+  t.teardown(() => { Piscina.prototype.run = run })
+  const pool = new ComputationPool(POOLED, DEFAULT_LIMITS)
+  t.teardown(() => pool.close())
+  await until(() => pool.ready, 'the second ping')
+  t.ok(failed >= 2)
+  t.equal(pool.running, 0)
+  const closed = new ComputationPool(POOLED, DEFAULT_LIMITS)
+  await closed.close()
+  t.equal(closed.ready, false, 'a closed pool pings no more')
+  t.equal(new ComputationPool({ ...POOLED, workers: 0 }, DEFAULT_LIMITS).running, 0)
+})
+
+t.test('grading: a sheet over the budget is a 413; a deep answer a 400', async (t) => {
+  const { Grader } = await import('../../src/grading/grader.js')
+  const grader = new Grader(Buffer.from('a secret of sixteen bytes'), DEFAULT_LIMITS)
+  const sheet = grader.prepare({ items: [{ question: '3.2-param-count', answer: 1 }] }, 'body')
+  const pool = new ComputationPool({ ...POOLED, workers: 0, computeTimeoutMs: 0 }, DEFAULT_LIMITS)
+  t.match(await rejection(pool.grade(sheet)), { statusCode: 413, message: /over the time budget of 0 ms .*\/grade/ })
+  let deep: unknown = 1
+  for (let i = 0; i < 9; i++) deep = [deep]
+  t.throws(() => grader.prepare({ items: [{ question: '3.2-param-count', answer: deep }] }, 'body'), { statusCode: 400, message: 'body/items/0/answer nests lists more than 8 deep; an answer is a number, a list or a matrix' })
+  t.doesNotThrow(() => grader.prepare({ items: [{ question: '3.2-param-count', answer: (deep as unknown[])[0] }] }, 'body'), '8 deep is a (wrong) answer')
 })
