@@ -61,8 +61,6 @@ interface Context { app: FastifyInstance, reply: FastifyReply }
 
 /** Documents up to this many characters have too few fields for graphql-js' validation to cost much. */
 const SHORT_DOCUMENT = 512
-/** Long query texts whose bounds were measured, remembered until this many (then forgotten at once). */
-const MEASURED_TEXTS = 1000
 
 /**
  * Where large inputs go instead of /graphql: the REST routes of the operations table that
@@ -192,7 +190,6 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
   // Mercurius hook that runs on every request before coercion, cached query texts and
   // graphql-jit's compiled runs included (mercurius/index.js, fastifyGraphQl).
   const bounds = [maxDepthRule(limits.graphqlMaxDepth), maxAliasesRule(limits.graphqlMaxAliases), costRule(limits.graphqlMaxFields, limits.graphqlMaxComputations)]
-  const measured = new Set<string>()
   app.graphql.addHook('preParsing', async (schema, source, context) => {
     const refuse = (message: string, code: string): never => {
       throw new mercurius.ErrorWithProps(message, { code, statusCode: 400 }, 400)
@@ -205,8 +202,8 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
     // compares fields pairwise: a document of a thousand fields, within GRAPHQL_MAX_TOKENS,
     // costs tens of milliseconds before the bounds on depth, aliases and fields could refuse
     // it. A long document is measured by those bounds alone first (Mercurius caches what it
-    // validates; the texts measured here are remembered likewise).
-    if (source.length > SHORT_DOCUMENT && !measured.has(source)) {
+    // validates, not what is measured here: a long text costs a second parse each time).
+    if (source.length > SHORT_DOCUMENT) {
       let document: DocumentNode | undefined
       try {
         document = parse(source, { maxTokens: limits.graphqlMaxTokens })
@@ -214,8 +211,6 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
       if (document !== undefined) {
         const errors = validate(schema, document, bounds)
         if (errors.length > 0) throw Object.assign(new Error('Graphql validation error'), { errors, statusCode: 400, code: 'MER_ERR_GQL_VALIDATION' })
-        if (measured.size >= MEASURED_TEXTS) measured.clear()
-        measured.add(source)
       }
     }
     const { request } = context.reply

@@ -26,6 +26,7 @@
  * an answer comes back as its UTF-8 JSON (or SVG), which the main thread only writes out.
  */
 import { extname } from 'node:path'
+import { inspect } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { Piscina } from 'piscina'
 import { LimitExceededError, RemoteComputationError, ServiceUnavailableError } from '../math/errors.js'
@@ -262,9 +263,10 @@ export class ComputationPool {
     return await new Promise<Answer>((resolve, reject) => {
       const job: Job = { task, transferList, estimateNs, controller: new AbortController(), resolve, reject }
       task.deadline = Date.now() + this.options.computeTimeoutMs
-      const budget = setTimeout(() => this.stop(lane, job, job.startedAt === undefined
-        ? new ServiceUnavailableError(`the computation waited for a worker for its whole time budget of ${this.options.computeTimeoutMs} ms (COMPUTE_TIMEOUT_MS) and was not started; retry shortly`, 'DLCHECK_TIMEOUT', 1)
-        : new ServiceUnavailableError(`the computation ran over its time budget of ${this.options.computeTimeoutMs} ms (COMPUTE_TIMEOUT_MS), queue wait included, and was stopped; send a smaller input, or raise COMPUTE_TIMEOUT_MS on the server`, 'DLCHECK_TIMEOUT', 1)), this.options.computeTimeoutMs)
+      // Tasks start in the order they were admitted, so the one running always reaches its
+      // budget before those waiting behind it: this fires on a running task, and dispatch
+      // refuses the waiting ones that can no longer finish in time.
+      const budget = setTimeout(() => this.stop(lane, job, new ServiceUnavailableError(`the computation ran over its time budget of ${this.options.computeTimeoutMs} ms (COMPUTE_TIMEOUT_MS), queue wait included, and was stopped; send a smaller input, or raise COMPUTE_TIMEOUT_MS on the server`, 'DLCHECK_TIMEOUT', 1)), this.options.computeTimeoutMs)
       const hangUp = (): void => this.stop(lane, job, new ClientClosedError('the client closed the connection before the answer'))
       signal?.addEventListener('abort', hangUp, { once: true })
       job.resolve = (answer) => { clearTimeout(budget); signal?.removeEventListener('abort', hangUp); resolve(answer) }
@@ -279,6 +281,13 @@ export class ComputationPool {
   private dispatch (lane: Lane): void {
     while (lane.running.size < lane.threads && lane.waiting.length > 0) {
       const job = lane.waiting.shift()!
+      // The work ahead took longer than estimated: rather than start what would be stopped
+      // unfinished, answer now (a large body's own estimate is checked by its worker).
+      if (Date.now() + job.estimateNs / 1e6 > job.task.deadline!) {
+        job.stoppedBy = new ServiceUnavailableError(`this computation (about ${seconds(job.estimateNs)} s) could no longer finish within its time budget of ${this.options.computeTimeoutMs} ms (COMPUTE_TIMEOUT_MS) when a worker was free, and was not started; retry shortly`, 'DLCHECK_OVERLOADED', 1)
+        job.reject(job.stoppedBy)
+        continue
+      }
       job.startedAt = performance.now()
       lane.running.add(job)
       const picture = 'picture' in job.task && job.task.picture
@@ -295,7 +304,7 @@ export class ComputationPool {
         if (job.stoppedBy === undefined) {
           job.reject(lostThread(error)
             ? new ServiceUnavailableError(`the worker running this computation was lost (${error.message}); retry`, 'DLCHECK_WORKER_LOST', 1)
-            : new WorkerError(error.stack ?? error.message))
+            : new WorkerError(inspect(error)))
         }
       }).finally(() => {
         lane.running.delete(job)

@@ -13,6 +13,7 @@
  * Errors the client caused come back as data, since structured cloning keeps an Error's
  * message but not its class or status.
  */
+import { inspect } from 'node:util'
 import { Ajv, type ValidateFunction } from 'ajv'
 import { move } from 'piscina'
 import { gradeSheet, type PreparedSheet } from '../grading/grader.js'
@@ -113,6 +114,6 @@ export default function compute (task: Task): Outcome {
     if (error instanceof ServiceUnavailableError) return { error: { statusCode: error.statusCode, code: error.code, message: error.message, retryAfterSeconds: error.retryAfterSeconds } }
     if (error instanceof ComputationError) return { error: { statusCode: error.statusCode, code: error.code, message: error.message } }
     // Returned, not thrown: a rejected task means a lost thread to the main thread (503).
-    return { internal: error instanceof Error ? (error.stack ?? error.message) : String(error) }
+    return { internal: inspect(error) }
   }
 }

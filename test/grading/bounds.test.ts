@@ -9,8 +9,8 @@ import { Grader } from '../../src/grading/grader.js'
 import { questions } from '../../src/grading/questions.js'
 import { VariantRandom } from '../../src/grading/variants.js'
 import { AJV_OPTIONS } from '../../src/http/validation.js'
-import type { ComputationError } from '../../src/math/errors.js'
 import { DEFAULT_LIMITS } from '../../src/operations/limits.js'
+import { thrown } from '../helpers/errors.js'
 
 const SECRET = Buffer.from('test-variant-secret-0123456789')
 const grader = new Grader(SECRET, DEFAULT_LIMITS)
@@ -28,15 +28,6 @@ const largestMlp = (changes: Record<string, unknown> = {}) => ({
 })
 const mlpParams = (model: Record<string, unknown>, length = 816) => ({ model, w: numbers(length).map((i) => Math.sin(i)), v: numbers(length).map((i) => Math.cos(i)) })
 
-/** The error a call throws, for asserting its status and message. */
-function thrown (fn: () => unknown): ComputationError {
-  try {
-    fn()
-  } catch (error) {
-    return error as ComputationError
-  }
-  throw new Error('expected an error')
-}
 
 const grade = (question: string, params: unknown) => grader.grade({ items: [{ question, params: params as Record<string, unknown> }] }, 'body').items[0]
 

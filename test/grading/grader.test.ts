@@ -3,23 +3,14 @@ import { Ajv } from 'ajv'
 import { compareAnswer, Grader } from '../../src/grading/grader.js'
 import { questions, questionsById, polynomial } from '../../src/grading/questions.js'
 import { AJV_OPTIONS } from '../../src/http/validation.js'
-import { ComputationError } from '../../src/math/errors.js'
 import { DEFAULT_LIMITS } from '../../src/operations/limits.js'
 import { loadFixture } from '../helpers/fixtures.js'
+import { thrown } from '../helpers/errors.js'
 
 const SECRET = Buffer.from('test-variant-secret-0123456789')
 const grader = new Grader(SECRET, DEFAULT_LIMITS)
 const sheet = loadFixture<{ name: string, params: Record<string, unknown>, answer: unknown }>('questions').cases
 
-/** The error a call throws, for asserting its status and message. */
-function thrown (fn: () => unknown): ComputationError {
-  try {
-    fn()
-  } catch (error) {
-    return error as ComputationError
-  }
-  throw new Error('expected an error')
-}
 
 t.test('the bank has the issue\'s questions, with the assignment\'s own numbers as defaults', async (t) => {
   t.strictSame(questions.map((q) => q.id), ['1.1-swish', '1.2-relu-decomposition', '1.4-log-softmax', '2-logistic-mixture', '3.2-param-count',

@@ -83,6 +83,9 @@ t.test('grading: huge grader-given params are refused; a costly sheet is graded 
   t.equal(response.statusCode, 200)
   t.equal(graded, 1)
   t.equal(response.json().items.length, 100)
+  const mutation = await post(app, '/graphql', { query: 'mutation ($input: GradeInput!) { grade(input: $input) { maxScore } }', variables: { input: { items: costly.items.slice(0, 20) } } })
+  t.strictSame(mutation.json(), { data: { grade: { maxScore: 20 } } })
+  t.equal(graded, 2, 'the grade mutation goes through the pool too')
 })
 
 t.test('a body over an entry limit is refused by the worker that parses it', async (t) => {

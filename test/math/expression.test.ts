@@ -119,3 +119,8 @@ t.test('uᵀ(Hv) = vᵀ(Hu): the Hessian is symmetric', async (t) => {
   }))
   t.pass('checked by fast-check')
 })
+
+t.test('a formula deeper than MAX_TREE_HEIGHT is refused with a hint to group it', async (t) => {
+  t.throws(() => Expression.parse(`x${'+x'.repeat(4999)}`, ['x']), new InvalidRequestError('model.expression: the formula is 5000 operations deep, over 2000; group long sums and products with parentheses, as (a + b + …) + (c + d + …)'))
+  t.equal(value(Array.from({ length: 4 }, () => `(x${'+x'.repeat(999)})`).join('+'), ['x'], [1]), 4000, 'as long a sum, grouped, is computed')
+})

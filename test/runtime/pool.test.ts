@@ -303,3 +303,31 @@ t.test('grading: a sheet over the budget is a 413; a deep answer a 400', async (
   t.throws(() => grader.prepare({ items: [{ question: '3.2-param-count', answer: deep }] }, 'body'), { statusCode: 400, message: 'body/items/0/answer nests lists more than 8 deep; an answer is a number, a list or a matrix' })
   t.doesNotThrow(() => grader.prepare({ items: [{ question: '3.2-param-count', answer: (deep as unknown[])[0] }] }, 'body'), '8 deep is a (wrong) answer')
 })
+
+t.test('the budget: tasks that could no longer finish when a thread is free are not started', async (t) => {
+  const pool = new ComputationPool({ ...POOLED, computeTimeoutMs: 300 }, DEFAULT_LIMITS)
+  t.teardown(() => pool.close())
+  await until(() => pool.ready, 'the threads')
+  // All three admitted on a tiny estimate; the first runs for about a second, past its budget.
+  const tiny = estimated('cornerExperiment', 0.01 * SECOND)
+  const running = rejection(pool.execute(tiny, { epochs: 1000, residual: false }))
+  const waiting = [rejection(pool.execute(tiny, { epochs: 1, residual: false })), rejection(pool.execute(tiny, { epochs: 1, residual: false }))]
+  t.match(await running, { code: 'DLCHECK_TIMEOUT', message: /ran over its time budget of 300 ms/ })
+  for (const task of waiting) t.match(await task, { statusCode: 503, code: 'DLCHECK_OVERLOADED', retryAfterSeconds: 1, message: /could no longer finish within its time budget of 300 ms .* and was not started/ })
+
+  // A large body is admitted by its size; its worker learns its estimate (about 1.6 s) when
+  // it starts behind a second of other work, and refuses it against the 2.5 s budget.
+  const later = new ComputationPool({ ...POOLED, computeTimeoutMs: 2500 }, DEFAULT_LIMITS)
+  t.teardown(() => later.close())
+  await until(() => later.ready, 'the threads')
+  const first = later.execute(estimated('cornerExperiment', 0.3 * SECOND), { epochs: 1000, residual: false }).catch((error: Error) => error)
+  const body = await rejection(later.executeBody(byName('cornerExperiment'), Buffer.from('{"epochs": 1000, "residual": false}')))
+  t.match(body, { statusCode: 503, code: 'DLCHECK_OVERLOADED', retryAfterSeconds: 1 })
+  await first
+})
+
+t.test('no pool: a large body\'s picture is drawn inline', async (t) => {
+  const inline = new ComputationPool({ ...POOLED, workers: 0 }, DEFAULT_LIMITS)
+  t.match(await inline.executeBody(byName('convMatrix'), Buffer.from('{"input": 3, "kernelSize": 2}'), { picture: true }), { type: 'svg' })
+  t.match(compute({ kind: 'body', name: 'convMatrix', bytes: Buffer.from('{"input": 3, "kernel": 2}'), limits: DEFAULT_LIMITS, picture: false, budgetNs: 1e12 }), { error: { statusCode: 400, code: 'FST_ERR_VALIDATION' } })
+})
