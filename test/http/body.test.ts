@@ -5,7 +5,6 @@
  */
 import { connect } from 'node:net'
 import t from 'tap'
-import type { FastifyInstance } from 'fastify'
 import { charsetOf } from '../../src/http/body.js'
 import { forbiddenKey } from '../../src/runtime/request-body.js'
 import { build, post } from '../helpers/app.js'

@@ -315,15 +315,14 @@ t.test('the budget: tasks that could no longer finish when a thread is free are 
   t.match(await running, { code: 'DLCHECK_TIMEOUT', message: /ran over its time budget of 300 ms/ })
   for (const task of waiting) t.match(await task, { statusCode: 503, code: 'DLCHECK_OVERLOADED', retryAfterSeconds: 1, message: /could no longer finish within its time budget of 300 ms .* and was not started/ })
 
-  // A large body is admitted by its size; its worker learns its estimate (about 1.6 s) when
-  // it starts behind a second of other work, and refuses it against the 2.5 s budget.
-  const later = new ComputationPool({ ...POOLED, computeTimeoutMs: 2500 }, DEFAULT_LIMITS)
-  t.teardown(() => later.close())
-  await until(() => later.ready, 'the threads')
-  const first = later.execute(estimated('cornerExperiment', 0.3 * SECOND), { epochs: 1000, residual: false }).catch((error: Error) => error)
-  const body = await rejection(later.executeBody(byName('cornerExperiment'), Buffer.from('{"epochs": 1000, "residual": false}')))
-  t.match(body, { statusCode: 503, code: 'DLCHECK_OVERLOADED', retryAfterSeconds: 1 })
-  await first
+  // A large body is admitted by its size; only its worker learns its estimate, here exactly
+  // the budget: by then (a thread hop and a parse later) it can no longer finish, and is refused.
+  const body = Buffer.from('{"epochs": 1000, "residual": false}')
+  const budgetMs = byName('cornerExperiment').cost({ epochs: 1000, residual: false }) / 1e6
+  const exact = new ComputationPool({ ...POOLED, computeTimeoutMs: budgetMs }, DEFAULT_LIMITS)
+  t.teardown(() => exact.close())
+  await until(() => exact.ready, 'the threads')
+  t.match(await rejection(exact.executeBody(byName('cornerExperiment'), body)), { statusCode: 503, code: 'DLCHECK_OVERLOADED', retryAfterSeconds: 1 })
 })
 
 t.test('no pool: a large body\'s picture is drawn inline', async (t) => {
