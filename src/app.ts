@@ -2,7 +2,7 @@
  * buildApp(options): a configured Fastify instance that does not listen (fastify/demo's
  * split between app.ts and server.ts), so tests drive it with app.inject.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import swagger from '@fastify/swagger'
 import { registerGraphql, restAdvice } from './graphql/index.js'
 import { frameworkErrors, installErrorHandlers } from './http/errors.js'
@@ -21,6 +21,7 @@ import { Grader } from './grading/grader.js'
 import { GRADE_EXAMPLES, GRADE_MAX_VALUES } from './grading/schemas.js'
 import { registerGradingRoutes } from './http/grading.js'
 import { registerProtection } from './http/protection.js'
+import { LoadShedder } from './http/pressure.js'
 import { DEFAULT_RUNTIME, type RuntimeOptions } from './runtime/options.js'
 import { ComputationPool } from './runtime/pool.js'
 
@@ -43,6 +44,7 @@ export interface AppOptions {
 export async function buildApp (options: AppOptions = {}): Promise<FastifyInstance> {
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits }
   const runtime: RuntimeOptions = { ...DEFAULT_RUNTIME, ...options.runtime }
+  const shedder = new LoadShedder(runtime)
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: limits.bodyLimit,
@@ -61,7 +63,8 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     // at all while headersTimeout (60 s by default) is longer: a body trickling in was cut a
     // minute or more late. Headers are part of the request, so they share its timeout.
     http: { connectionsCheckingInterval: Math.min(1000, runtime.requestTimeoutMs), headersTimeout: runtime.requestTimeoutMs },
-    frameworkErrors
+    frameworkErrors,
+    logController: new LogController({ disableRequestLogging: shedder.skipsLog })
   })
   app.addSchema(ErrorResponse)
   await app.register(swagger, {
@@ -87,7 +90,7 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   let drained: Promise<void> = Promise.resolve()
   app.addHook('preClose', (done) => { drained = pool.drain(Math.max(0, runtime.shutdownTimeoutMs - 1000)); done() })
   app.addHook('onClose', async () => { await drained; await pool.close() })
-  await registerProtection(app, runtime, pool)
+  await registerProtection(app, runtime, pool, shedder)
   registerOperationRoutes(app, operations, pool)
   const { graderToken, variantSecret } = options.grading ?? {}
   const access = new GraderAccess(graderToken)

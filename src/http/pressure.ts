@@ -39,7 +39,8 @@
  * onRequest hook, and no allocation; /health and /ready do not have the hook at all.
  */
 import { getHeapStatistics } from 'node:v8'
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import type { IncomingMessage } from 'node:http'
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { errorBody } from './errors.js'
 
 /** The heartbeat's period, ms: perf_hooks' monitorEventLoopDelay default resolution. */
@@ -60,6 +61,12 @@ export interface PressureLimits {
   maxHeapUsedBytes: number
 }
 
+/** Where a request's decision is kept, on the raw request: taken once, read by the log controller and the hook. */
+const DECISION = Symbol('dlcheck.refusal')
+type Decided = IncomingMessage & { [DECISION]?: string | null }
+/** How often the refusals are summed up in the log, ms. */
+const REFUSAL_LOG_MS = 1000
+
 const refusalBody = (reason: string): string =>
   JSON.stringify(errorBody(503, 'DLCHECK_UNDER_PRESSURE', `the server is under pressure (${reason}); retry in ${RETRY_AFTER_SECONDS} s`))
 
@@ -78,6 +85,11 @@ export class LoadShedder {
   private stallAt = -Infinity
   private stallMs = 0
   private heapUsed = 0
+  /** refusals since the last summary in the log, and when that was */
+  private refused = 0
+  private loggedAt = -Infinity
+  /** where the summaries go (the app's logger, once built) */
+  log: Pick<FastifyBaseLogger, 'warn'> | undefined
   /** the 503 body every request gets until the next beat (built by a beat), or undefined while work is accepted */
   private refusal: string | undefined
   private timer: NodeJS.Timeout | undefined
@@ -102,13 +114,33 @@ export class LoadShedder {
     clearInterval(this.timer)
   }
 
-  /** onRequest hook (callback style: no promise per request). */
-  readonly onRequest = (_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-    const refusal = this.refusal ?? (performance.now() - this.lastBeat > this.lateAfter ? this.laggingBody : undefined)
+  /**
+   * The refusal a request gets, or null: decided once per request, when Fastify first asks
+   * (its log controller, before the hooks), so the log lines and the answer agree.
+   */
+  private decide (raw: Decided): string | null {
+    let refusal = raw[DECISION]
     if (refusal === undefined) {
+      refusal = raw[DECISION] = this.refusal ?? (performance.now() - this.lastBeat > this.lateAfter ? this.laggingBody : null)
+    }
+    return refusal
+  }
+
+  /**
+   * Fastify's disableRequestLogging: a refused request writes no log lines (two per request
+   * cost about as much as the refusal itself, and a flood would flood the log); the heartbeat
+   * sums refusals up once a second instead.
+   */
+  readonly skipsLog = (request: FastifyRequest): boolean => this.active && this.decide(request.raw) !== null
+
+  /** onRequest hook (callback style: no promise per request). */
+  readonly onRequest = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    const refusal = this.decide(request.raw)
+    if (refusal === null) {
       done()
       return
     }
+    this.refused++
     // A string with a JSON content type goes out as it is (Fastify's reply.send): no
     // serialization, no error object; the shape is errorBody's, as every other error's.
     reply.code(503).header('retry-after', RETRY_AFTER).header('content-type', 'application/json; charset=utf-8').send(refusal)
@@ -129,6 +161,11 @@ export class LoadShedder {
     const now = performance.now()
     const late = now - this.lastBeat - HEARTBEAT_MS
     this.lastBeat = now
+    if (this.refused > 0 && now - this.loggedAt >= REFUSAL_LOG_MS) {
+      this.log?.warn({ refused: this.refused }, `load shedding: ${this.refused} requests refused with 503 since the last summary (MAX_EVENT_LOOP_DELAY_MS, MAX_HEAP_USED_BYTES)`)
+      this.refused = 0
+      this.loggedAt = now
+    }
     this.sampleHeap()
     if (late > this.maxDelay) {
       this.stallAt = now

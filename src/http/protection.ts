@@ -28,7 +28,11 @@ declare module 'fastify' {
 /** Route config of the routes that answer however loaded the service is. */
 const ALWAYS_ANSWER = { loadShedding: false, rateLimit: false }
 
-export async function registerProtection (app: FastifyInstance, runtime: RuntimeOptions, pool: ComputationPool): Promise<void> {
+/**
+ * @param shedder - made before the app, whose log controller asks it which requests to leave
+ *   out of the log
+ */
+export async function registerProtection (app: FastifyInstance, runtime: RuntimeOptions, pool: ComputationPool, shedder: LoadShedder): Promise<void> {
   let closing = false
   app.addHook('preClose', async () => { closing = true })
   // Callback style: no promise per response for a header sent only while closing.
@@ -37,7 +41,7 @@ export async function registerProtection (app: FastifyInstance, runtime: Runtime
     done(null, payload)
   })
 
-  const shedder = new LoadShedder(runtime)
+  shedder.log = app.log
   if (shedder.active) {
     app.addHook('onReady', (done) => { shedder.start(); done() })
     app.addHook('onClose', (_app, done) => { shedder.stop(); done() })

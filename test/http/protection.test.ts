@@ -126,6 +126,20 @@ t.test('a stalled event loop: the requests behind the stall get 503, /health and
   t.ok(Number(/stalled (\d+) ms/.exec(after.ready.body.reasons[0])![1]) >= 2 * LIMIT - 10, `the stall measured whole: ${after.ready.body.reasons[0]}`)
 })
 
+t.test('refused requests write no log lines; the heartbeat sums them up', async (t) => {
+  const lines: string[] = []
+  const app = await started(t, { runtime: { maxEventLoopDelayMs: LIMIT }, logger: { level: 'info', stream: new Writable({ write (chunk, _e, done) { lines.push(String(chunk)); done() } }) } })
+  t.equal((await small(app)).statusCode, 200)
+  const before = lines.length
+  t.ok(lines.some((line) => line.includes('"statusCode":200')), 'an answered request is logged')
+  block(2 * LIMIT)
+  const during = await burst(app)
+  t.strictSame(during.statuses, [503, 503, 503, 503, 503])
+  t.notOk(lines.slice(before).some((line) => line.includes('/param-count') || line.includes('"statusCode":503')), 'no line per refused request')
+  await until(() => lines.some((line) => line.includes('load shedding: ')), 'the summary')
+  t.match(JSON.parse(lines.find((line) => line.includes('load shedding: '))!), { level: 40, refused: 5, msg: /^load shedding: 5 requests refused with 503/ })
+})
+
 t.test('MAX_EVENT_LOOP_DELAY_MS=0 turns the event-loop check off', async (t) => {
   const app = await started(t, { runtime: { maxEventLoopDelayMs: 0 } })
   t.equal((await small(app)).statusCode, 200)
