@@ -35,7 +35,8 @@ export class WorkerBody {
  * undefined. Given twice, the one that is not UTF-8 wins: either reading must be safe.
  */
 export function charsetOf (contentType: string | undefined): string | undefined {
-  if (contentType === undefined) return undefined
+  // Most requests send `application/json` bare: no parameters to split.
+  if (contentType === undefined || !contentType.includes(';')) return undefined
   let found: string | undefined
   for (const parameter of contentType.split(';').slice(1)) {
     const [name, ...value] = parameter.split('=')
