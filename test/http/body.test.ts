@@ -4,6 +4,7 @@
  * errors as small ones parsed on the main thread, and bodies too slow to arrive.
  */
 import { connect } from 'node:net'
+import { Readable } from 'node:stream'
 import t from 'tap'
 import { charsetOf } from '../../src/http/body.js'
 import { forbiddenKey } from '../../src/runtime/request-body.js'
@@ -95,6 +96,19 @@ t.test('a large body is parsed by a worker: the same answers and errors as on th
   t.strictSame(graphql.json(), { data: { paramCount: { total: 9 } } }, '/graphql parses its own bodies')
   const graded = await post(large, '/grade', { items: [{ question: '3.2-param-count', answer: 1 }] })
   t.equal(graded.statusCode, 200, '/grade parses its own bodies')
+})
+
+t.test('a body without Content-Length: read in chunks, bounded by the route\'s limit', async (t) => {
+  const app = await build(t, { runtime: { workers: 1, workerBodyBytes: 16 }, limits: { bodyLimit: 64 } })
+  const send = (url: string, parts: string[]) => app.inject({ method: 'POST', url, headers: { 'content-type': json }, payload: Readable.from(parts.map((part) => Buffer.from(part))) })
+  const small = await send('/param-count', ['{"sizes": ', '[2, 3]}'])
+  t.equal(small.statusCode, 200)
+  t.strictSame(small.json().total, 9)
+  const large = await send('/softmax-stable', ['{"x": ', '[0, -40], ', '"temperature": 1}'])
+  t.equal(large.json().logSumExp, 4.248354255291589e-18, 'over WORKER_BODY_BYTES: parsed by a worker')
+  const over = await send('/param-count', ['{"sizes": [', '1, '.repeat(40), '2]}'])
+  t.equal(over.statusCode, 413)
+  t.match(over.json(), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', message: /over the limit of 64 bytes \(BODY_LIMIT\)/ })
 })
 
 t.test('a body too slow to arrive is cut at REQUEST_TIMEOUT_MS', async (t) => {
