@@ -148,6 +148,10 @@ function bodyTooLarge (): Error {
 function readBody (payload: Readable, contentLength: string | undefined, limit: number, ownedAbove: number, callback: (error: Error | null, body?: Buffer) => void): void {
   const declared = contentLength === undefined ? undefined : Number(contentLength)
   if (declared !== undefined && declared > limit) {
+    // The rest of the body is read and dropped while the 413 goes out: a connection closed on
+    // a client still sending makes its kernel discard the answer (a TCP reset), and the
+    // client sees a reset instead of the limit's name. REQUEST_TIMEOUT_MS bounds the time.
+    payload.resume()
     callback(bodyTooLarge())
     return
   }
