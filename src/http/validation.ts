@@ -14,7 +14,7 @@ import type { FastifySchemaValidationError } from 'fastify'
  */
 export const AJV_OPTIONS = {
   // Fastify's defaults coerce "Infinity" and "0x10" into numbers and drop unknown fields
-  // silently; the contract (API.md) wants both rejected with 400.
+  // silently; the contract (openapi.yaml) wants both rejected with 400.
   coerceTypes: false,
   removeAdditional: false,
   // Defaults are applied by each operation's run; the schema's `default` documents them.

@@ -1,5 +1,5 @@
 /**
- * API.md: results that are not finite in float64 are sent as null, and the response says
+ * The service's contract (openapi.yaml): results that are not finite in float64 are sent as null, and the response says
  * which field and why in `warnings`, so a response never contains a NaN.
  */
 export class NonFiniteCollector {

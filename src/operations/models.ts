@@ -1,5 +1,5 @@
 /**
- * The `model` of /hvp and /newton-step (API.md): a quadratic, a formula, or an MLP in
+ * The `model` of /hvp and /newton-step (openapi.yaml): a quadratic, a formula, or an MLP in
  * PyTorch's parameter layout, turned into a DifferentiableModel.
  */
 import { Type, type Static } from '@sinclair/typebox'

@@ -5,7 +5,7 @@ import { Expression } from '../../src/math/expression.js'
 
 const value = (text: string, variables: string[] = [], w: number[] = []): number => Expression.parse(text, variables).evaluate(w).value
 
-t.test('precedence and associativity (API.md)', async (t) => {
+t.test('precedence and associativity of the formula notation', async (t) => {
   t.equal(value('-x^2', ['x'], [3]), -9, '^ binds tighter than unary minus')
   t.equal(value('2^3^2'), 512, '^ is right-associative')
   t.equal(value('2^-1'), 0.5, 'a unary minus in an exponent')
