@@ -11,19 +11,13 @@
  */
 import type { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { ComputationError } from '../math/errors.js'
+import { ComputationError, SchemaValidationError } from '../math/errors.js'
 import { parseJsonBody } from '../runtime/request-body.js'
 
 /** (415) A body in a coding or charset the service does not decode. */
 export class UnsupportedMediaTypeError extends ComputationError {
   readonly statusCode = 415
   readonly code = 'DLCHECK_UNSUPPORTED_MEDIA_TYPE'
-}
-
-/** (400) A body with more values than its route takes, refused before it is parsed. */
-export class TooManyValuesError extends ComputationError {
-  readonly statusCode = 400
-  readonly code = 'FST_ERR_VALIDATION'
 }
 
 /** A request body left unparsed for a worker: its bytes, exactly as received. */
@@ -121,7 +115,7 @@ export function registerBodyParsing (app: FastifyInstance, workerBodyBytes: numb
       }
       const bound = valueBounds.get(url)
       if (bound !== undefined && holdsMoreValues(body!, bound.max)) {
-        done(new TooManyValuesError(bound.message))
+        done(new SchemaValidationError(bound.message))
         return
       }
       try {

@@ -87,7 +87,7 @@ export function taskBytes (task: Task): Uint8Array {
     return encoded(JSON.stringify(gradeSheet(task.sheet, task.limits)))
   }
   const operation = byName.get(task.name)!
-  let input = task.kind === 'body' ? parsedBody(operation, task.bytes) : task.input
+  const input = task.kind === 'body' ? parsedBody(operation, task.bytes) : task.input
   if (task.kind === 'body') {
     // Only now is the computation's own estimate known: over the budget, the operation's
     // limit checks first (their 413 says what to change), then the budget's 413.
@@ -102,7 +102,6 @@ export function taskBytes (task: Task): Uint8Array {
   }
   const result = operation.run(input as never, task.limits)
   if (task.picture) return encoded(PICTURES[operation.name](result, input))
-  input = undefined
   return encoded(JSON.stringify(result))
 }
 
