@@ -24,6 +24,19 @@
  * - Shedding stops at the first beat that runs on time. A longer hold would refuse requests
  *   the loop has time for, and under sustained overload it would starve the service: each hold
  *   ends with one long batch of accepted work, whose lateness starts the next hold.
+ * - A connection one of whose requests is refused for a stall is not read again for a while
+ *   (deferred). A refusal is cheap but not free: Node parses each request and builds its
+ *   request and response objects, and a client that pipelines, or simply sends faster than the
+ *   service answers, fills every read with requests. Refusing them all would keep the loop as
+ *   late as serving them, and /health, on its own connection, waits behind the whole batch.
+ *   A deferred connection's requests wait in the kernel's socket buffer, and TCP's flow
+ *   control slows its sender down, not the service. Each beat that runs on time reads again
+ *   one more deferred connection than the beat before (oldest first), and a late beat halves
+ *   that number: the additive increase and multiplicative decrease of TCP's congestion
+ *   control (RFC 5681 §3.1), here applied to how many connections the loop takes back.
+ *   Node's HTTP server resumes a socket after every message it parses (readStart in
+ *   lib/_http_incoming.js, called from parserOnMessageComplete), so a deferred socket's own
+ *   `resume` is replaced by one that does nothing until the shedder takes it back.
  * - /ready reports a stall seen within READY_WINDOW_MS, so that a probe sees the last second
  *   rather than one instant: Kubernetes polls a readiness probe every periodSeconds (10 s by
  *   default) and takes the pod out of its Service's endpoints after failureThreshold failures
@@ -40,6 +53,7 @@
  */
 import { getHeapStatistics } from 'node:v8'
 import type { IncomingMessage } from 'node:http'
+import { Socket } from 'node:net'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { errorBody } from './errors.js'
 
@@ -64,11 +78,19 @@ export interface PressureLimits {
 /** Where a request's decision is kept, on the raw request: taken once, read by the log controller and the hook. */
 const DECISION = Symbol('dlcheck.refusal')
 type Decided = IncomingMessage & { [DECISION]?: string | null }
+/** Marks a socket whose reading is deferred (paused, in the queue of sockets to read again). */
+const DEFERRED = Symbol('dlcheck.deferred')
+type Deferrable = Socket & { [DEFERRED]?: boolean }
+/** At most this many deferred connections are read again at one beat. */
+const MAX_RESUME_BATCH = 1024
 /** How often the refusals are summed up in the log, ms. */
 const REFUSAL_LOG_MS = 1000
 
 const refusalBody = (reason: string): string =>
   JSON.stringify(errorBody(503, 'DLCHECK_UNDER_PRESSURE', `the server is under pressure (${reason}); retry in ${RETRY_AFTER_SECONDS} s`))
+
+/** A deferred socket's `resume`: Node's HTTP server calls it after each message; it stays paused. */
+function keepPaused (this: Socket): Socket { return this }
 
 export class LoadShedder {
   /** false when both limits are off: no heartbeat, no hook */
@@ -92,6 +114,13 @@ export class LoadShedder {
   log: Pick<FastifyBaseLogger, 'warn'> | undefined
   /** the 503 body every request gets until the next beat (built by a beat), or undefined while work is accepted */
   private refusal: string | undefined
+  /** whether `refusal` is for a stall (not the heap): its sockets are deferred */
+  private stalled = false
+  /** sockets not read since a request of theirs was refused for a stall, oldest first, from `deferredHead` */
+  private readonly deferred: Deferrable[] = []
+  private deferredHead = 0
+  /** how many deferred sockets the next on-time beat reads again */
+  private resumeBatch = 1
   private timer: NodeJS.Timeout | undefined
 
   constructor (limits: PressureLimits) {
@@ -112,6 +141,7 @@ export class LoadShedder {
 
   stop (): void {
     clearInterval(this.timer)
+    this.resumeDeferred(Infinity)
   }
 
   /**
@@ -141,6 +171,8 @@ export class LoadShedder {
       return
     }
     this.refused++
+    // Deferred for a stall, not for the heap; an injected request (light-my-request) has no socket to pause.
+    if ((this.stalled || refusal === this.laggingBody) && request.raw.socket instanceof Socket) this.defer(request.raw.socket)
     // A string with a JSON content type goes out as it is (Fastify's reply.send): no
     // serialization, no error object; the shape is errorBody's, as every other error's.
     reply.code(503).header('retry-after', RETRY_AFTER).header('content-type', 'application/json; charset=utf-8').send(refusal)
@@ -162,7 +194,8 @@ export class LoadShedder {
     const late = now - this.lastBeat - HEARTBEAT_MS
     this.lastBeat = now
     if (this.refused > 0 && now - this.loggedAt >= REFUSAL_LOG_MS) {
-      this.log?.warn({ refused: this.refused }, `load shedding: ${this.refused} requests refused with 503 since the last summary (MAX_EVENT_LOOP_DELAY_MS, MAX_HEAP_USED_BYTES)`)
+      const deferred = this.deferredConnections
+      this.log?.warn({ refused: this.refused, deferred }, `load shedding: ${this.refused} requests refused with 503 since the last summary, ${deferred} connections left unread for now (MAX_EVENT_LOOP_DELAY_MS, MAX_HEAP_USED_BYTES)`)
       this.refused = 0
       this.loggedAt = now
     }
@@ -171,8 +204,43 @@ export class LoadShedder {
       this.stallAt = now
       this.stallMs = late
       this.refusal = refusalBody(this.stallReason())
+      this.stalled = true
+      this.resumeBatch = Math.max(1, this.resumeBatch >> 1)
     } else {
       this.refusal = this.heapRefusal()
+      this.stalled = false
+      this.resumeDeferred(this.resumeBatch)
+      this.resumeBatch = Math.min(this.resumeBatch + 1, MAX_RESUME_BATCH)
+    }
+  }
+
+  /** connections deferred and not yet read again */
+  get deferredConnections (): number {
+    return this.deferred.length - this.deferredHead
+  }
+
+  private defer (socket: Deferrable): void {
+    if (socket[DEFERRED] === true) return
+    socket[DEFERRED] = true
+    socket.pause()
+    socket.resume = keepPaused
+    this.deferred.push(socket)
+  }
+
+  private resumeDeferred (count: number): void {
+    const queue = this.deferred
+    while (count > 0 && this.deferredHead < queue.length) {
+      const socket = queue[this.deferredHead++]
+      socket[DEFERRED] = false
+      delete (socket as Partial<Deferrable>).resume
+      if (socket.destroyed) continue
+      socket.resume()
+      count--
+    }
+    // The queue is an array read from deferredHead on: it is compacted once half of it is read.
+    if (this.deferredHead === queue.length || this.deferredHead > queue.length / 2) {
+      queue.splice(0, this.deferredHead)
+      this.deferredHead = 0
     }
   }
 

@@ -57,10 +57,12 @@ export const DEFAULT_RUNTIME: RuntimeOptions = {
   rateLimitMax: 0,
   rateLimitWindowMs: 60_000,
   // The main thread only moves bytes (reads and writes JSON) and runs computations under
-  // INLINE_COST_LIMIT, so a loop 50 ms behind has requests queueing. A request then waits about
-  // two limits at most, the stall before the batch it is read in and its place in that batch
-  // (src/http/pressure.ts), which keeps /health under 100 ms.
-  maxEventLoopDelayMs: 50,
+  // INLINE_COST_LIMIT, so a loop 30 ms behind has requests queueing. A request then waits about
+  // two loop turns at most, the turn in progress when it arrives and its place in the next one;
+  // each turn stops accepting at this limit plus a heartbeat and ends after one more read per
+  // busy connection (src/http/pressure.ts). That keeps /health under 100 ms (bench:stall's
+  // overload case; BENCHMARKS.md, *Stalls*).
+  maxEventLoopDelayMs: 30,
   maxHeapUsedBytes: 0,
   requestTimeoutMs: 30_000,
   connectionTimeoutMs: 60_000,

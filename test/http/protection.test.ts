@@ -7,6 +7,8 @@
  * busy-wait longer than the limit, and nothing is asserted about how long shedding lasts.
  */
 import t from 'tap'
+import net from 'node:net'
+import { once } from 'node:events'
 import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
@@ -126,6 +128,31 @@ t.test('a stalled event loop: the requests behind the stall get 503, /health and
   t.ok(Number(/stalled (\d+) ms/.exec(after.ready.body.reasons[0])![1]) >= 2 * LIMIT - 10, `the stall measured whole: ${after.ready.body.reasons[0]}`)
 })
 
+t.test('a client pipelining into a stall: 503 for each request, then its connection is read again', async (t) => {
+  const app = await started(t, { runtime: { maxEventLoopDelayMs: LIMIT } })
+  const url = new URL(await app.listen({ port: 0, host: '127.0.0.1' }))
+  const client = net.connect(Number(url.port), '127.0.0.1')
+  t.teardown(() => client.destroy())
+  await once(client, 'connect')
+  let received = ''
+  client.on('data', (chunk: Buffer) => { received += chunk.toString('latin1') })
+  // Each status line follows the body before it directly: no line start to anchor to.
+  const statuses = (): number[] => [...received.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((match) => Number(match[1]))
+  const body = JSON.stringify({ sizes: [2, 3] })
+  const request = `POST /param-count HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`
+
+  client.write(request)
+  await until(() => statuses().length === 1, 'the first answer')
+  block(2 * LIMIT)
+  await sleep(1) // the heartbeat records the stall; the three pipelined requests are read after it
+  client.write(request.repeat(3))
+  await until(() => statuses().length === 4, 'the refusals')
+  // Written once the refusals are in: it waits unread until the connection is taken back.
+  client.write(request)
+  await until(() => statuses().length === 5, 'the last answer')
+  t.strictSame(statuses(), [200, 503, 503, 503, 200])
+})
+
 t.test('refused requests write no log lines; the heartbeat sums them up', async (t) => {
   const lines: string[] = []
   const app = await started(t, { runtime: { maxEventLoopDelayMs: LIMIT }, logger: { level: 'info', stream: new Writable({ write (chunk, _e, done) { lines.push(String(chunk)); done() } }) } })
@@ -137,7 +164,7 @@ t.test('refused requests write no log lines; the heartbeat sums them up', async 
   t.strictSame(during.statuses, [503, 503, 503, 503, 503])
   t.notOk(lines.slice(before).some((line) => line.includes('/param-count') || line.includes('"statusCode":503')), 'no line per refused request')
   await until(() => lines.some((line) => line.includes('load shedding: ')), 'the summary')
-  t.match(JSON.parse(lines.find((line) => line.includes('load shedding: '))!), { level: 40, refused: 5, msg: /^load shedding: 5 requests refused with 503/ })
+  t.match(JSON.parse(lines.find((line) => line.includes('load shedding: '))!), { level: 40, refused: 5, deferred: 0, msg: /^load shedding: 5 requests refused with 503 since the last summary, 0 connections left unread for now/ })
 })
 
 t.test('MAX_EVENT_LOOP_DELAY_MS=0 turns the event-loop check off', async (t) => {
