@@ -95,6 +95,12 @@ export function registerBodyParsing (app: FastifyInstance, workerBodyBytes: numb
     }
     done(null, payload)
   })
+  // Fastify answers every body error with Connection: close, since the client may still be
+  // sending; a body being dropped in full does not need that. onError runs only on errors.
+  app.addHook('onError', (_request, reply, error, done) => {
+    if ((error as { [DROPPED]?: boolean })[DROPPED] === true) reply.removeHeader('connection')
+    done()
+  })
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', (request: FastifyRequest, payload: Readable, done: (error: Error | null, body?: unknown) => void) => {
     // No route (a 404, a method or path no route has): the body is not looked at.
@@ -127,9 +133,18 @@ export function registerBodyParsing (app: FastifyInstance, workerBodyBytes: numb
   })
 }
 
+/**
+ * A body declared over its limit by at most this much is read and dropped while the 413 goes
+ * out, and the connection stays open; a larger one is not worth reading, and the connection
+ * is closed after the 413 (Fastify's way for every body error).
+ */
+export const MAX_DROPPED_BODY_BYTES = 64 * 2 ** 20
+/** Marks a 413 whose body is read and dropped: its connection need not close. */
+const DROPPED = Symbol('dlcheck.dropped')
+
 /** Fastify's error for a body over its route's limit (the error handlers name the limit). */
-function bodyTooLarge (): Error {
-  return Object.assign(new Error('Request body is too large'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 })
+function bodyTooLarge (dropped = false): Error {
+  return Object.assign(new Error('Request body is too large'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413, [DROPPED]: dropped })
 }
 
 /**
@@ -142,11 +157,14 @@ function bodyTooLarge (): Error {
 function readBody (payload: Readable, contentLength: string | undefined, limit: number, ownedAbove: number, callback: (error: Error | null, body?: Buffer) => void): void {
   const declared = contentLength === undefined ? undefined : Number(contentLength)
   if (declared !== undefined && declared > limit) {
-    // The rest of the body is read and dropped while the 413 goes out: a connection closed on
-    // a client still sending makes its kernel discard the answer (a TCP reset), and the
-    // client sees a reset instead of the limit's name. REQUEST_TIMEOUT_MS bounds the time.
-    payload.resume()
-    callback(bodyTooLarge())
+    // A connection closed on a client still sending makes the client's kernel discard the
+    // answer (a TCP reset, RFC 9293 §3.6: data arriving after a close is answered with RST),
+    // and the client sees a reset instead of the limit's name. So a body not far over its
+    // limit is read and dropped while the 413 goes out, and the connection is kept;
+    // REQUEST_TIMEOUT_MS bounds the time that takes.
+    const dropped = declared - limit <= MAX_DROPPED_BODY_BYTES
+    if (dropped) payload.resume()
+    callback(bodyTooLarge(dropped))
     return
   }
   const sized = declared !== undefined && Number.isSafeInteger(declared) && declared >= 0

@@ -1,12 +1,13 @@
 /**
  * Request bodies: codings and charsets the service does not decode (415), keys that would set
  * a prototype (400 naming them), large bodies parsed by a worker with the same answers and
- * errors as small ones parsed on the main thread, and bodies too slow to arrive.
+ * errors as small ones parsed on the main thread, bodies declared over their limit (dropped
+ * and the connection kept, unless far over), and bodies too slow to arrive.
  */
 import { connect } from 'node:net'
 import { Readable } from 'node:stream'
 import t from 'tap'
-import { charsetOf } from '../../src/http/body.js'
+import { charsetOf, MAX_DROPPED_BODY_BYTES } from '../../src/http/body.js'
 import { forbiddenKey } from '../../src/runtime/request-body.js'
 import { build, post } from '../helpers/app.js'
 
@@ -109,6 +110,35 @@ t.test('a body without Content-Length: read in chunks, bounded by the route\'s l
   const over = await send('/param-count', ['{"sizes": [', '1, '.repeat(40), '2]}'])
   t.equal(over.statusCode, 413)
   t.match(over.json(), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', message: /over the limit of 64 bytes \(BODY_LIMIT\)/ })
+})
+
+t.test('a body declared over its limit: 413 at once; dropped and the connection kept, unless far over', async (t) => {
+  const app = await build(t, { runtime: { workers: 0 }, limits: { bodyLimit: 64 } })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+  const head = (length: number): string => `POST /param-count HTTP/1.1\r\nhost: x\r\ncontent-type: ${json}\r\ncontent-length: ${length}\r\n\r\n`
+  const exchange = (write: (socket: ReturnType<typeof connect>) => void, answers: number) => new Promise<{ received: string, closed: boolean }>((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    let received = ''
+    const done = (closed: boolean): void => { socket.destroy(); resolve({ received, closed }) }
+    socket.on('data', (chunk) => {
+      received += String(chunk)
+      if ((received.match(/HTTP\/1\.1 /g) ?? []).length === answers && /\}$/.test(received)) setTimeout(() => done(false), 100)
+    })
+    socket.on('close', () => done(true))
+    write(socket)
+  })
+
+  // The whole body, written before reading (as many clients do), then a second request.
+  const small = JSON.stringify({ sizes: [2, 3] })
+  const kept = await exchange((socket) => socket.write(head(100_000) + ' '.repeat(100_000) + head(small.length) + small), 2)
+  t.match(kept.received, /^HTTP\/1\.1 413 [^]*"code":"FST_ERR_CTP_BODY_TOO_LARGE"[^]*HTTP\/1\.1 200 [^]*"total":9/)
+  t.notMatch(kept.received.slice(0, kept.received.indexOf('\r\n\r\n')), /connection: close/i, 'the 413 keeps the connection')
+  t.equal(kept.closed, false)
+
+  const far = await exchange((socket) => socket.write(head(64 + MAX_DROPPED_BODY_BYTES + 1) + ' '.repeat(1000)), 1)
+  t.match(far.received, /^HTTP\/1\.1 413 [^]*connection: close/i, 'far over: the connection is closed after the 413')
+  t.equal(far.closed, true)
 })
 
 t.test('a body too slow to arrive is cut at REQUEST_TIMEOUT_MS', async (t) => {
