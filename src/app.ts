@@ -2,7 +2,8 @@
  * buildApp(options): a configured Fastify instance that does not listen (fastify/demo's
  * split between app.ts and server.ts), so tests drive it with app.inject.
  */
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { createServer } from 'node:http'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import swagger from '@fastify/swagger'
 import { registerGraphql, restAdvice } from './graphql/index.js'
 import { frameworkErrors, installErrorHandlers } from './http/errors.js'
@@ -51,20 +52,28 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     schemaErrorFormatter,
     ajv: { customOptions: AJV_OPTIONS },
     trustProxy: runtime.trustProxy,
-    // Node's slow-loris guard: the whole request must arrive within requestTimeout.
-    requestTimeout: runtime.requestTimeoutMs,
-    connectionTimeout: runtime.connectionTimeoutMs,
-    keepAliveTimeout: runtime.keepAliveTimeoutMs,
     // While closing: new requests get 503 and idle keep-alive sockets are closed at once
     // (Fastify's defaults, stated because graceful shutdown relies on them).
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    // Node checks requestTimeout every connectionsCheckingInterval (30 s by default), and not
-    // at all while headersTimeout (60 s by default) is longer: a body trickling in was cut a
-    // minute or more late. Headers are part of the request, so they share its timeout.
-    http: { connectionsCheckingInterval: Math.min(1000, runtime.requestTimeoutMs), headersTimeout: runtime.requestTimeoutMs },
     frameworkErrors,
-    logController: new LogController({ disableRequestLogging: shedder.skipsLog })
+    // Node's HTTP server, with load shedding in front of Fastify's handler
+    // (src/http/pressure.ts): a refused request never reaches Fastify. With a serverFactory,
+    // Fastify leaves the server's timeouts to it (lib/server.js, getServerInstance).
+    serverFactory: (handler) => {
+      const server = createServer({
+        // Node's slow-loris guard: the whole request must arrive within requestTimeout. Node
+        // checks it every connectionsCheckingInterval (30 s by default), and not at all while
+        // headersTimeout (60 s by default) is longer: a body trickling in was cut a minute or
+        // more late. Headers are part of the request, so they share its timeout.
+        requestTimeout: runtime.requestTimeoutMs,
+        headersTimeout: runtime.requestTimeoutMs,
+        connectionsCheckingInterval: Math.min(1000, runtime.requestTimeoutMs)
+      }, shedder.active ? (request, response) => { if (shedder.admits(request, response)) handler(request, response) } : handler)
+      server.keepAliveTimeout = runtime.keepAliveTimeoutMs
+      server.setTimeout(runtime.connectionTimeoutMs)
+      return server
+    }
   })
   app.addSchema(ErrorResponse)
   await app.register(swagger, {

@@ -48,13 +48,14 @@
  * long the backlog, which waits in the kernel's socket buffers where only the loop's lateness
  * shows it. Requests waiting for a worker are bounded by QUEUE_LIMIT already.
  *
- * Per request this costs one `performance.now()` and two comparisons in a callback-style
- * onRequest hook, and no allocation; /health and /ready do not have the hook at all.
+ * Per request this costs one `performance.now()` and two comparisons, before Fastify sees the
+ * request, and no allocation. The paths in `exempt` (/health and /ready, whose routes say
+ * `loadShedding: false`) are always passed on.
  */
 import { getHeapStatistics } from 'node:v8'
-import type { IncomingMessage } from 'node:http'
-import { Socket } from 'node:net'
-import type { FastifyBaseLogger, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import type { FastifyBaseLogger } from 'fastify'
 import { errorBody } from './errors.js'
 
 /** The heartbeat's period, ms: perf_hooks' monitorEventLoopDelay default resolution. */
@@ -75,9 +76,11 @@ export interface PressureLimits {
   maxHeapUsedBytes: number
 }
 
-/** Where a request's decision is kept, on the raw request: taken once, read by the log controller and the hook. */
-const DECISION = Symbol('dlcheck.refusal')
-type Decided = IncomingMessage & { [DECISION]?: string | null }
+/** A request target's path, without its query. */
+const pathOf = (url: string): string => {
+  const query = url.indexOf('?')
+  return query < 0 ? url : url.slice(0, query)
+}
 /** Marks a socket whose reading is deferred (paused, in the queue of sockets to read again). */
 const DEFERRED = Symbol('dlcheck.deferred')
 type Deferrable = Socket & { [DEFERRED]?: boolean }
@@ -93,8 +96,10 @@ const refusalBody = (reason: string): string =>
 function keepPaused (this: Socket): Socket { return this }
 
 export class LoadShedder {
-  /** false when both limits are off: no heartbeat, no hook */
+  /** false when both limits are off: no heartbeat, no gate */
   readonly active: boolean
+  /** paths always passed on to Fastify (routes whose config says loadShedding: false) */
+  readonly exempt = new Set<string>()
   private readonly maxDelay: number
   private readonly maxHeap: number
   /** HEARTBEAT_MS + the delay limit: a beat this long overdue means a stall in progress */
@@ -145,37 +150,21 @@ export class LoadShedder {
   }
 
   /**
-   * The refusal a request gets, or null: decided once per request, when Fastify first asks
-   * (its log controller, before the hooks), so the log lines and the answer agree.
+   * Whether a request goes on to Fastify; if not, it has been answered 503 here. The service's
+   * HTTP server calls this before Fastify's own handler (src/app.ts), so a refused request
+   * costs no routing, no hooks and no log lines: the heartbeat sums refusals up once a
+   * second instead, since a line per request would cost about as much as the refusal itself
+   * and a flood would flood the log. Requests light-my-request injects skip the gate.
    */
-  private decide (raw: Decided): string | null {
-    let refusal = raw[DECISION]
-    if (refusal === undefined) {
-      refusal = raw[DECISION] = this.refusal ?? (performance.now() - this.lastBeat > this.lateAfter ? this.laggingBody : null)
-    }
-    return refusal
-  }
-
-  /**
-   * Fastify's disableRequestLogging: a refused request writes no log lines (two per request
-   * cost about as much as the refusal itself, and a flood would flood the log); the heartbeat
-   * sums refusals up once a second instead.
-   */
-  readonly skipsLog = (request: FastifyRequest): boolean => this.active && this.decide(request.raw) !== null
-
-  /** onRequest hook (callback style: no promise per request). */
-  readonly onRequest = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-    const refusal = this.decide(request.raw)
-    if (refusal === null) {
-      done()
-      return
-    }
+  admits (request: IncomingMessage, response: ServerResponse): boolean {
+    const refusal = this.refusal ?? (performance.now() - this.lastBeat > this.lateAfter ? this.laggingBody : undefined)
+    if (refusal === undefined || this.exempt.has(pathOf(request.url!))) return true
     this.refused++
-    // Deferred for a stall, not for the heap; an injected request (light-my-request) has no socket to pause.
-    if ((this.stalled || refusal === this.laggingBody) && request.raw.socket instanceof Socket) this.defer(request.raw.socket)
-    // A string with a JSON content type goes out as it is (Fastify's reply.send): no
-    // serialization, no error object; the shape is errorBody's, as every other error's.
-    reply.code(503).header('retry-after', RETRY_AFTER).header('content-type', 'application/json; charset=utf-8').send(refusal)
+    // Deferred for a stall, not for the heap.
+    if (this.stalled || refusal === this.laggingBody) this.defer(request.socket)
+    response.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(refusal), 'retry-after': RETRY_AFTER })
+    response.end(refusal)
+    return false
   }
 
   /** Why requests are refused now, or were within READY_WINDOW_MS, for /ready; [] when none. */

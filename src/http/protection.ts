@@ -29,8 +29,7 @@ declare module 'fastify' {
 const ALWAYS_ANSWER = { loadShedding: false, rateLimit: false }
 
 /**
- * @param shedder - made before the app, whose log controller asks it which requests to leave
- *   out of the log
+ * @param shedder - made before the app, whose HTTP server asks it which requests to pass on
  */
 export async function registerProtection (app: FastifyInstance, runtime: RuntimeOptions, pool: ComputationPool, shedder: LoadShedder): Promise<void> {
   let closing = false
@@ -45,12 +44,9 @@ export async function registerProtection (app: FastifyInstance, runtime: Runtime
   if (shedder.active) {
     app.addHook('onReady', (done) => { shedder.start(); done() })
     app.addHook('onClose', (_app, done) => { shedder.stop(); done() })
-    // The hook goes on each route as it is declared (as @fastify/rate-limit adds its own), so
-    // the exempt routes skip it without a per-request check of their config.
+    // The shedder runs before Fastify routes a request, so it is told which paths to pass on.
     app.addHook('onRoute', (route) => {
-      if (route.config?.loadShedding === false) return
-      const own = route.onRequest ?? []
-      route.onRequest = [shedder.onRequest, ...(Array.isArray(own) ? own : [own])]
+      if (route.config?.loadShedding === false) shedder.exempt.add(route.url)
     })
   }
   if (runtime.rateLimitMax > 0) {

@@ -9,7 +9,7 @@ import t from 'tap'
 import net, { type Socket } from 'node:net'
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { LoadShedder } from '../../src/http/pressure.js'
 
 const LIMIT = 100
@@ -47,17 +47,15 @@ async function sockets (t: { teardown: (fn: () => unknown) => void }, count: num
   return accepted
 }
 
-interface Sent { status: number, body: string }
-/** What the hook's reply was asked to send, and whether the request went on. */
-function ask (shedder: LoadShedder, socket: unknown): { passed: boolean, sent?: Sent } {
+interface Sent { status: number, headers: Record<string, unknown>, body: string }
+/** Whether the gate passes a request on, and what it answered if not. */
+function ask (shedder: LoadShedder, socket: unknown, url = '/param-count'): { passed: boolean, sent?: Sent } {
   const outcome: { passed: boolean, sent?: Sent } = { passed: false }
-  let status = 200
-  const reply = {
-    code (code: number) { status = code; return reply },
-    header () { return reply },
-    send (body: string) { outcome.sent = { status, body }; return reply }
+  const response = {
+    writeHead (status: number, headers: Record<string, unknown>) { outcome.sent = { status, headers, body: '' }; return response },
+    end (body: string) { outcome.sent!.body = body; return response }
   }
-  shedder.onRequest({ raw: { socket } } as unknown as FastifyRequest, reply as unknown as FastifyReply, () => { outcome.passed = true })
+  outcome.passed = shedder.admits({ url, socket } as unknown as IncomingMessage, response as unknown as ServerResponse)
   return outcome
 }
 
@@ -71,7 +69,9 @@ t.test('a request refused for a stall leaves its connection unread until an on-t
 
   block(2 * LIMIT)
   // Still inside the stall: the loop is late now.
-  for (const socket of [first, second, first]) t.match(ask(shedder, socket), { passed: false, sent: { status: 503 } })
+  for (const socket of [first, second, first]) {
+    t.match(ask(shedder, socket), { passed: false, sent: { status: 503, body: `{"statusCode":503,"code":"DLCHECK_UNDER_PRESSURE","error":"Service Unavailable","message":"the server is under pressure (event loop over MAX_EVENT_LOOP_DELAY_MS (${LIMIT} ms) behind); retry in 1 s"}` } })
+  }
   t.equal(shedder.deferredConnections, 2, 'each connection once, however many of its requests were refused')
   t.ok(first.isPaused() && second.isPaused())
   first.resume() // what Node's HTTP server does after each message it parses
@@ -89,7 +89,7 @@ t.test('a request refused for a stall leaves its connection unread until an on-t
   t.equal(second.isPaused(), false, 'its own resume is back')
 })
 
-t.test('the heap limit refuses without deferring; a request without a socket is not deferred', async (t) => {
+t.test('the heap limit refuses without deferring; exempt paths pass', async (t) => {
   const [socket] = await sockets(t, 1)
   const heap = new LoadShedder({ maxEventLoopDelayMs: 0, maxHeapUsedBytes: 1 })
   t.teardown(() => heap.stop())
@@ -100,11 +100,15 @@ t.test('the heap limit refuses without deferring; a request without a socket is 
 
   const stall = new LoadShedder({ maxEventLoopDelayMs: LIMIT, maxHeapUsedBytes: 0 })
   t.teardown(() => stall.stop())
+  stall.exempt.add('/health')
   stall.start()
   block(2 * LIMIT)
-  // light-my-request's injected requests carry a stand-in socket with nothing to pause.
-  t.match(ask(stall, { remoteAddress: '127.0.0.1' }), { passed: false, sent: { status: 503 } })
+  t.strictSame(ask(stall, socket, '/health?verbose=1'), { passed: true }, 'an exempt path passes, whatever its query')
   t.equal(stall.deferredConnections, 0)
+  const refused = ask(stall, socket, '/healthz')
+  t.match(refused, { passed: false, sent: { status: 503, headers: { 'retry-after': '1', 'content-type': 'application/json; charset=utf-8' } } })
+  t.equal(refused.sent!.headers['content-length'], Buffer.byteLength(refused.sent!.body))
+  t.match(JSON.parse(refused.sent!.body), { statusCode: 503, code: 'DLCHECK_UNDER_PRESSURE', error: 'Service Unavailable' })
 })
 
 t.test('stopping the shedder takes every deferred connection back; a closed one is skipped', async (t) => {
