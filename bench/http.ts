@@ -1,7 +1,10 @@
 /**
- * Requests per second and latency through a real socket: each server runs in its own process
- * (src/server.ts as `npm start` does, and bench/bare-server.ts) and autocannon loads it from
- * this one, as Fastify's own benchmarks do. Absolute numbers move with the machine's load, so
+ * Requests per second and latency through a real socket: each server runs in its own process,
+ * compiled and under plain node as `npm start` and the Dockerfile run it (dist/src/server.js,
+ * and dist/bench/bare-server.js: both built by `npm run build`, which the npm scripts run
+ * first), and autocannon loads it from this one, as Fastify's own benchmarks do. Under tsx,
+ * whose loader enables source maps, the service costs measurably more per request than
+ * compiled, and that is not what runs in production. Absolute numbers move with the machine's load, so
  * what is reported are ratios measured in the same run:
  *
  * 1. Small requests, against a bare Fastify route: the same small computation through REST
@@ -19,10 +22,10 @@
  *
  * Knobs: BENCH_SECONDS (per measurement, default 3), BENCH_ROUNDS (default 5),
  * BENCH_CONNECTIONS (default 10): about two and a half minutes with the defaults.
- * `npx tsx bench/http.ts` runs this part alone.
+ * `npm run bench:http` runs this part alone (or, after npm run build, `npx tsx bench/http.ts`).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import autocannon from 'autocannon'
 import { questions } from '../src/grading/questions.js'
 
@@ -64,9 +67,10 @@ const ROUTES: Case[] = [
   { name: '/grade 9 items, variants', method: 'POST', path: '/grade', body: { student: 'ada@example.edu', items: QUESTION_IDS.map((question) => ({ question, answer: 0 })) } }
 ]
 
-/** Starts `entry` in its own process (under tsx, as this one) and resolves to its URL. */
+/** Starts the compiled `entry` in its own process, under plain node, and resolves to its URL. */
 async function startServer (entry: string, logLevel: string): Promise<{ url: string, process: ChildProcess }> {
-  const child = spawn(process.execPath, [...process.execArgv, entry], {
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build first (npm run bench and bench:http do)`)
+  const child = spawn(process.execPath, [entry], {
     env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: logLevel },
     stdio: ['ignore', 'pipe', 'inherit']
   })
@@ -148,9 +152,9 @@ const median = (values: number[]): number => {
 
 export async function benchHttp (): Promise<void> {
   const servers = {
-    app: await startServer('src/server.ts', 'info'),
-    bare: await startServer('bench/bare-server.ts', 'info'),
-    bareSilent: await startServer('bench/bare-server.ts', 'silent')
+    app: await startServer('dist/src/server.js', 'info'),
+    bare: await startServer('dist/bench/bare-server.js', 'info'),
+    bareSilent: await startServer('dist/bench/bare-server.js', 'silent')
   } satisfies Record<ServerName, unknown>
   const urlOf = (c: Case): string => servers[c.server ?? 'app'].url
   const pidOf = (c: Case): number => servers[c.server ?? 'app'].process.pid!
@@ -202,7 +206,7 @@ export async function benchHttp (): Promise<void> {
     console.log(`    for reference: REST ÷ bare Fastify without logs ${rpsRatio('rest', 'bareSilent').toFixed(2)} (${cpuRatio('rest', 'bareSilent').toFixed(2)}); bare with logs ÷ without ${rpsRatio('bare', 'bareSilent').toFixed(2)} (${cpuRatio('bare', 'bareSilent').toFixed(2)})`)
 
     const health = routes[0].rps
-    console.log(`\nHTTP routes of src/server.ts, ${CONNECTIONS} connections, ${DURATION} s per route`)
+    console.log(`\nHTTP routes of dist/src/server.js, ${CONNECTIONS} connections, ${DURATION} s per route`)
     for (const row of routes) {
       console.log(`  ${row.name.padEnd(32)} ${row.rps.toFixed(0).padStart(7)} req/s  ${(row.rps / health).toFixed(2)}× /health   p50 ${msText(row.p50)}  p99 ${msText(row.p99)}  CPU ${row.cpu.toFixed(0).padStart(6)} µs/req  non-2xx ${row.errors}`)
     }

@@ -39,6 +39,18 @@ t.test('listens on HOST:PORT, answers, and exits 0 on SIGTERM', async (t) => {
   t.equal(health.status, 200)
   const softmax = await fetch(`${url}/softmax-stable`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"x":[0,-40]}' })
   t.equal((await softmax.json() as { logSumExp: number }).logSumExp, 4.248354255291589e-18)
+  const bad = await fetch(`${url}/softmax-stable?from=test`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"x":' })
+  t.equal(bad.status, 400)
+  // One line per request, when it is answered, with the request and the answer's status. The
+  // lines reach this process through a pipe, possibly after the answers.
+  const requestLines = (): Array<Record<string, unknown>> => server.output().split('\n').filter((line) => line.includes('"reqId"')).map((line) => JSON.parse(line))
+  for (let i = 0; i < 100 && requestLines().length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+  t.match(requestLines(), [
+    { msg: 'request completed', req: { method: 'GET', url: '/health', remoteAddress: '127.0.0.1' }, res: { statusCode: 200 }, responseTime: Number },
+    { msg: 'request completed', req: { method: 'POST', url: '/softmax-stable' }, res: { statusCode: 200 } },
+    { msg: 'request completed', req: { method: 'POST', url: '/softmax-stable?from=test' }, res: { statusCode: 400 } }
+  ])
+  t.equal(requestLines().length, 3)
   server.child.kill('SIGTERM')
   const [code] = await once(server.child, 'exit')
   t.equal(code, 0, 'graceful exit')
@@ -72,7 +84,8 @@ function getKeepAlive (url: string, agent: Agent): Promise<number> {
 }
 
 t.test('SIGTERM with a computation in flight and an idle keep-alive socket: answered, then exit 0', async (t) => {
-  const server = startServer({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', WORKERS: '1', INLINE_COST_LIMIT: '0', KEEP_ALIVE_TIMEOUT_MS: '120000' })
+  // At debug, a request's line is written when it comes in (at info, when it is answered).
+  const server = startServer({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', WORKERS: '1', INLINE_COST_LIMIT: '0', KEEP_ALIVE_TIMEOUT_MS: '120000' })
   const url = await server.listening()
   const agent = new Agent({ keepAlive: true })
   t.teardown(() => agent.destroy())
