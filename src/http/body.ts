@@ -106,13 +106,15 @@ export function registerBodyParsing (app: FastifyInstance, workerBodyBytes: numb
       return
     }
     // No route (a 404, a method or path no route has): the body is not looked at.
-    const url = request.routeOptions.url
+    // Fastify builds routeOptions anew at each read: read once.
+    const route = request.routeOptions
+    const url = route.url
     if (url === undefined) {
       done(null, undefined)
       return
     }
     const toWorker = workerRoutes.has(url)
-    readBody(payload, request.headers['content-length'], request.routeOptions.bodyLimit!, toWorker ? workerBodyBytes : Infinity, (error, body) => {
+    readBody(payload, request.headers['content-length'], route.bodyLimit!, toWorker ? workerBodyBytes : Infinity, (error, body) => {
       if (error !== null) {
         done(error)
         return
