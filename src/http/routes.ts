@@ -86,19 +86,23 @@ export function registerOperationRoutes (app: FastifyInstance, operations: reado
           ...ERROR_RESPONSES
         }
       }
-    }, async (request, reply) => {
+    }, (request, reply) => {
       const draw = PICTURES[operation.name]
       // The answer's type depends on Accept: caches must key on it (RFC 9110 §12.5.5).
       if (draw !== undefined) void reply.header('vary', 'Accept')
       const picture = draw !== undefined && prefersSvg(request.headers.accept)
-      const options = { disconnection: () => disconnection(reply.raw), picture }
       const body: unknown = request.body
-      const answer = body instanceof WorkerBody
-        ? await pool.executeBody(operation, body.bytes, options)
-        : await pool.execute(operation, body, options)
-      // Inline answers are small: their picture is drawn here; a worker drew its own.
-      if (picture && !('bytes' in answer)) return await reply.type(`${SVG_TYPE}; charset=utf-8`).send(draw!(answer.value, body))
-      return await sendAnswer(reply, answer)
+      // Most requests are small: answered here without a promise (Fastify sends a value a
+      // handler returns); a picture of an inline answer is drawn here too.
+      const inline = body instanceof WorkerBody ? undefined : pool.inline(operation, body)
+      if (inline !== undefined) {
+        if (!picture) return inline.value
+        void reply.type(`${SVG_TYPE}; charset=utf-8`).send(draw!(inline.value, body))
+        return
+      }
+      const options = { disconnection: () => disconnection(reply.raw), picture }
+      // A worker's answer, drawn by the worker when a picture was asked for.
+      return (body instanceof WorkerBody ? pool.executeBody(operation, body.bytes, options) : pool.execute(operation, body, options)).then(async (answer) => await sendAnswer(reply, answer))
     })
   }
 }

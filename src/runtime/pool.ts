@@ -197,6 +197,21 @@ export class ComputationPool {
    *   budget; 503 when the lane cannot take it in budget, the budget runs out, or its thread dies
    * @throws {ClientClosedError} when the client disconnected first
    */
+  /**
+   * The answer of a computation small enough to run here (under INLINE_COST_LIMIT, or no
+   * pool), computed at once without a promise; undefined when it belongs to a worker
+   * (`execute` places it). A computation over the time budget is refused as in `execute`.
+   */
+  inline (operation: Operation, input: unknown): { value: unknown } | undefined {
+    const estimateNs = ComputationPool.cost(operation, input)
+    const placement = this.placement(estimateNs)
+    if (placement === 'refused') {
+      operation.checkLimits?.(input as never, this.limits)
+      throw new LimitExceededError(overBudgetMessage(estimateNs, this.options.computeTimeoutMs, operation.path))
+    }
+    return placement === 'inline' ? { value: operation.run(input as never, this.limits) } : undefined
+  }
+
   async execute (operation: Operation, input: unknown, options: ExecuteOptions = {}): Promise<Answer> {
     const estimateNs = ComputationPool.cost(operation, input)
     const placement = this.placement(estimateNs)
