@@ -2,7 +2,7 @@
  * Request bodies on the main thread, which only moves bytes:
  *
  * - `Content-Encoding` other than identity, or a charset other than UTF-8, is refused with 415
- *   before the body is read (by the JSON parser, which Fastify asks only for a body): the service decodes neither, and JSON exchanged between systems
+ *   before the body is read: the service decodes neither, and JSON exchanged between systems
  *   is UTF-8 (RFC 8259 §8.1). RFC 9110 §15.5.16 asks a 415 for a content coding to say in
  *   Accept-Encoding which codings would do.
  * - A JSON body up to WORKER_BODY_BYTES is parsed here (src/runtime/request-body.ts: the
@@ -18,13 +18,6 @@ import { parseJsonBody } from '../runtime/request-body.js'
 export class UnsupportedMediaTypeError extends ComputationError {
   readonly statusCode = 415
   readonly code = 'DLCHECK_UNSUPPORTED_MEDIA_TYPE'
-  /**
-   * @param acceptEncoding - for a content coding: the codings that would do, which RFC 9110
-   *   §15.5.16 asks the 415 to name in Accept-Encoding
-   */
-  constructor (message: string, readonly acceptEncoding?: string) {
-    super(message)
-  }
 }
 
 /** A request body left unparsed for a worker: its bytes, exactly as received. */
@@ -83,28 +76,39 @@ export interface ValueBound { max: number, message: string }
  *   variables' bound), checked before parsing
  */
 export function registerBodyParsing (app: FastifyInstance, workerBodyBytes: number, workerRoutes: ReadonlySet<string>, valueBounds: ReadonlyMap<string, ValueBound> = new Map()): void {
-  // Headers a body error's answer needs, whichever error handler (REST's, Mercurius's) writes
-  // it; onError runs only on errors. Fastify answers every body error with Connection: close,
-  // since the client may still be sending; a body being dropped in full does not need that.
-  app.addHook('onError', (_request, reply, error, done) => {
-    if ((error as { [DROPPED]?: boolean })[DROPPED] === true) reply.removeHeader('connection')
-    if (error instanceof UnsupportedMediaTypeError && error.acceptEncoding !== undefined) reply.header('accept-encoding', error.acceptEncoding)
-    done()
-  })
-  app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', (request: FastifyRequest, payload: Readable, done: (error: Error | null, body?: unknown) => void) => {
-    // Fastify asks a content-type parser only for a request with a body, before any of it is
-    // read: the place for the 415s, with no hook every request would pass through.
+  // Every parser (JSON, Mercurius's application/graphql, Fastify's text/plain) reads a body
+  // only after this hook, so the 415s hold for all of them; the body of a refused request is
+  // still read and dropped by Node, and its connection kept. Most requests carry neither a
+  // coding nor a parameter in their Content-Type: two header reads and they pass.
+  app.addHook('preParsing', (request, reply, payload, done) => {
     const coding = request.headers['content-encoding']
-    if (coding !== undefined && coding.trim().toLowerCase() !== 'identity' && coding.trim() !== '') {
-      done(new UnsupportedMediaTypeError(`Content-Encoding ${JSON.stringify(coding.slice(0, 40))} is not accepted: send the body uncompressed (Accept-Encoding: identity)`, 'identity'))
+    const type = request.headers['content-type']
+    if ((coding === undefined && (type === undefined || !type.includes(';'))) ||
+      // Only a body is decoded: the headers of a request without one (GET /health) do not matter.
+      (request.headers['content-length'] === undefined && request.headers['transfer-encoding'] === undefined)) {
+      done(null, payload)
       return
     }
-    const charset = charsetOf(request.headers['content-type'])
+    if (coding !== undefined && coding.trim().toLowerCase() !== 'identity' && coding.trim() !== '') {
+      void reply.header('accept-encoding', 'identity')
+      done(new UnsupportedMediaTypeError(`Content-Encoding ${JSON.stringify(coding.slice(0, 40))} is not accepted: send the body uncompressed (Accept-Encoding: identity)`))
+      return
+    }
+    const charset = charsetOf(type)
     if (charset !== undefined && !UTF8.has(charset)) {
       done(new UnsupportedMediaTypeError(`charset ${JSON.stringify(charset.slice(0, 40))} is not accepted: send the body as UTF-8 (RFC 8259 §8.1), with charset=utf-8 or no charset`))
       return
     }
+    done(null, payload)
+  })
+  // Fastify answers every body error with Connection: close, since the client may still be
+  // sending; a body being dropped in full does not need that. onError runs only on errors.
+  app.addHook('onError', (_request, reply, error, done) => {
+    if ((error as { [DROPPED]?: boolean })[DROPPED] === true) reply.removeHeader('connection')
+    done()
+  })
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', (request: FastifyRequest, payload: Readable, done: (error: Error | null, body?: unknown) => void) => {
     // No route (a 404, a method or path no route has): the body is not looked at.
     // Fastify builds routeOptions anew at each read: read once.
     const route = request.routeOptions

@@ -100,6 +100,8 @@ export class LoadShedder {
   readonly active: boolean
   /** paths always passed on to Fastify (routes whose config says loadShedding: false) */
   readonly exempt = new Set<string>()
+  /** set when the app starts closing */
+  closing = false
   private readonly maxDelay: number
   private readonly maxHeap: number
   /** HEARTBEAT_MS + the delay limit: a beat this long overdue means a stall in progress */
@@ -162,6 +164,9 @@ export class LoadShedder {
     this.refused++
     // Deferred for a stall, not for the heap.
     if (this.stalled || refusal === this.laggingBody) this.defer(request.socket)
+    // While the app closes, answers say Connection: close (as src/http/protection.ts's onSend
+    // hook does for Fastify's), or a keep-alive client would hold up the shutdown.
+    if (this.closing) response.shouldKeepAlive = false
     response.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(refusal), 'retry-after': RETRY_AFTER })
     response.end(refusal)
     return false

@@ -33,7 +33,7 @@ const ALWAYS_ANSWER = { loadShedding: false, rateLimit: false }
  */
 export async function registerProtection (app: FastifyInstance, runtime: RuntimeOptions, pool: ComputationPool, shedder: LoadShedder): Promise<void> {
   let closing = false
-  app.addHook('preClose', async () => { closing = true })
+  app.addHook('preClose', async () => { closing = shedder.closing = true })
   // Callback style: no promise per response for a header sent only while closing.
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close')

@@ -191,13 +191,6 @@ export class ComputationPool {
   }
 
   /**
-   * Runs an operation on a parsed, validated input.
-   *
-   * @throws {ComputationError} the operation's 4xx; 413 when its estimate is over the time
-   *   budget; 503 when the lane cannot take it in budget, the budget runs out, or its thread dies
-   * @throws {ClientClosedError} when the client disconnected first
-   */
-  /**
    * The answer of a computation small enough to run here (under INLINE_COST_LIMIT, or no
    * pool), computed at once without a promise; undefined when it belongs to a worker
    * (`execute` places it). A computation over the time budget is refused as in `execute`.
@@ -212,6 +205,13 @@ export class ComputationPool {
     return placement === 'inline' ? { value: operation.run(input as never, this.limits) } : undefined
   }
 
+  /**
+   * Runs an operation on a parsed, validated input.
+   *
+   * @throws {ComputationError} the operation's 4xx; 413 when its estimate is over the time
+   *   budget; 503 when the lane cannot take it in budget, the budget runs out, or its thread dies
+   * @throws {ClientClosedError} when the client disconnected first
+   */
   async execute (operation: Operation, input: unknown, options: ExecuteOptions = {}): Promise<Answer> {
     const estimateNs = ComputationPool.cost(operation, input)
     const placement = this.placement(estimateNs)

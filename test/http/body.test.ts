@@ -141,6 +141,33 @@ t.test('a body declared over its limit: 413 at once; dropped and the connection 
   t.equal(far.closed, true)
 })
 
+t.test('415 for every body parser, and the connection kept (regressions)', async (t) => {
+  const app = await build(t, { runtime: { workers: 0 } })
+  const graphql = { method: 'POST' as const, url: '/graphql', payload: '{ paramCount(input: {sizes: [2, 3]}) { total } }' }
+  const gzip = await app.inject({ ...graphql, headers: { 'content-type': 'application/graphql', 'content-encoding': 'gzip' } })
+  t.equal(gzip.statusCode, 415, 'Mercurius\'s application/graphql parser is behind the check too')
+  t.equal(gzip.headers['accept-encoding'], 'identity')
+  t.equal((await app.inject({ ...graphql, headers: { 'content-type': 'application/graphql; charset=latin1' } })).statusCode, 415)
+  t.equal((await app.inject({ method: 'POST', url: '/param-count', headers: { 'content-type': 'text/plain', 'content-encoding': 'gzip' }, payload: '{}' })).statusCode, 415, 'text/plain too')
+
+  // A refused body is read and dropped by Node, and the next request on the socket is answered.
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+  const body = ' '.repeat(200_000)
+  const small = JSON.stringify({ sizes: [2, 3] })
+  const received = await new Promise<string>((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    let text = ''
+    socket.on('data', (chunk) => {
+      text += String(chunk)
+      if (text.includes('"total":9')) { socket.destroy(); resolve(text) }
+    })
+    socket.on('close', () => resolve(text))
+    socket.write(`POST /param-count HTTP/1.1\r\nhost: x\r\ncontent-type: ${json}\r\ncontent-encoding: gzip\r\ncontent-length: ${body.length}\r\n\r\n${body}POST /param-count HTTP/1.1\r\nhost: x\r\ncontent-type: ${json}\r\ncontent-length: ${small.length}\r\n\r\n${small}`)
+  })
+  t.match(received, /^HTTP\/1\.1 415 [^]*HTTP\/1\.1 200 [^]*"total":9/)
+})
+
 t.test('a body too slow to arrive is cut at REQUEST_TIMEOUT_MS', async (t) => {
   const app = await build(t, { runtime: { workers: 0, requestTimeoutMs: 1000 } })
   await app.listen({ port: 0, host: '127.0.0.1' })

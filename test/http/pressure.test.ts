@@ -123,3 +123,17 @@ t.test('stopping the shedder takes every deferred connection back; a closed one 
   t.equal(shedder.deferredConnections, 0)
   t.ok(connections.slice(1).every((socket) => !socket.isPaused()), 'the open ones read again')
 })
+
+t.test('while the app closes, a refusal says Connection: close', async (t) => {
+  const shedder = new LoadShedder({ maxEventLoopDelayMs: 0, maxHeapUsedBytes: 1 })
+  t.teardown(() => shedder.stop())
+  shedder.start()
+  const refuse = (): { shouldKeepAlive: boolean } => {
+    const response = { shouldKeepAlive: true, writeHead () { return response }, end () { return response } }
+    t.equal(shedder.admits({ url: '/param-count', socket: {} } as unknown as IncomingMessage, response as unknown as ServerResponse), false)
+    return response
+  }
+  t.equal(refuse().shouldKeepAlive, true, 'kept alive while the app serves')
+  shedder.closing = true
+  t.equal(refuse().shouldKeepAlive, false)
+})
