@@ -32,11 +32,10 @@ const ALWAYS_ANSWER = { loadShedding: false, rateLimit: false }
  * @param shedder - made before the app, whose HTTP server asks it which requests to pass on
  */
 export async function registerProtection (app: FastifyInstance, runtime: RuntimeOptions, pool: ComputationPool, shedder: LoadShedder): Promise<void> {
-  let closing = false
-  app.addHook('preClose', async () => { closing = shedder.closing = true })
+  app.addHook('preClose', async () => { shedder.closing = true })
   // Callback style: no promise per response for a header sent only while closing.
   app.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close')
+    if (shedder.closing) reply.header('connection', 'close')
     done(null, payload)
   })
 

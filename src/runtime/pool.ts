@@ -196,13 +196,18 @@ export class ComputationPool {
    * (`execute` places it). A computation over the time budget is refused as in `execute`.
    */
   inline (operation: Operation, input: unknown): { value: unknown } | undefined {
+    return this.place(operation, input).placement === 'inline' ? { value: operation.run(input as never, this.limits) } : undefined
+  }
+
+  /** The estimate and placement of a computation; one over the time budget is refused here. */
+  private place (operation: Operation, input: unknown): { estimateNs: number, placement: 'inline' | 'short' | 'long' } {
     const estimateNs = ComputationPool.cost(operation, input)
     const placement = this.placement(estimateNs)
     if (placement === 'refused') {
       operation.checkLimits?.(input as never, this.limits)
       throw new LimitExceededError(overBudgetMessage(estimateNs, this.options.computeTimeoutMs, operation.path))
     }
-    return placement === 'inline' ? { value: operation.run(input as never, this.limits) } : undefined
+    return { estimateNs, placement }
   }
 
   /**
@@ -213,12 +218,7 @@ export class ComputationPool {
    * @throws {ClientClosedError} when the client disconnected first
    */
   async execute (operation: Operation, input: unknown, options: ExecuteOptions = {}): Promise<Answer> {
-    const estimateNs = ComputationPool.cost(operation, input)
-    const placement = this.placement(estimateNs)
-    if (placement === 'refused') {
-      operation.checkLimits?.(input as never, this.limits)
-      throw new LimitExceededError(overBudgetMessage(estimateNs, this.options.computeTimeoutMs, operation.path))
-    }
+    const { estimateNs, placement } = this.place(operation, input)
     if (placement === 'inline') return { value: operation.run(input as never, this.limits) }
     const picture = options.picture === true
     return await this.submit({ kind: 'operation', name: operation.name, input, limits: this.limits, picture, estimateNs }, estimateNs, placement, options)
