@@ -1,5 +1,5 @@
 /**
- * Files of the repository read at start (schema/schema.graphql, README.md), found from
+ * Files of the repository read at start (README.md), found from
  * src/ (tsx, tap) or from dist/src/ (npm start, the container).
  */
 import { existsSync, readFileSync } from 'node:fs'

@@ -30,6 +30,7 @@ export const Comparison = Type.Unsafe<Static<typeof ComparisonUnion>>({
   type: 'object',
   oneOf: ComparisonBranches,
   discriminator: { propertyName: 'mode' },
+  title: 'Comparison',
   description: 'PrairieLearn\'s comparison: relabs (|a − e| ≤ atol + rtol·|e|), sigfig or decdig (0.51 units of the last required digit of e), or exact'
 })
 export type Comparison = Static<typeof Comparison>

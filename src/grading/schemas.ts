@@ -17,11 +17,11 @@ const Params = Type.Object({}, { additionalProperties: true, description: 'the q
 const AnyJson = (description: string) => Type.Unknown({ description })
 
 const ResolvedComparison = Type.Object({
-  mode: Type.Union([Type.Literal('relabs'), Type.Literal('sigfig'), Type.Literal('decdig'), Type.Literal('exact')]),
+  mode: Type.Union([Type.Literal('relabs'), Type.Literal('sigfig'), Type.Literal('decdig'), Type.Literal('exact')], { title: 'ComparisonMode' }),
   rtol: Type.Optional(Type.Number()),
   atol: Type.Optional(Type.Number()),
   digits: Type.Optional(Type.Integer())
-}, { description: 'the comparison, PrairieLearn\'s defaults filled in' })
+}, { title: 'Comparison', description: 'the comparison, PrairieLearn\'s defaults filled in' })
 
 export const QuestionSummary = Type.Object({
   id: QuestionId,
@@ -32,15 +32,15 @@ export const QuestionSummary = Type.Object({
     name: Type.String({ description: 'the GraphQL field' }),
     path: Type.String({ description: 'the REST route (POST)' }),
     request: AnyJson('the body that computes the answer for the default params')
-  }, { description: 'the computation that answers the question' }),
+  }, { title: 'QuestionComputation', description: 'the computation that answers the question' }),
   params: Params,
   paramsSchema: AnyJson('JSON Schema of params'),
   answer: Type.Object({
     shape: Type.Union(ANSWER_SHAPES.map((shape) => Type.Literal(shape))),
     description: Type.String()
-  }),
+  }, { title: 'AnswerShape' }),
   comparison: ResolvedComparison
-})
+}, { title: 'Question' })
 
 export const QuestionList = Type.Object({ questions: Type.Array(QuestionSummary) })
 
@@ -51,7 +51,7 @@ export const Variant = Type.Object({
   student: Student,
   params: Params,
   statement: Type.String({ description: 'the question with this student\'s params' })
-})
+}, { title: 'Variant' })
 
 export const GradeBody = Type.Object({
   student: Type.Optional(Student),
@@ -63,8 +63,8 @@ export const GradeBody = Type.Object({
     answer: Type.Optional(AnyJson('the student\'s answer: a number, a list, or a list of lists; anything else, or nothing, is graded incorrect with feedback')),
     comparison: Type.Optional(Comparison),
     weight: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e6, default: 1, description: 'points for a correct answer (PrairieLearn\'s weight)' }))
-  }, { additionalProperties: false }), { minItems: 1, description: 'the answers to grade; at most GRADE_MAX_ITEMS (default 100)' })
-}, { additionalProperties: false })
+  }, { additionalProperties: false, title: 'GradeItem' }), { minItems: 1, description: 'the answers to grade; at most GRADE_MAX_ITEMS (default 100)' })
+}, { additionalProperties: false, title: 'Grade' })
 export type GradeBody = Static<typeof GradeBody>
 
 export const GradedItem = Type.Object({
@@ -76,7 +76,7 @@ export const GradedItem = Type.Object({
   feedback: Type.String({ description: 'why: the rule, and the first entry off or the shape expected' }),
   params: Params,
   comparison: ResolvedComparison
-})
+}, { title: 'GradedItem' })
 export type GradedItem = Static<typeof GradedItem>
 
 export const GradeResult = Type.Object({
@@ -84,7 +84,7 @@ export const GradeResult = Type.Object({
   score: Type.Number({ description: 'Σ item scores' }),
   maxScore: Type.Number({ description: 'Σ item weights' }),
   items: Type.Array(GradedItem)
-})
+}, { title: 'GradeResult' })
 export type GradeResult = Static<typeof GradeResult>
 
 /** Request examples for POST /grade, shown in openapi.yaml and tested to run. */

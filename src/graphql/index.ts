@@ -1,41 +1,37 @@
 /**
- * POST /graphql (Mercurius): the SDL in schema/schema.graphql, resolvers generated from the
- * operations table. Each resolver validates `input` with the operation's own JSON schema and
+ * POST /graphql (Mercurius): the schema and the resolvers generated from the operations table
+ * (src/graphql/sdl.ts writes the schema; schema/schema.graphql is a copy for clients). Each resolver validates `input` with the operation's own JSON schema and
  * the same Ajv options and messages as REST, then calls the same run(); there is no second
  * implementation.
  */
 import { Ajv, type ValidateFunction } from 'ajv'
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { GraphQLScalarType, parse, validate, valueFromASTUntyped, type DocumentNode } from 'graphql'
+import { parse, validate, type DocumentNode } from 'graphql'
 import mercurius from 'mercurius'
 import { ComputationError, LimitExceededError } from '../math/errors.js'
-import { readProjectFile } from '../project-file.js'
 import type { GraderAccess } from '../grading/access.js'
 import type { Grader } from '../grading/grader.js'
-import { GradeBody, VariantQuery } from '../grading/schemas.js'
+import { GradeBody, GradeResult, QuestionList, Variant, VariantParams, VariantQuery } from '../grading/schemas.js'
 import { AJV_OPTIONS, schemaErrorFormatter } from '../http/validation.js'
 import type { Limits } from '../operations/limits.js'
 import type { Operation } from '../operations/operation.js'
 import { disconnection } from '../http/routes.js'
 import { answerValue, ClientClosedError, type Answer, type ComputationPool } from '../runtime/pool.js'
 import { guardedField } from './guarded.js'
+import { graphqlSdl, SCALARS, type ExtraField } from './sdl.js'
 import { bracketNesting, costRule, startsAsJson, maxAliasesRule, maxDepthRule, variablesProblem } from './limits.js'
 
-/** The SDL, schema/schema.graphql. */
-export function readSchema (): string {
-  return readProjectFile('schema/schema.graphql')
-}
+/** Query and Mutation fields beside the operations: the question bank and grading. */
+export const GRADING_FIELDS: readonly ExtraField[] = [
+  { root: 'query', name: 'questions', description: 'The question bank: every computational question with its default params (REST: GET /questions).', args: {}, result: QuestionList.properties.questions },
+  { root: 'query', name: 'variant', description: 'A student\'s variant of a question, from HMAC-SHA256(VARIANT_SECRET, question, student); needs the grader token when GRADER_TOKEN is set (REST: GET /questions/{id}/variant).', args: { question: VariantParams.properties.id, student: VariantQuery.properties.student }, result: Variant },
+  { root: 'mutation', name: 'grade', description: 'Grade a student\'s answers with PrairieLearn\'s comparison rules; needs the grader token when GRADER_TOKEN is set (REST: POST /grade).', args: { input: GradeBody }, result: GradeResult }
+]
 
-/**
- * The scalars for what GraphQL's types cannot say (a pair `n` or `[h, w]`, a vector or one per
- * row, …): JSON values passed through as they are, to be checked by the operation's schema.
- */
-const JSON_SCALARS = ['Pair', 'Logits', 'PerRow', 'MatrixEntries', 'Entry', 'Targets', 'JSON'].map((name) => new GraphQLScalarType({
-  name,
-  serialize: (value) => value,
-  parseValue: (value) => value,
-  parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables)
-}))
+/** The SDL served: generated from the operations' and the grading routes' schemas (src/graphql/sdl.ts). */
+export function schemaText (operations: readonly Operation[]): string {
+  return graphqlSdl(operations, GRADING_FIELDS)
+}
 
 /**
  * graphql-js hands resolvers objects without a prototype; REST's validator sees plain JSON.
@@ -140,8 +136,8 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
     }
   }
   await app.register(mercurius, {
-    schema: readSchema(),
-    resolvers: { Query: query, Mutation: mutation, ...Object.fromEntries(JSON_SCALARS.map((scalar) => [scalar.name, scalar])) },
+    schema: schemaText(operations),
+    resolvers: { Query: query, Mutation: mutation, ...Object.fromEntries(SCALARS.map((scalar) => [scalar.name, scalar])) },
     graphiql: false,
     allowBatchedQueries: false,
     // graphql-jit compiles a query on its second run (Mercurius caches it with the parsed

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import { exampleQueries } from '../graphql/examples.js'
-import { readSchema } from '../graphql/index.js'
+import { schemaText } from '../graphql/index.js'
 import { readProjectFile } from '../project-file.js'
 import type { Operation } from '../operations/operation.js'
 import { renderPictureExamples } from './pictures.js'
@@ -52,7 +52,7 @@ ${body}
 
 export async function registerPlaygrounds (app: FastifyInstance, operations: readonly Operation[]): Promise<void> {
   const assets = new Map(Object.entries(ASSETS).map(([name, asset]) => [name, { body: packageFile(asset.package, asset.file), type: asset.type }]))
-  const examples = exampleQueries(readSchema(), operations)
+  const examples = exampleQueries(schemaText(operations), operations)
   const hidden = { schema: { hide: true } }
 
   app.get('/graphiql/assets/:name', hidden, async (request, reply) => {

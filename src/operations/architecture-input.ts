@@ -22,12 +22,12 @@ export const ArchitectureNotation = Type.String({
 })
 
 export const LayerInput = Type.Object({
-  type: Type.Union(LAYER_TYPES.map((type) => Type.Literal(type)), { description: 'layer type; elementwise layers have kernel 1' }),
+  type: Type.Union(LAYER_TYPES.map((type) => Type.Literal(type)), { title: 'LayerType', description: 'layer type; elementwise layers have kernel 1' }),
   kernel: Type.Optional(PairInput(1, MAX_DIMENSION, 'window size (required for conv and pooling)')),
   stride: Type.Optional(PairInput(1, MAX_DIMENSION, 'stride (conv default 1, pooling default = kernel)')),
   padding: Type.Optional(PairInput(0, MAX_DIMENSION, 'zero padding (default 0)')),
   dilation: Type.Optional(PairInput(1, MAX_DIMENSION, 'dilation (default 1)'))
-}, { additionalProperties: false })
+}, { additionalProperties: false, title: 'Layer' })
 
 /**
  * @throws {InvalidRequestError} unless exactly one of the two is given

@@ -27,7 +27,7 @@ const ConvMatrixBody = Type.Object({
   transposed: Type.Optional(Type.Boolean({ default: false, description: 'a transposed convolution (F.conv_transpose2d)' })),
   outputPadding: Type.Optional(PairInput(0, MAX_KERNEL, 'transposed only: extra rows/columns on one side, smaller than stride or dilation (default 0)')),
   format: Type.Optional(Type.Union([Type.Literal('dense'), Type.Literal('sparse'), Type.Literal('latex')], {
-    default: 'dense', description: 'dense: matrix; sparse: COO triplets in row-major order; latex: a bmatrix'
+    title: 'ConvMatrixFormat', default: 'dense', description: 'dense: matrix; sparse: COO triplets in row-major order; latex: a bmatrix'
   })),
   x: Type.Optional(Type.Array(Type.Array(Type.Number(), { minItems: 1, maxItems: MAX_DIMENSION }), {
     minItems: 1, maxItems: MAX_DIMENSION, description: 'an H × W input: the response then carries y, the convolution applied to it (numeric kernel only)'
@@ -79,13 +79,14 @@ export const convMatrixOperation = defineOperation({
     outputShape: PairOutput('[Ho, Wo] of the output'),
     shape: PairOutput('[rows, cols] = [Ho·Wo, H·W] of A'),
     matrix: Type.Optional(Type.Union([Type.Array(Type.Array(Type.Number())), Type.Array(Type.Array(Type.String()))], {
+      title: 'MatrixEntries',
       description: 'format "dense": rows × cols; strings "0" or "w_{i,j}" for a symbolic kernel'
     })),
     sparse: Type.Optional(Type.Object({
       row: Type.Array(Type.Integer()),
       col: Type.Array(Type.Integer()),
-      value: Type.Array(Type.Union([Type.Number(), Type.String()]))
-    }, { description: 'format "sparse": the non-zeros as COO triplets, sorted by row then column' })),
+      value: Type.Array(Type.Union([Type.Number(), Type.String()], { title: 'Entry' }))
+    }, { title: 'SparseMatrix', description: 'format "sparse": the non-zeros as COO triplets, sorted by row then column' })),
     latex: Type.Optional(Type.String({ description: 'format "latex": a bmatrix for the assignment\'s template' })),
     y: Type.Optional(Type.Array(Type.Array(NullableNumber), { description: 'the convolution applied to x, Ho × Wo' })),
     warnings: Type.Optional(Warnings)

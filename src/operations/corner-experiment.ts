@@ -16,7 +16,7 @@ const Run = Type.Object({
   accuracy: Type.Object({
     corners: Type.Number({ description: 'of the 8 judged corner pixels, after the last step' }),
     pixels: Type.Number({ description: 'of all 100 pixels' })
-  }),
+  }, { title: 'CornerAccuracy' }),
   perfect: Type.Boolean({ description: 'every corner pixel right after the last step: the question\'s "100 %"' }),
   firstPerfectEpoch: Type.Union([Type.Integer(), Type.Null()], { description: 'the first epoch after which every corner was right; null if never' }),
   initialLoss: Type.Number(),
@@ -39,14 +39,14 @@ const Run = Type.Object({
         layer: Type.Integer(),
         position: Pair,
         kernelTap: Type.Optional(Pair)
-      }), { description: 'the only chain of positions from the input corner to the output corner' })
-    }))
-  }),
+      }, { title: 'CornerPathStep' }), { description: 'the only chain of positions from the input corner to the output corner' })
+    }, { title: 'CornerCoverage' }))
+  }, { title: 'CornerReceptiveField' }),
   switchingUnits: Type.Object({
     topLeft: Type.Integer(),
     bottomRight: Type.Integer()
-  }, { description: 'per output corner, the units (of 32) where both input corners meet and whose ReLU switches across the four images; 0 means that corner\'s logit is affine in the two input corners, so it cannot be right on all four' })
-})
+  }, { title: 'CornerSwitchingUnits', description: 'per output corner, the units (of 32) where both input corners meet and whose ReLU switches across the four images; 0 means that corner\'s logit is affine in the two input corners, so it cannot be right on all four' })
+}, { title: 'CornerRun' })
 
 /** One sentence on a run: its accuracy and, when stuck, why (see `switchingUnits`). */
 function describeRun (run: CornerExperimentResult): string {
@@ -80,7 +80,7 @@ export const cornerExperimentOperation = defineOperation({
       description: Type.String(),
       inputs: Images('the four 5×5 inputs, (top-left, bottom-right) = (0, 0), (0, 1), (1, 0), (1, 1)'),
       targets: Images('their 5×5 targets')
-    }),
+    }, { title: 'CornerDataset' }),
     runs: Type.Array(Run, { description: 'the plain network, then the residual one (or the one asked for)' })
   }),
   examples: [

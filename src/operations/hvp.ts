@@ -8,6 +8,7 @@ import { defineOperation } from './operation.js'
 import { NullableNumber, Warnings } from './schemas.js'
 
 const Method = Type.Union([Type.Literal('exact'), Type.Literal('forward'), Type.Literal('central')], {
+  title: 'HvpMethod',
   description: 'exact: R-operator (forward-over-reverse, no finite differences); forward: (g(w+rv) − g(w))/r; central: (g(w+rv) − g(w−rv))/2r'
 })
 
@@ -55,7 +56,7 @@ export const hvpOperation = defineOperation({
       r: Type.Number(),
       forwardError: NullableNumber,
       centralError: NullableNumber
-    }), { description: '‖Hv_fd − Hv_exact‖/‖Hv_exact‖ for r = 10⁰ … 10⁻¹⁶: the V-shaped trade-off of question 3.5 (null, with a warning, where Hv_exact is 0)' })),
+    }, { title: 'SweepRow' }), { description: '‖Hv_fd − Hv_exact‖/‖Hv_exact‖ for r = 10⁰ … 10⁻¹⁶: the V-shaped trade-off of question 3.5 (null, with a warning, where Hv_exact is 0)' })),
     warnings: Type.Optional(Warnings)
   }),
   examples: [

@@ -25,26 +25,26 @@ export const logisticMixtureOperation = defineOperation({
   body: Type.Object({
     pi: Type.Array(Type.Number(), { minItems: 1, description: 'mixing probabilities π_1 … π_K' }),
     weights: Type.Array(Vector, { minItems: 1, description: 'K rows w_k of d numbers' }),
-    x: Type.Union([Vector, Type.Array(Vector, { minItems: 1 })], { description: 'one input of d numbers, or N inputs as rows' })
+    x: Type.Union([Vector, Type.Array(Vector, { minItems: 1 })], { title: 'Logits', description: 'one input of d numbers, or N inputs as rows' })
   }, { additionalProperties: false }),
   response: Type.Object({
-    probability: Type.Union([Type.Number(), Type.Array(Type.Number())], { description: 'p(y = 1 ∣ x); one per row when x is a matrix' }),
+    probability: Type.Union([Type.Number(), Type.Array(Type.Number())], { title: 'PerRow', description: 'p(y = 1 ∣ x); one per row when x is a matrix' }),
     network: Type.Object({
-      input: Type.Object({ size: Type.Integer({ description: 'd' }) }),
+      input: Type.Object({ size: Type.Integer({ description: 'd' }) }, { title: 'MixtureInputLayer' }),
       hidden: Type.Object({
         units: Type.Integer({ description: 'K' }),
         activation: Type.Literal('sigmoid'),
         bias: Type.Literal(false),
         weights: Type.Array(Type.Array(Type.Number()), { description: 'K × d: row k is w_k' })
-      }),
+      }, { title: 'MixtureHiddenLayer' }),
       output: Type.Object({
         units: Type.Literal(1),
         activation: Type.Literal('identity'),
         bias: Type.Literal(false),
         weights: Type.Array(Type.Number(), { description: 'π' })
-      }),
+      }, { title: 'MixtureOutputLayer' }),
       formula: Type.String()
-    }, { description: 'the network reading of the mixture' })
+    }, { title: 'MixtureNetwork', description: 'the network reading of the mixture' })
   }),
   examples: [
     { summary: 'question 2: K = 2 components in d = 2 dimensions', value: { pi: [0.3, 0.7], weights: [[1, -2], [0.5, 0.5]], x: [1, 2] } },

@@ -35,10 +35,10 @@ export const ExpressionModelSchema = Type.Object({
 export const MlpModelSchema = Type.Object({
   kind: Type.Literal('mlp'),
   sizes: Type.Array(Type.Integer({ minimum: 1, maximum: MAX_FEATURES }), { minItems: 2, maxItems: 100, description: 'layer widths sizes[0] → … → sizes[L], e.g. [32, 512, 512, 10]' }),
-  activation: Type.Union(ACTIVATIONS.map((name) => Type.Literal(name)), { description: 'after every layer but the last: gelu is the exact erf form, softplus log(1 + eˣ), swish x·σ(x)' }),
+  activation: Type.Union(ACTIVATIONS.map((name) => Type.Literal(name)), { title: 'Activation', description: 'after every layer but the last: gelu is the exact erf form, softplus log(1 + eˣ), swish x·σ(x)' }),
   loss: Type.Union([Type.Literal('cross-entropy'), Type.Literal('mse')], { description: 'batch mean, as PyTorch\'s reduction="mean" (mse averages every element)' }),
   inputs: Type.Array(Vector, { minItems: 1, description: 'batch B × sizes[0]' }),
-  targets: Type.Union([Type.Array(Type.Integer({ minimum: 0 })), Matrix], { description: 'class indices (cross-entropy) or B × sizes[L] values (mse)' })
+  targets: Type.Union([Type.Array(Type.Integer({ minimum: 0 })), Matrix], { title: 'Targets', description: 'class indices (cross-entropy) or B × sizes[L] values (mse)' })
 }, {
   additionalProperties: false,
   title: 'MlpModel',
@@ -54,6 +54,7 @@ export const ModelSchema = Type.Unsafe<Static<typeof ModelUnion>>({
   type: 'object',
   oneOf: [QuadraticModelSchema, ExpressionModelSchema, MlpModelSchema],
   discriminator: { propertyName: 'kind' },
+  title: 'Model',
   description: 'the function f: kind "quadratic", "expression" or "mlp"'
 })
 export type ModelInput = Static<typeof ModelUnion>

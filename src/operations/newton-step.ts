@@ -38,7 +38,7 @@ export const newtonStepOperation = defineOperation({
     negativeCurvature: Type.Optional(Type.Object({
       iteration: Type.Integer(),
       curvature: NullableNumber
-    }, { description: 'CG met a direction p with pᵀ(H + λI)p ≤ 0 and stopped there (the step is the iterate before it)' })),
+    }, { title: 'NegativeCurvature', description: 'CG met a direction p with pᵀ(H + λI)p ≤ 0 and stopped there (the step is the iterate before it)' })),
     warnings: Type.Optional(Warnings)
   }),
   examples: [

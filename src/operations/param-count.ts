@@ -37,7 +37,7 @@ export const paramCountOperation = defineOperation({
       biases: Type.Integer(),
       params: Type.Integer(),
       outputShape: Type.Optional(Type.Array(Type.Integer(), { description: '[features] for an MLP layer, [C, H, W] for an architecture layer' }))
-    })),
+    }, { title: 'LayerParameters' })),
     hessian: Type.Object({
       shape: Type.Array(Type.Integer(), { minItems: 2, maxItems: 2, description: '[n, n]' }),
       entries: Type.Number({ description: 'n² (a double: exact below 2^53)' }),
@@ -46,7 +46,7 @@ export const paramCountOperation = defineOperation({
       bytesFloat64: Type.Number({ description: '8n²' }),
       entriesExact: Type.String({ description: 'n² as an exact decimal' }),
       uniqueExact: Type.String({ description: 'n(n+1)/2 as an exact decimal' })
-    })
+    }, { title: 'HessianSize' })
   }),
   examples: [
     { summary: 'question 3.2: 32 → 512 → 512 → 10 with biases', value: { sizes: [32, 512, 512, 10] } },

@@ -48,16 +48,16 @@ export const receptiveFieldOperation = defineOperation({
       padding: PairOutput('padding'),
       dilation: PairOutput('dilation'),
       ...Geometry
-    }), { description: 'the geometry after every layer' }),
+    }, { title: 'LayerGeometry' }), { description: 'the geometry after every layer' }),
     variableSize: Type.Object({
       accepted: Type.Boolean({ description: 'one set of weights takes inputs of any size (at least minimumInput)' }),
       reason: Type.String({ description: 'the layer that decides it, and why' }),
       minimumInput: Type.Optional(PairOutput('the smallest [H, W] every window fits in, when accepted'))
-    }, { description: 'questions 4.2 and 5.2: whether the network accepts variable-size inputs (global pooling before the first FC or Flatten layer, or no FC at all)' }),
+    }, { title: 'VariableSize', description: 'questions 4.2 and 5.2: whether the network accepts variable-size inputs (global pooling before the first FC or Flatten layer, or no FC at all)' }),
     region: Type.Optional(Type.Object({
       ...Region,
-      clipped: Type.Optional(Type.Object(Region, { description: 'the region clipped to the image, when input is given' }))
-    }, { description: 'the input region of output feature pixel, inclusive bounds, unclipped' }))
+      clipped: Type.Optional(Type.Object(Region, { title: 'ClippedRegion', description: 'the region clipped to the image, when input is given' }))
+    }, { title: 'Region', description: 'the input region of output feature pixel, inclusive bounds, unclipped' }))
   }),
   examples: [
     { summary: 'question 4.1', value: { input: 32, architecture: 'Image → Conv-3x3 → ReLU → Conv-3x3 → MaxPool-2x2 → Conv-3x3 → ReLU → Output' } },

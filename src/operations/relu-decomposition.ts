@@ -22,7 +22,7 @@ export const reluDecompositionOperation = defineOperation({
   body: Type.Object({
     breakpoints: Numbers('b₁ < … < b_n, strictly increasing', 1),
     slopes: Numbers('s₀ … s_n: one per segment, one more than breakpoints', 2),
-    at: Type.Optional(Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false, description: 'a point (x, y) of the graph; default (breakpoints[0], 0)' })),
+    at: Type.Optional(Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false, title: 'GraphPoint', description: 'a point (x, y) of the graph; default (breakpoints[0], 0)' })),
     x: Type.Optional(Numbers('points where f is wanted', 1))
   }, { additionalProperties: false }),
   response: Type.Object({
@@ -30,7 +30,7 @@ export const reluDecompositionOperation = defineOperation({
       coefficient: Type.Number(),
       shift: Type.Number(),
       reflected: Type.Boolean({ description: 'true: coefficient·ReLU(shift − x); false: coefficient·ReLU(x − shift)' })
-    }), { description: 'the non-zero ReLU terms, the reflected one first, then by increasing shift' }),
+    }, { title: 'ReluTerm' }), { description: 'the non-zero ReLU terms, the reflected one first, then by increasing shift' }),
     constant: Type.Number({ description: 'c' }),
     formula: Type.String({ description: 'plain text, e.g. "2·ReLU(-1 − x) + 3·ReLU(x − 2) + 0"' }),
     latex: Type.String({ description: 'the same in LaTeX' }),

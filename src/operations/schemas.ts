@@ -12,6 +12,7 @@ export const MAX_DIMENSION = 65_536
 export function PairInput (minimum: number, maximum: number, description: string) {
   const integer = Type.Integer({ minimum, maximum })
   return Type.Union([integer, Type.Array(integer, { minItems: 2, maxItems: 2 })], {
+    title: 'Pair',
     description: `${description} — an integer n (meaning [n, n]) or [height, width], each in ${minimum}…${maximum}`
   })
 }

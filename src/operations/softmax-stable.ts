@@ -8,7 +8,7 @@ import { NullableNumber, Warnings } from './schemas.js'
 
 const Vector = Type.Array(Type.Number(), { minItems: 1 })
 const PerRow = <T extends TSchema>(item: T, description: string) =>
-  Type.Union([item, Type.Array(item)], { description: `${description} (one per row when x is a matrix)` })
+  Type.Union([item, Type.Array(item)], { title: 'PerRow', description: `${description} (one per row when x is a matrix)` })
 const NullableVector = Type.Array(NullableNumber)
 
 const NaiveResult = Type.Object({
@@ -17,7 +17,7 @@ const NaiveResult = Type.Object({
   logSumExp: PerRow(NullableNumber, 'log Σe^{z_j}; null where it is ±∞'),
   overflow: PerRow(Type.Boolean(), 'Σe^{z_j} overflowed to +∞'),
   underflow: PerRow(Type.Boolean(), 'Σe^{z_j} fell below the smallest normal double 2.2250738585072014e-308')
-}, { description: 'The textbook formula evaluated in float64 without the max shift: what question 1.4 warns about.' })
+}, { title: 'NaiveSoftmax', description: 'The textbook formula evaluated in float64 without the max shift: what question 1.4 warns about.' })
 
 export const softmaxStableOperation = defineOperation({
   name: 'softmaxStable',
@@ -30,7 +30,7 @@ export const softmaxStableOperation = defineOperation({
     'Limit: SOFTMAX_MAX_ENTRIES entries in x (default 1,000,000), body up to SOFTMAX_BODY_LIMIT bytes (default 32 MiB).',
   questions: ['1.3', '1.4'],
   body: Type.Object({
-    x: Type.Union([Vector, Type.Array(Vector, { minItems: 1 })], { description: 'logits: a vector, or a matrix whose rows are independent vectors' }),
+    x: Type.Union([Vector, Type.Array(Vector, { minItems: 1 })], { title: 'Logits', description: 'logits: a vector, or a matrix whose rows are independent vectors' }),
     temperature: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 1, description: 'T > 0; the computation is on x/T' })),
     naive: Type.Optional(Type.Boolean({ default: false, description: 'also evaluate the unshifted textbook formula' }))
   }, { additionalProperties: false }),

@@ -5,13 +5,14 @@
 import t from 'tap'
 import { selection } from '../helpers/graphql.js'
 import { buildSchema, getNamedType, isObjectType, type GraphQLObjectType } from 'graphql'
-import { readSchema } from '../../src/graphql/index.js'
+import { schemaText } from '../../src/graphql/index.js'
+import { operations } from '../../src/operations/index.js'
 import { GRADE_EXAMPLES } from '../../src/grading/schemas.js'
 import { questions } from '../../src/grading/questions.js'
 import { questionsById } from '../../src/grading/questions.js'
 import { build } from '../helpers/app.js'
 
-const schema = buildSchema(readSchema())
+const schema = buildSchema(schemaText(operations))
 const TOKEN = 'grader-token-for-tests-0123456789'
 const bearer = { authorization: `Bearer ${TOKEN}` }
 

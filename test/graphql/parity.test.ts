@@ -6,13 +6,13 @@
 import t from 'tap'
 import { selection, withoutAbsentNulls } from '../helpers/graphql.js'
 import { buildSchema, getNamedType, isObjectType, type GraphQLObjectType } from 'graphql'
-import { readSchema } from '../../src/graphql/index.js'
+import { schemaText } from '../../src/graphql/index.js'
 import { readProjectFile } from '../../src/project-file.js'
 import { operations } from '../../src/operations/index.js'
 import { build, post } from '../helpers/app.js'
 import { loadFixture } from '../helpers/fixtures.js'
 
-const schema = buildSchema(readSchema())
+const schema = buildSchema(schemaText(operations))
 
 
 
@@ -110,10 +110,10 @@ t.test('an internal error is masked', async (t) => {
   t.match(lines.join(''), /secret internal detail/)
 })
 
-t.test('the schema file is found from src/ and dist/, or the start fails clearly', async (t) => {
-  t.match(readSchema(), /type Query/)
-  t.match(readProjectFile('schema/schema.graphql', ['../../nowhere/', '../']), /type Query/, 'the second root')
-  t.throws(() => readProjectFile('schema/schema.graphql', ['../nowhere/']), /schema\/schema.graphql not found \(looked in \.\.\/nowhere\/ from src\/\)/)
+t.test('a project file is found from src/ and dist/, or the start fails clearly', async (t) => {
+  t.match(readProjectFile('README.md'), /# dlcheck/)
+  t.match(readProjectFile('README.md', ['../../nowhere/', '../']), /# dlcheck/, 'the second root')
+  t.throws(() => readProjectFile('README.md', ['../nowhere/']), /README.md not found \(looked in \.\.\/nowhere\/ from src\/\)/)
 })
 
 t.test('scalars written inline in the document mean what they mean in variables', async (t) => {

@@ -49,7 +49,7 @@ import { Value, ValueErrorType } from '@sinclair/typebox/value'
 import { buildSchema, getNamedType, isObjectType, Kind, parse, validate, type DocumentNode, type GraphQLObjectType } from 'graphql'
 import { GradeResult, QuestionList, Variant } from '../../src/grading/schemas.js'
 import { questions } from '../../src/grading/questions.js'
-import { readSchema } from '../../src/graphql/index.js'
+import { schemaText } from '../../src/graphql/index.js'
 import { costRule, maxDepthRule } from '../../src/graphql/limits.js'
 import { PICTURES, SVG_TYPE } from '../../src/http/pictures.js'
 import { ACTIVATIONS } from '../../src/math/activations.js'
@@ -895,7 +895,7 @@ const sentStudent = (c: VariantCase): string | undefined => c.form === 'encoded'
 
 // ---------------------------------------------------------------- GraphQL documents
 
-const sdl = buildSchema(readSchema())
+const sdl = buildSchema(schemaText(operations))
 const queryFields = sdl.getQueryType()!.getFields()
 const fullQuery = (name: string): string => {
   const field = queryFields[name]

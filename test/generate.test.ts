@@ -8,10 +8,10 @@ import { operations } from '../src/operations/index.js'
 
 const committed = readFileSync(new URL('../openapi.yaml', import.meta.url), 'utf8')
 
-t.test('openapi.yaml and schema/json are what the route schemas generate (run `npm run openapi` after a schema change)', async (t) => {
+t.test('openapi.yaml, schema/json and schema/schema.graphql are what the schemas generate (run `npm run generate` after a schema change)', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'dlcheck-'))
-  // The child reuses tap's TypeScript loader, as `npm run openapi` runs the compiled script.
-  execFileSync(process.execPath, [...process.execArgv, 'scripts/write-openapi.ts', root])
+  // The child reuses tap's TypeScript loader, as `npm run generate` runs the compiled script.
+  execFileSync(process.execPath, [...process.execArgv, 'scripts/generate.ts', root])
   t.equal(readFileSync(join(root, 'openapi.yaml'), 'utf8'), committed, 'openapi.yaml')
   const generated = readdirSync(join(root, 'schema', 'json')).sort()
   t.strictSame(readdirSync(new URL('../schema/json', import.meta.url)).sort(), generated, 'the same schema files')
@@ -19,6 +19,7 @@ t.test('openapi.yaml and schema/json are what the route schemas generate (run `n
   for (const file of generated) {
     t.equal(readFileSync(join(root, 'schema', 'json', file), 'utf8'), readFileSync(new URL(`../schema/json/${file}`, import.meta.url), 'utf8'), `schema/json/${file}`)
   }
+  t.equal(readFileSync(join(root, 'schema', 'schema.graphql'), 'utf8'), readFileSync(new URL('../schema/schema.graphql', import.meta.url), 'utf8'), 'schema/schema.graphql')
 })
 
 t.test('every operation is documented with its examples and error responses', async (t) => {
