@@ -163,7 +163,7 @@ export async function openLoop (base: string, request: Buffer, rate: number, sec
       this.socket.on('close', () => {
         this.closed = true
         if (this.remaining === -3 && this.due.length > 0) this.answered()
-        for (const _ of this.due.splice(0)) { count('closed'); settle() }
+        for (let n = this.due.splice(0).length; n > 0; n--) { count('closed'); settle() }
       })
     }
 

@@ -55,6 +55,7 @@ process.on('message', (message: ParentMessage) => {
   }
 })
 
+// eslint-disable-next-line no-unmodified-loop-condition -- the parent's 'stop' message sets it between awaits
 while (!stopped) {
   const t = now()
   inflight = t

@@ -28,7 +28,7 @@ const ComparisonUnion = Type.Union(ComparisonBranches)
 /** A oneOf discriminated by `mode` (as the HVP's model by `kind`), so errors name the right branch. */
 export const Comparison = Type.Unsafe<Static<typeof ComparisonUnion>>({
   type: 'object',
-  oneOf: ComparisonBranches,
+  oneOf: ComparisonUnion.anyOf,
   discriminator: { propertyName: 'mode' },
   title: 'Comparison',
   description: 'PrairieLearn\'s comparison: relabs (|a − e| ≤ atol + rtol·|e|), sigfig or decdig (0.51 units of the last required digit of e), or exact'

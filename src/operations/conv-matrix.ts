@@ -13,7 +13,6 @@ import { MAX_DIMENSION, NullableNumber, PairInput, PairOutput, Warnings } from '
 
 /** Largest kernel side: a 64×64 kernel already is an unusual convolution. */
 export const MAX_KERNEL = 64
-const Matrix = Type.Array(Type.Array(Type.Number(), { minItems: 1, maxItems: MAX_DIMENSION }), { minItems: 1, maxItems: MAX_DIMENSION })
 
 const ConvMatrixBody = Type.Object({
   input: PairInput(1, MAX_DIMENSION, 'input size [H, W] of the map the matrix multiplies'),
@@ -102,8 +101,12 @@ export const convMatrixOperation = defineOperation({
     const { layout, kernel, format } = checkedLayout(input, limits)
     const finite = new NonFiniteCollector()
     const response: {
-      outputShape: [number, number], shape: [number, number], matrix?: number[][] | string[][],
-      sparse?: { row: number[], col: number[], value: Array<number | string> }, latex?: string, y?: Array<Array<number | null>>
+      outputShape: [number, number],
+      shape: [number, number],
+      matrix?: number[][] | string[][],
+      sparse?: { row: number[], col: number[], value: Array<number | string> },
+      latex?: string,
+      y?: Array<Array<number | null>>
     } = { outputShape: layout.outputShape, shape: layout.shape }
     const numericEntry: KernelEntry<number> | undefined = kernel && ((i, j) => kernel[i][j])
     if (format === 'dense') {

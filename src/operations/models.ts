@@ -52,7 +52,7 @@ const ModelUnion = Type.Union([QuadraticModelSchema, ExpressionModelSchema, MlpM
  */
 export const ModelSchema = Type.Unsafe<Static<typeof ModelUnion>>({
   type: 'object',
-  oneOf: [QuadraticModelSchema, ExpressionModelSchema, MlpModelSchema],
+  oneOf: ModelUnion.anyOf,
   discriminator: { propertyName: 'kind' },
   title: 'Model',
   description: 'the function f: kind "quadratic", "expression" or "mlp"'

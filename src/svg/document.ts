@@ -32,6 +32,7 @@ export type Child = Markup | string | undefined | false
 // XML 1.0 § 2.2 Char: tab, newline, carriage return, U+0020–U+D7FF, U+E000–U+FFFD and the
 // astral planes as surrogate pairs. Anything else (C0 controls, lone surrogates, U+FFFE/FFFF)
 // makes the document ill-formed even when escaped, so it becomes U+FFFD.
+// eslint-disable-next-line no-misleading-character-class -- UTF-16 code units on purpose: lone surrogates are what it finds
 const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\uD800-\uDBFF\uDC00-\uDFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
 const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' }
 

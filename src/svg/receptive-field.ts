@@ -142,8 +142,16 @@ export function receptiveFieldSvg (result: ReceptiveFieldResponse, input?: Recep
     const colour = depthColour(k, drawn.length)
     // Pixel p is the cell [x(p), x(p) + cell): its centre, the integer p of Distill's coordinates, is mid-cell.
     parts.push(element('rect', {
-      x: x(region.left), y: y(region.top), width: (region.right - region.left + 1) * cell, height: (region.bottom - region.top + 1) * cell,
-      fill: colour, 'fill-opacity': 0.07, stroke: colour, 'stroke-width': k === drawn.length - 1 ? 3 : 2, class: 'field', 'data-layers': layers.join(' ')
+      x: x(region.left),
+      y: y(region.top),
+      width: (region.right - region.left + 1) * cell,
+      height: (region.bottom - region.top + 1) * cell,
+      fill: colour,
+      'fill-opacity': 0.07,
+      stroke: colour,
+      'stroke-width': k === drawn.length - 1 ? 3 : 2,
+      class: 'field',
+      'data-layers': layers.join(' ')
     }, element('title', {}, `after layer ${span(layers[0], layers[layers.length - 1])}: rows ${span(region.top, region.bottom)}, columns ${span(region.left, region.right)}`)))
   }
   // Badges at a corner of their rectangle: bottom-right, or the next corner free of earlier badges.

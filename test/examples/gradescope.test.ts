@@ -62,7 +62,9 @@ if (python.error !== undefined || python.status !== 0) {
     t.teardown(() => rm(root, { recursive: true, force: true }))
     await mkdir(join(root, 'submission'))
     await writeFile(join(root, 'submission_metadata.json'), JSON.stringify({
-      id: 123456, created_at: '2026-11-29T10:00:00.000000-08:00', assignment: { id: 42, title: 'Assignment 1' },
+      id: 123456,
+      created_at: '2026-11-29T10:00:00.000000-08:00',
+      assignment: { id: 42, title: 'Assignment 1' },
       users: [{ email: STUDENT, id: 1234, name: 'Ada Lovelace' }]
     }))
     if (answers !== undefined) await writeFile(join(root, 'submission', 'answers.json'), answers)

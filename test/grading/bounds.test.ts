@@ -28,7 +28,6 @@ const largestMlp = (changes: Record<string, unknown> = {}) => ({
 })
 const mlpParams = (model: Record<string, unknown>, length = 816) => ({ model, w: numbers(length).map((i) => Math.sin(i)), v: numbers(length).map((i) => Math.cos(i)) })
 
-
 const grade = (question: string, params: unknown) => grader.grade({ items: [{ question, params: params as Record<string, unknown> }] }, 'body').items[0]
 
 t.test('params at every bound are graded', async (t) => {

@@ -11,7 +11,6 @@ const SECRET = Buffer.from('test-variant-secret-0123456789')
 const grader = new Grader(SECRET, DEFAULT_LIMITS)
 const sheet = loadFixture<{ name: string, params: Record<string, unknown>, answer: unknown }>('questions').cases
 
-
 t.test('the bank has the issue\'s questions, with the assignment\'s own numbers as defaults', async (t) => {
   t.strictSame(questions.map((q) => q.id), ['1.1-swish', '1.2-relu-decomposition', '1.4-log-softmax', '2-logistic-mixture', '3.2-param-count',
     '3.2-hessian-shape', '3.6-hvp', '4.1-output-shape', '4.3-conv-matrix', '4.4-transposed-conv-matrix', '5.1-output-shape', '5.3-receptive-field'])

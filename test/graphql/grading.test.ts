@@ -4,7 +4,7 @@
  */
 import t from 'tap'
 import { selection } from '../helpers/graphql.js'
-import { buildSchema, getNamedType, isObjectType, type GraphQLObjectType } from 'graphql'
+import { buildSchema, type GraphQLObjectType } from 'graphql'
 import { schemaText } from '../../src/graphql/index.js'
 import { operations } from '../../src/operations/index.js'
 import { GRADE_EXAMPLES } from '../../src/grading/schemas.js'

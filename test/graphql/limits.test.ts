@@ -40,8 +40,10 @@ t.test('field selections and computations (GRAPHQL_MAX_FIELDS, GRAPHQL_MAX_COMPU
   const fragments = `fragment G on ReceptiveFieldResult { jump start }
     { receptiveField(input: {architecture: "Conv-3x3"}) { ...G ... on ReceptiveFieldResult { ...G } } }`
   t.equal((await post(app, '/graphql', { query: fragments })).statusCode, 200, '5 fields with fragments expanded')
-  const over = await post(app, '/graphql', { query: `fragment G on ReceptiveFieldResult { jump start receptiveField }
-    { receptiveField(input: {architecture: "Conv-3x3"}) { ...G ...G } }` })
+  const over = await post(app, '/graphql', {
+    query: `fragment G on ReceptiveFieldResult { jump start receptiveField }
+    { receptiveField(input: {architecture: "Conv-3x3"}) { ...G ...G } }`
+  })
   t.equal(over.statusCode, 400)
   t.match(over.json().errors[0].message, /selects more than 6 fields \(GRAPHQL_MAX_FIELDS\)/)
   const computations = await post(app, '/graphql', { query: '{ a: paramCount(input: {sizes: [1, 2]}) { total } b: paramCount(input: {sizes: [1, 2]}) { total } c: paramCount(input: {sizes: [1, 2]}) { total } }' })

@@ -5,7 +5,7 @@
  */
 import t from 'tap'
 import { selection, withoutAbsentNulls } from '../helpers/graphql.js'
-import { buildSchema, getNamedType, isObjectType, type GraphQLObjectType } from 'graphql'
+import { buildSchema, getNamedType, type GraphQLObjectType } from 'graphql'
 import { schemaText } from '../../src/graphql/index.js'
 import { readProjectFile } from '../../src/project-file.js'
 import { operations } from '../../src/operations/index.js'
@@ -13,8 +13,6 @@ import { build, post } from '../helpers/app.js'
 import { loadFixture } from '../helpers/fixtures.js'
 
 const schema = buildSchema(schemaText(operations))
-
-
 
 const fromFixture = (name: string, count: number, pick: (c: Record<string, unknown>) => unknown): unknown[] =>
   loadFixture<Record<string, unknown>>(name).cases.filter((_, i) => i % 13 === 0).slice(0, count).map(pick)

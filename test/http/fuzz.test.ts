@@ -46,7 +46,7 @@ import t from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { TSchema } from '@sinclair/typebox'
 import { Value, ValueErrorType } from '@sinclair/typebox/value'
-import { buildSchema, getNamedType, isObjectType, Kind, parse, validate, type DocumentNode, type GraphQLObjectType } from 'graphql'
+import { buildSchema, getNamedType, Kind, parse, validate, type DocumentNode, type GraphQLObjectType } from 'graphql'
 import { GradeResult, QuestionList, Variant } from '../../src/grading/schemas.js'
 import { questions } from '../../src/grading/questions.js'
 import { schemaText } from '../../src/graphql/index.js'
@@ -154,7 +154,6 @@ function toTree (value: unknown): unknown {
 const repeat = <T>(length: number, pattern: readonly T[]): T[] => Array.from({ length: Math.max(0, length) }, (_, i) => pattern[i % pattern.length])
 const int = (min: number, max: number): fc.Arbitrary<number> => fc.integer({ min, max })
 const edge = <T>(...values: T[]): fc.Arbitrary<T> => fc.constantFrom(...values)
-const pairOf = (side: fc.Arbitrary<number>): fc.Arbitrary<unknown> => fc.oneof(side, fc.tuple(side, side), fc.array(side, { maxLength: 3 }))
 
 // ---------------------------------------------------------------- hostile values
 
@@ -1130,7 +1129,6 @@ function checkGraphql (route: string, request: string, response: LightMyRequestR
   }
   return body
 }
-
 
 /**
  * The same input through GraphQL: a REST 200 is the same data there; a REST 4xx is an error

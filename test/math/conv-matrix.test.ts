@@ -25,8 +25,13 @@ interface InvalidCase extends Omit<ConvCase, 'kernel' | 'x' | 'expected'> { kern
 
 const fixture = loadFixture<ConvCase>('conv-matrix') as ReturnType<typeof loadFixture<ConvCase>> & { invalid: InvalidCase[] }
 const geometryOf = (c: ConvCase): ConvGeometry => ({
-  input: c.input, kernelSize: [c.kernel.length, c.kernel[0].length], stride: c.stride, padding: c.padding,
-  dilation: c.dilation, transposed: c.transposed, outputPadding: c.outputPadding
+  input: c.input,
+  kernelSize: [c.kernel.length, c.kernel[0].length],
+  stride: c.stride,
+  padding: c.padding,
+  dilation: c.dilation,
+  transposed: c.transposed,
+  outputPadding: c.outputPadding
 })
 const numeric = (kernel: number[][]) => (i: number, j: number) => kernel[i][j]
 const transpose = <T>(m: T[][]): T[][] => m[0].map((_, j) => m.map((row) => row[j]))

@@ -44,8 +44,15 @@ t.test('svgDocument: a self-contained, accessible root', async (t) => {
   const svg = svgDocument({ width: 100, height: 50.5, title: HOSTILE[0], description: HOSTILE[1] }, text(1, 2, 'hi'))
   const root = checkPicture(svg)
   t.strictSame(root.attributes, {
-    xmlns: 'http://www.w3.org/2000/svg', width: '100', height: '50.5', viewBox: '0 0 100 50.5', role: 'img',
-    'aria-labelledby': 'svg-title svg-desc', 'font-family': 'system-ui, sans-serif', 'font-size': '12', fill: '#1a1a1a'
+    xmlns: 'http://www.w3.org/2000/svg',
+    width: '100',
+    height: '50.5',
+    viewBox: '0 0 100 50.5',
+    role: 'img',
+    'aria-labelledby': 'svg-title svg-desc',
+    'font-family': 'system-ui, sans-serif',
+    'font-size': '12',
+    fill: '#1a1a1a'
   })
   t.equal(root.children[0].text, HOSTILE[0], 'the title, escaped')
   t.equal(root.children[1].text, HOSTILE[1], 'the description, escaped')

@@ -1,0 +1,17 @@
+// neostandard (the standard style, for TypeScript too), as fastify/demo lints: `npm run lint`.
+import neostandard from 'neostandard'
+
+export default [
+  { ignores: ['dist/', 'coverage/', '.tap/', 'node_modules/'] },
+  ...neostandard({ ts: true }),
+  {
+    rules: {
+      // TypeBox's idiom declares a schema and its type under one name
+      // (`const Grade = Type.Object(…)`, `type Grade = Static<typeof Grade>`), which TypeScript
+      // merges; the rule is for JavaScript's redeclarations.
+      '@typescript-eslint/no-redeclare': 'off',
+      // `void reply.header(…)`: Fastify's reply is a thenable; void says it is not awaited on purpose.
+      'no-void': ['error', { allowAsStatement: true }]
+    }
+  }
+]
