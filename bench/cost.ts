@@ -184,7 +184,7 @@ function measure (operation: Operation, input: unknown): { ms: number, cpuMs: nu
   const once = (): [number, number] => {
     const cpu = process.cpuUsage()
     const start = process.hrtime.bigint()
-    answer = operation.run(input as never, DEFAULT_LIMITS)
+    answer = operation.run(input, DEFAULT_LIMITS)
     const json = JSON.stringify(answer)
     const elapsed = Number(process.hrtime.bigint() - start) / 1e6
     const { user, system } = process.cpuUsage(cpu)
@@ -214,7 +214,7 @@ export function benchCost (filter: string[]): Array<{ operation: string, name: s
     if (cases === undefined) throw new Error(`bench/cost.ts has no cases for ${operation.name}`)
     stream = uniformStream(11)
     for (const [name, input] of cases()) {
-      const estimatedMs = operation.cost(input as never) / 1e6
+      const estimatedMs = operation.cost(input) / 1e6
       const { ms, cpuMs, repeats, bytes, answer } = measure(operation, input)
       // The estimate assumes every CG iteration allowed runs: say when fewer did.
       const iterations = operation.name === 'newtonStep' ? `, ${(answer as { iterations: number }).iterations} CG iterations` : ''

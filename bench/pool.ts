@@ -49,7 +49,7 @@ export async function benchPool (): Promise<void> {
   console.log('\ninline vs a warm one-worker pool, median of 15, ms')
   console.log('  case                               est. cost    inline     pool   pool − inline')
   for (const [name, operation, input] of CASES) {
-    const inline = await median(() => JSON.stringify(operation.run(input as never, DEFAULT_LIMITS)))
+    const inline = await median(() => JSON.stringify(operation.run(input, DEFAULT_LIMITS)))
     const pooled = await median(async () => await pool.execute(operation, input))
     console.log(`  ${name.padEnd(32)} ${ComputationPool.cost(operation, input).toExponential(1).padStart(10)} ${inline.toFixed(2).padStart(9)} ${pooled.toFixed(2).padStart(8)} ${(pooled - inline).toFixed(2).padStart(10)}`)
   }

@@ -215,7 +215,7 @@ export function sheetCost (sheet: PreparedSheet): number {
     const question = questionsById.get(item.question)!
     const request = question.request(item.params)
     // The params passed the question's schema, narrower than the operation's: the estimate is finite.
-    total += question.operation.cost(request as never)
+    total += question.operation.cost(request)
   }
   return total
 }
@@ -233,7 +233,7 @@ function hasNull (values: Array<number | null | Array<number | null>>): boolean 
  * @throws {ImpossibleInputError} when the answer has entries outside float64
  */
 export function expectedAnswer (question: Question, params: unknown, limits: Limits): Answer {
-  const result = question.expected(question.operation.run(question.request(params) as never, limits))
+  const result = question.expected(question.operation.run(question.request(params), limits))
   if (typeof result !== 'number' && hasNull(result)) {
     throw new ImpossibleInputError(`the answer for these params has entries outside float64 (${JSON.stringify(result)}); choose params whose answer is finite`)
   }

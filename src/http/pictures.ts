@@ -63,6 +63,6 @@ export const PICTURE_EXAMPLES = [
 export function renderPictureExamples (): Array<{ file: string, caption: string, svg: string }> {
   return PICTURE_EXAMPLES.map(({ file, operation, caption, body }) => {
     const run = operations.find((entry) => entry.name === operation)!
-    return { file, caption, svg: PICTURES[operation](run.run(body as never, DEFAULT_LIMITS), body) }
+    return { file, caption, svg: PICTURES[operation](run.run(body, DEFAULT_LIMITS), body) }
   })
 }

@@ -22,4 +22,4 @@ export const operations: readonly Operation[] = [
   reluDecompositionOperation,
   logisticMixtureOperation,
   cornerExperimentOperation
-] as unknown as readonly Operation[]
+]

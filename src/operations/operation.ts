@@ -40,16 +40,16 @@ export interface Operation<B extends TSchema = TSchema, R extends TSchema = TSch
    * overfills the queue, an overestimate only sends small work to a worker. Each operation's
    * estimate is in its `*-cost.ts` file, calibrated by `npm run bench:cost`.
    */
-  cost: (input: Static<B>) => number
+  cost (input: Static<B>): number
   /**
    * The checks of run's documented limits that need no work (sizes against CONV_MAX_*,
    * epochs against CORNER_MAX_EPOCHS), for operations whose estimate can pass the time budget
    * before a limit does: the pool runs them before it refuses a computation by its estimate,
    * so an input over a limit gets that limit's 413, which says what to change.
    */
-  checkLimits?: (input: Static<B>, limits: Limits) => void
+  checkLimits? (input: Static<B>, limits: Limits): void
   /** Pure: throws ComputationError subclasses for 400/413/422. */
-  run: (input: Static<B>, limits: Limits) => Static<R>
+  run (input: Static<B>, limits: Limits): Static<R>
 }
 
 /** Type-checks an operation's run against its own schemas. */

@@ -183,7 +183,7 @@ export class ComputationPool {
    */
   static cost (operation: Operation, input: unknown): number {
     try {
-      const cost = operation.cost(input as never)
+      const cost = operation.cost(input)
       return Number.isFinite(cost) && cost > 0 ? cost : 0
     } catch {
       return 0
@@ -196,7 +196,7 @@ export class ComputationPool {
    * (`execute` places it). A computation over the time budget is refused as in `execute`.
    */
   inline (operation: Operation, input: unknown): { value: unknown } | undefined {
-    return this.place(operation, input).placement === 'inline' ? { value: operation.run(input as never, this.limits) } : undefined
+    return this.place(operation, input).placement === 'inline' ? { value: operation.run(input, this.limits) } : undefined
   }
 
   /** The estimate and placement of a computation; one over the time budget is refused here. */
@@ -204,7 +204,7 @@ export class ComputationPool {
     const estimateNs = ComputationPool.cost(operation, input)
     const placement = this.placement(estimateNs)
     if (placement === 'refused') {
-      operation.checkLimits?.(input as never, this.limits)
+      operation.checkLimits?.(input, this.limits)
       throw new LimitExceededError(overBudgetMessage(estimateNs, this.options.computeTimeoutMs, operation.path))
     }
     return { estimateNs, placement }
@@ -219,7 +219,7 @@ export class ComputationPool {
    */
   async execute (operation: Operation, input: unknown, options: ExecuteOptions = {}): Promise<Answer> {
     const { estimateNs, placement } = this.place(operation, input)
-    if (placement === 'inline') return { value: operation.run(input as never, this.limits) }
+    if (placement === 'inline') return { value: operation.run(input, this.limits) }
     const picture = options.picture === true
     return await this.submit({ kind: 'operation', name: operation.name, input, limits: this.limits, picture, estimateNs }, estimateNs, placement, options)
   }

@@ -91,16 +91,16 @@ export function taskBytes (task: Task): Uint8Array {
   if (task.kind === 'body') {
     // Only now is the computation's own estimate known: over the budget, the operation's
     // limit checks first (their 413 says what to change), then the budget's 413.
-    const estimate = operation.cost(input as never)
+    const estimate = operation.cost(input)
     if (estimate > task.budgetNs) {
-      operation.checkLimits?.(input as never, task.limits)
+      operation.checkLimits?.(input, task.limits)
       throw new LimitExceededError(overBudgetMessage(estimate, task.budgetNs / 1e6, operation.path))
     }
     inTime(estimate, task.deadline)
   } else {
     inTime(task.estimateNs, task.deadline)
   }
-  const result = operation.run(input as never, task.limits)
+  const result = operation.run(input, task.limits)
   if (task.picture) return encoded(PICTURES[operation.name](result, input))
   return encoded(JSON.stringify(result))
 }

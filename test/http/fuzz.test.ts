@@ -58,7 +58,6 @@ import { LAYER_TYPES } from '../../src/math/layers.js'
 import { MAX_ARCHITECTURE_LENGTH } from '../../src/operations/architecture-input.js'
 import { operations } from '../../src/operations/index.js'
 import { DEFAULT_LIMITS, type Limits } from '../../src/operations/limits.js'
-import type { Operation } from '../../src/operations/operation.js'
 import { ErrorResponse } from '../../src/operations/schemas.js'
 import { selection, withoutAbsentNulls } from '../helpers/graphql.js'
 import { build, post } from '../helpers/app.js'
@@ -1182,7 +1181,7 @@ function report (t: { comment: (message: string) => void, ok: (value: unknown, m
 }
 
 const OPERATION_STATUSES = new Set([200, 400, 413, 422])
-for (const operation of operations as ReadonlyArray<Operation>) {
+for (const operation of operations) {
   const route = `POST ${operation.path}`
   const graphqlRoute = `POST /graphql ${operation.name}`
   t.test(route, { skip: !selected(route) && !selected(graphqlRoute) }, async (t) => {
@@ -1244,7 +1243,7 @@ const PICTURE_BODIES: Record<string, fc.Arbitrary<unknown>> = {
  * a matrix too large to draw); elsewhere, the JSON answer.
  */
 for (const name of Object.keys(PICTURES)) {
-  const operation = (operations as ReadonlyArray<Operation>).find((entry) => entry.name === name)!
+  const operation = operations.find((entry) => entry.name === name)!
   const route = `POST ${operation.path} ${SVG_TYPE}`
   const jsonRoute = `POST ${operation.path} (the same bodies as JSON)`
   t.test(route, { skip: !selected(route) }, async (t) => {

@@ -57,7 +57,7 @@ t.test('a pooled computation answers as the inline one, errors included', async 
   const error = await rejection(pool.execute(byName('convMatrix'), { input: 2, kernelSize: 5 }))
   t.ok(error instanceof ComputationError)
   t.match(error, { statusCode: 422, code: 'DLCHECK_IMPOSSIBLE', message: /kernel/ }, 'the worker\'s 422 keeps its status, code and message')
-  const bug = { ...estimated('paramCount', SECOND), name: 'no-such-operation' } as Operation
+  const bug = { ...estimated('paramCount', SECOND), name: 'no-such-operation' }
   const internal = await rejection(pool.execute(bug, {}))
   t.ok(internal instanceof WorkerError, 'a bug in a worker is an internal error (500), not a 4xx or a lost thread')
   t.match((internal as WorkerError).workerStack, /TypeError/)
@@ -77,10 +77,10 @@ t.test('cheap computations and a pool of 0 workers run inline; estimates that fa
   const body = await inline.executeBody(byName('paramCount'), Buffer.from('{"sizes": [2, 3]}'))
   t.match(answerValue(body), { total: 9 }, 'no pool: a large body is parsed inline')
   await inline.close()
-  const odd = { ...byName('softmaxStable'), cost: () => { throw new Error('no estimate') } } as Operation
+  const odd: Operation = { ...byName('softmaxStable'), cost: () => { throw new Error('no estimate') } }
   t.equal(ComputationPool.cost(odd, {}), 0, 'an estimate that throws means inline: run will refuse the input itself')
-  t.equal(ComputationPool.cost({ ...odd, cost: () => NaN } as Operation, {}), 0)
-  t.equal(ComputationPool.cost({ ...odd, cost: () => -1 } as Operation, {}), 0)
+  t.equal(ComputationPool.cost({ ...odd, cost: () => NaN }, {}), 0)
+  t.equal(ComputationPool.cost({ ...odd, cost: () => -1 }, {}), 0)
   t.equal(ComputationPool.cost(byName('softmaxStable'), { x: [[1, 2], [3]] }), byName('softmaxStable').cost({ x: [[1, 2], [3]] }), 'the operation\'s estimate')
 })
 
