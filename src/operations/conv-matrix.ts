@@ -95,6 +95,11 @@ export const convMatrixOperation = defineOperation({
     { summary: 'question 4.4: 2×2 transposed convolution, stride 2, on a 2×2 input', value: { input: 2, kernelSize: 2, stride: 2, transposed: true, format: 'latex' } },
     { summary: 'a numeric kernel applied to x', value: { input: [2, 3], kernel: [[1, -1]], x: [[1, 2, 3], [4, 5, 6]] } }
   ],
+  edgeCases: [
+    { input: [2, 3], kernel: [[1e308, 2]], x: [[1e308, 1, 2], [3, 4, 5]], format: 'sparse' },
+    { input: 4, kernelSize: [2, 3], dilation: 2, padding: 1, stride: [1, 2], transposed: true, outputPadding: 1 },
+    { input: 4, kernelSize: [2, 3], dilation: 2, padding: 1, format: 'latex' }
+  ],
   cost: convMatrixNanoseconds,
   checkLimits: (input, limits) => { checkedLayout(input, limits) },
   run (input, limits) {

@@ -87,6 +87,14 @@ export const cornerExperimentOperation = defineOperation({
     { summary: 'question 5.4: both networks, seed 2, 1000 epochs', value: { seed: 2, epochs: 1000 } },
     { summary: 'the residual network only, 300 epochs', value: { residual: true, seed: 0, epochs: 300 } }
   ],
+  edgeCases: [
+    { residual: true, epochs: 1 },
+    { residual: false, seed: 4_294_967_295, epochs: 5, learningRate: 1 },
+    { epochs: 2, learningRate: 1e-12 },
+    { epochs: 3 },
+    { residual: false, seed: 7, epochs: 12, learningRate: 0.01 },
+    { residual: true, seed: 4_294_967_295, epochs: 30, learningRate: 1 }
+  ],
   cost: cornerExperimentNanoseconds,
   checkLimits: (input, limits) => checkEpochs(input.epochs ?? CORNER_DEFAULT_EPOCHS, limits.cornerMaxEpochs),
   run (input, limits) {

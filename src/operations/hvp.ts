@@ -65,6 +65,11 @@ export const hvpOperation = defineOperation({
     { summary: 'a 2 → 3 → 2 tanh MLP with cross-entropy, and the error sweep', value: { model: ASSIGNMENT_MLP_EXAMPLE, w: [0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.01, 0.02, 0.03, 0.7, -0.8, 0.9, 1.0, -1.1, 1.2, 0.05, -0.05], v: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], sweep: true } }
   ],
   bodyLimit: 'hvpBodyLimit',
+  edgeCases: [
+    { model: { kind: 'expression', expression: 'exp(x)', variables: ['x'] }, w: [800], v: [1], method: 'central', sweep: true },
+    { model: { kind: 'expression', expression: 'exp(x)*y', variables: ['x', 'y'] }, w: [1, 2], v: [1, 1], method: 'forward', sweep: true },
+    { model: { kind: 'mlp', sizes: [2, 2], activation: 'gelu', loss: 'mse', inputs: [[1, 2]], targets: [[0.5, -0.5]] }, w: [1, 2, 3, 4, 5, 6], v: [1, 0, 0, 0, 0, 0], method: 'forward', r: 1e-4 }
+  ],
   cost: hvpNanoseconds,
   run (input, limits) {
     const method = input.method ?? 'exact'

@@ -1,4 +1,4 @@
-/** The table of computations: REST routes, OpenAPI and (later) GraphQL are generated from it. */
+/** The table of computations: the REST routes, GraphQL's fields and schema, and OpenAPI are generated from it. */
 import { convMatrixOperation } from './conv-matrix.js'
 import { cornerExperimentOperation } from './corner-experiment.js'
 import { logisticMixtureOperation } from './logistic-mixture.js'

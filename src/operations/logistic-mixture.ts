@@ -50,6 +50,12 @@ export const logisticMixtureOperation = defineOperation({
     { summary: 'question 2: K = 2 components in d = 2 dimensions', value: { pi: [0.3, 0.7], weights: [[1, -2], [0.5, 0.5]], x: [1, 2] } },
     { summary: 'a batch of three inputs', value: { pi: [0.5, 0.25, 0.25], weights: [[1], [-1], [3]], x: [[-1], [0], [2]] } }
   ],
+  edgeCases: [
+    { pi: [1], weights: [[2, -1]], x: [[1, 1], [0, 0], [-1e300, 1e300]] },
+    { pi: [0.25, 0.75], weights: [[1e200], [-1e200]], x: [[1e200], [-1e200], [0]] },
+    { pi: [0, 1], weights: [[1], [1]], x: [-800] },
+    { pi: [1], weights: [[0]], x: [[1], [2]] }
+  ],
   cost: logisticMixtureNanoseconds,
   run (input, limits) {
     if (work(input) > limits.evaluationMaxWork) {

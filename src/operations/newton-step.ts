@@ -47,6 +47,11 @@ export const newtonStepOperation = defineOperation({
     { summary: 'a small MLP, damped', value: { model: ASSIGNMENT_MLP_EXAMPLE, w: [0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.01, 0.02, 0.03, 0.7, -0.8, 0.9, 1.0, -1.1, 1.2, 0.05, -0.05], damping: 0.1 } }
   ],
   bodyLimit: 'hvpBodyLimit',
+  edgeCases: [
+    { model: { kind: 'expression', expression: 'x^4 - x^2', variables: ['x'] }, w: [0.1] },
+    { model: { kind: 'expression', expression: 'exp(x)', variables: ['x'] }, w: [710], maxIterations: 1 },
+    { model: { kind: 'quadratic', A: [[2, 1], [1, 2]] }, w: [1, 1], damping: 0.5, maxIterations: 3, tolerance: 1e-6 }
+  ],
   cost: newtonStepNanoseconds,
   run (input, limits) {
     const result = newtonStep(buildModel(input.model, limits), input.w, input)

@@ -1,6 +1,6 @@
 /**
- * One entry per computation: the single place both doors (REST now, GraphQL later), the
- * OpenAPI document and the question bank read from.
+ * One entry per computation: the single place both doors (REST and GraphQL), the OpenAPI
+ * document and the question bank read from.
  */
 import type { Static, TSchema } from '@sinclair/typebox'
 import type { Limits } from './limits.js'
@@ -23,6 +23,13 @@ export interface Operation<B extends TSchema = TSchema, R extends TSchema = TSch
   response: R
   /** request examples, shown in openapi.yaml and tested to run */
   examples: ReadonlyArray<OperationExample<B>>
+  /**
+   * Bodies at the edges of what the operation answers (extreme magnitudes, degenerate shapes,
+   * the smallest inputs), each answered 200: not documented, but every test that walks the
+   * table sends them (the response contract, REST–GraphQL parity, the fuzzer's seeds), with
+   * the examples that are cheap to run. Keep each under a few milliseconds.
+   */
+  edgeCases?: ReadonlyArray<Static<B>>
   /** the limit that bounds this route's body, when it is not the default bodyLimit */
   bodyLimit?: keyof Limits
   /**

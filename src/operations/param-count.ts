@@ -52,6 +52,9 @@ export const paramCountOperation = defineOperation({
     { summary: 'question 3.2: 32 → 512 → 512 → 10 with biases', value: { sizes: [32, 512, 512, 10] } },
     { summary: 'question 4.2\'s CNN on a 3×32×32 image', value: { architecture: 'Image → Conv-5x5(out=16) → ReLU → Conv-5x5(out=32) → ReLU → Global Avg. Pool → FC-128 → FC-1 (Output)', input: [3, 32, 32] } }
   ],
+  edgeCases: [
+    { sizes: [3, 4], bias: false }
+  ],
   cost: paramCountNanoseconds,
   run (input, limits) {
     if ((input.sizes === undefined) === (input.architecture === undefined)) {

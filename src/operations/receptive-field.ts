@@ -65,6 +65,9 @@ export const receptiveFieldOperation = defineOperation({
     { summary: 'question 4.2: global average pooling before FC, so any input size works', value: { input: 32, architecture: 'Conv-5x5 → ReLU → Conv-5x5 → ReLU → Global Avg. Pool → FC-128 → FC-1' } },
     { summary: 'layers as JSON', value: { layers: [{ type: 'conv', kernel: 3 }, { type: 'maxpool', kernel: 2 }, { type: 'conv', kernel: 3, dilation: 2 }] } }
   ],
+  edgeCases: [
+    { input: [20, 30], architecture: 'Conv-3x5(stride=2) → AvgPool-2 → Global Max Pool', pixel: [0, 0] }
+  ],
   cost: receptiveFieldNanoseconds,
   run (input, limits) {
     const layers = layersFromRequest(input, limits)

@@ -40,6 +40,14 @@ export const reluDecompositionOperation = defineOperation({
     { summary: 'question 1.2: slopes −b, 0, a = −2, 0, 3 with β = −1, α = 2', value: { breakpoints: [-1, 2], slopes: [-2, 0, 3], x: [-2, 0, 3] } },
     { summary: 'hard tanh: −1 left of −1, slope 1 between, 1 right of 1', value: { breakpoints: [-1, 1], slopes: [0, 1, 0], at: { x: 0, y: 0 } } }
   ],
+  edgeCases: [
+    { breakpoints: [0], slopes: [0, 1], at: { x: -3, y: 2 }, x: [-1, 1] },
+    { breakpoints: [-2, -1, 0, 1, 2], slopes: [1, 1, 1, 1, 1, 1], at: { x: 0, y: 0 } },
+    { breakpoints: [-1e300, 1e300], slopes: [1, 0, -1], x: [-1e300, 1e300] },
+    { breakpoints: [0], slopes: [0, 1] },
+    { breakpoints: [-1, 0.5, 2, 3], slopes: [1, 1, -2, 0, 0.25], at: { x: 10, y: -3 }, x: [-5, -1, 0.5, 2.5, 1e6] },
+    { breakpoints: [1e-300, 1e300], slopes: [-1e-300, 0, 1e300], x: [-1e300, 0, 1e300] }
+  ],
   cost: reluDecompositionNanoseconds,
   run (input, limits) {
     if (work(input) > limits.evaluationMaxWork) {

@@ -49,6 +49,10 @@ export const softmaxStableOperation = defineOperation({
     { summary: 'a batch of two rows at temperature 2', value: { x: [[1, 2, 3], [0, 0, 0]], temperature: 2 } }
   ],
   bodyLimit: 'softmaxBodyLimit',
+  edgeCases: [
+    { x: [[1e308, -1e308], [3]], temperature: 0.5, naive: true },
+    { x: [-1000, -1001], naive: true }
+  ],
   cost: softmaxStableNanoseconds,
   run (input, limits) {
     const temperature = input.temperature ?? 1

@@ -33,6 +33,17 @@ export const swishOperation = defineOperation({
     { summary: 'question 1.1: β = 10 is close to ReLU', value: { beta: 10 } },
     { summary: 'β = 0.01 is close to x/2, with values at three points', value: { beta: 0.01, interval: [-5, 5], x: [-1, 0, 1] } }
   ],
+  edgeCases: [
+    { beta: 5e-324, x: [-1e308, 0, 1e308] },
+    { beta: 1.7976931348623157e308, interval: [-1, 1], x: [-5e-324, 5e-324] },
+    // t*/β = 1.278…: both intervals miss ±t*/β, so the maxima sit at the endpoints.
+    { beta: 1, interval: [2, 3] },
+    { beta: 1, interval: [-0.5, 0.25] },
+    { beta: 1, interval: [-1e308, -1e307] },
+    { beta: 2, interval: [0, 0] },
+    { beta: 1e-300, interval: [-1e308, 1e308], x: [-1e308, -0.5, 0, 1e-310, 1e308] },
+    { beta: 1e300, x: [-1, 1] }
+  ],
   cost: swishNanoseconds,
   run (input) {
     const interval = (input.interval ?? [-5, 5]) as [number, number]

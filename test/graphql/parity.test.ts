@@ -1,7 +1,8 @@
 /**
- * REST and GraphQL answer identically: every documented example, the contract's edge cases
- * and reference cases from every fixture go through both doors, and the GraphQL data (all
- * fields selected) equals the REST JSON, with GraphQL's nulls for absent optional fields.
+ * REST and GraphQL answer identically: each operation's cheap examples and edge cases
+ * (test/helpers/bodies.ts) and reference cases from every fixture go through both doors,
+ * and the GraphQL data (all fields selected) equals the REST JSON, with GraphQL's nulls for
+ * absent optional fields.
  */
 import t from 'tap'
 import { selection, withoutAbsentNulls } from '../helpers/graphql.js'
@@ -10,6 +11,7 @@ import { schemaText } from '../../src/graphql/index.js'
 import { readProjectFile } from '../../src/project-file.js'
 import { operations } from '../../src/operations/index.js'
 import { build, post } from '../helpers/app.js'
+import { tableBodies } from '../helpers/bodies.js'
 import { loadFixture } from '../helpers/fixtures.js'
 
 const schema = buildSchema(schemaText(operations))
@@ -17,33 +19,15 @@ const schema = buildSchema(schemaText(operations))
 const fromFixture = (name: string, count: number, pick: (c: Record<string, unknown>) => unknown): unknown[] =>
   loadFixture<Record<string, unknown>>(name).cases.filter((_, i) => i % 13 === 0).slice(0, count).map(pick)
 
-const BODIES: Record<string, unknown[]> = {
-  softmaxStable: [...fromFixture('softmax', 8, (c) => ({ x: c.x, temperature: c.temperature })), { x: [[1e308, -1e308], [3]], temperature: 0.5, naive: true }],
-  convMatrix: [...fromFixture('conv-matrix', 8, ({ input, kernel, stride, padding, dilation, transposed, outputPadding, x }) => ({ input, kernel, stride, padding, dilation, transposed, outputPadding, x, format: 'sparse' })), { input: 4, kernelSize: [2, 3], dilation: 2, padding: 1, format: 'latex' }],
+/** Reference cases from the fixtures, beside each operation's own bodies (test/helpers/bodies.ts). */
+const FIXTURE_BODIES: Record<string, unknown[]> = {
+  softmaxStable: fromFixture('softmax', 8, (c) => ({ x: c.x, temperature: c.temperature })),
+  convMatrix: fromFixture('conv-matrix', 8, ({ input, kernel, stride, padding, dilation, transposed, outputPadding, x }) => ({ input, kernel, stride, padding, dilation, transposed, outputPadding, x, format: 'sparse' })),
   receptiveField: fromFixture('receptive-field', 8, ({ input, layers, pixel }) => ({ input, layers, pixel })),
   paramCount: fromFixture('param-count', 8, ({ sizes, bias, architecture, input }) => (sizes !== undefined ? { sizes, bias } : { architecture, input })),
-  hvp: [...fromFixture('hvp', 12, ({ model, w, v }) => ({ model, w, v })), { model: { kind: 'expression', expression: 'exp(x)*y', variables: ['x', 'y'] }, w: [1, 2], v: [1, 1], method: 'forward', sweep: true }],
-  newtonStep: [{ model: { kind: 'expression', expression: 'x^4 - x^2', variables: ['x'] }, w: [0.1] }, { model: { kind: 'quadratic', A: [[2, 1], [1, 2]] }, w: [1, 1], damping: 0.5, maxIterations: 3, tolerance: 1e-6 }],
-  swish: [
-    ...fromFixture('swish', 8, ({ beta, interval }) => ({ beta, interval })),
-    { beta: 1e-300, interval: [-1e308, 1e308], x: [-1e308, -0.5, 0, 1e-310, 1e308] },
-    { beta: 1e300, x: [-1, 1] }
-  ],
-  reluDecomposition: [
-    { breakpoints: [0], slopes: [0, 1] },
-    { breakpoints: [-1, 0.5, 2, 3], slopes: [1, 1, -2, 0, 0.25], at: { x: 10, y: -3 }, x: [-5, -1, 0.5, 2.5, 1e6] },
-    { breakpoints: [1e-300, 1e300], slopes: [-1e-300, 0, 1e300], x: [-1e300, 0, 1e300] }
-  ],
-  logisticMixture: [
-    ...fromFixture('logistic-mixture', 8, ({ pi, weights, x }) => ({ pi, weights, x })),
-    { pi: [1], weights: [[0]], x: [[1], [2]] }
-  ],
-  // Small epochs: a run costs about 1.6 ms per epoch per network.
-  cornerExperiment: [
-    { epochs: 3 },
-    { residual: false, seed: 7, epochs: 12, learningRate: 0.01 },
-    { residual: true, seed: 4_294_967_295, epochs: 30, learningRate: 1 }
-  ]
+  hvp: fromFixture('hvp', 12, ({ model, w, v }) => ({ model, w, v })),
+  swish: fromFixture('swish', 8, ({ beta, interval }) => ({ beta, interval })),
+  logisticMixture: fromFixture('logistic-mixture', 8, ({ pi, weights, x }) => ({ pi, weights, x }))
 }
 
 t.test('REST and GraphQL give the same answers', async (t) => {
@@ -54,7 +38,7 @@ t.test('REST and GraphQL give the same answers', async (t) => {
     const resultType = getNamedType(schema.getQueryType()!.getFields()[operation.name].type) as GraphQLObjectType
     const inputType = getNamedType(schema.getQueryType()!.getFields()[operation.name].args[0].type)
     const query = `query ($input: ${inputType.name}!) { ${operation.name}(input: $input) ${selection(resultType)} }`
-    const bodies = [...operation.examples.map((example) => example.value), ...BODIES[operation.name]]
+    const bodies = [...tableBodies(operation), ...(FIXTURE_BODIES[operation.name] ?? [])]
     t.ok(bodies.length >= 3, `${operation.name}: ${bodies.length} bodies`)
     for (const body of bodies) {
       const rest = await post(app, operation.path, body)

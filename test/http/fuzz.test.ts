@@ -62,6 +62,7 @@ import { ErrorResponse } from '../../src/operations/schemas.js'
 import { selection, withoutAbsentNulls } from '../helpers/graphql.js'
 import { build, post } from '../helpers/app.js'
 import { checkPicture } from '../svg/xml.js'
+import { tableBodies } from '../helpers/bodies.js'
 
 // ---------------------------------------------------------------- configuration
 
@@ -1185,7 +1186,7 @@ for (const operation of operations) {
   const route = `POST ${operation.path}`
   const graphqlRoute = `POST /graphql ${operation.name}`
   t.test(route, { skip: !selected(route) && !selected(graphqlRoute) }, async (t) => {
-    const seeds = [...operation.examples.map((example) => example.value), ...(EXTRA_SEEDS[operation.name] ?? [])]
+    const seeds = [...tableBodies(operation), ...(EXTRA_SEEDS[operation.name] ?? [])]
     const structured = STRUCTURED[operation.name] ?? fc.constantFrom(...seeds) // an operation added since: its examples, mutated
     const query = fullQuery(operation.name)
     await fc.assert(fc.asyncProperty(restCases(bodies(structured, seeds)), async ({ body, contentType }) => {
@@ -1247,7 +1248,7 @@ for (const name of Object.keys(PICTURES)) {
   const route = `POST ${operation.path} ${SVG_TYPE}`
   const jsonRoute = `POST ${operation.path} (the same bodies as JSON)`
   t.test(route, { skip: !selected(route) }, async (t) => {
-    const seeds = [...operation.examples.map((example) => example.value), ...(EXTRA_SEEDS[name] ?? [])]
+    const seeds = [...tableBodies(operation), ...(EXTRA_SEEDS[name] ?? [])]
     // More well-formed bodies than the JSON property: the pictures are drawn from 200 answers.
     const pictureBodies = fc.oneof({ weight: 2, arbitrary: PICTURE_BODIES[name] }, { weight: 3, arbitrary: bodies(PICTURE_BODIES[name], seeds) })
     await fc.assert(fc.asyncProperty(pictureBodies, fc.constantFrom(...ACCEPTS), async (body, [accept, svg]) => {

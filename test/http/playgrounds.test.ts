@@ -60,7 +60,8 @@ t.test('in headless Chromium', { timeout: 180_000, skip: existsSync(CHROMIUM) ? 
   t.match(await page.textContent('.result-window'), '4.248354255291589e-18', 'the softmax example ran and shows its result')
   // Every other tab runs its own example. GraphiQL syncs a switched tab's editors into its
   // state asynchronously: a click that lands before that runs the previous tab's query, so
-  // click until the result is this tab's.
+  // click until the result is this tab's. A click that ran the previous tab's query shows no
+  // change, so each try waits a second for this tab's result or for a run in progress.
   // A query that takes seconds (the corner experiment's example trains two networks for 1000
   // epochs) shows GraphiQL's Stop button meanwhile; a click then would cancel it, so wait for
   // the Execute button to come back before looking at the result.
@@ -69,10 +70,10 @@ t.test('in headless Chromium', { timeout: 180_000, skip: existsSync(CHROMIUM) ? 
     await page.locator('.graphiql-tab-button', { hasText: new RegExp(`^${tab}$`) }).click()
     await shows('.graphiql-query-editor', `${field}(input`)
     let shown = false
-    for (let attempt = 1; !shown && attempt <= 6; attempt++) {
+    for (let attempt = 1; !shown && attempt <= 15; attempt++) {
       await page.click('.graphiql-execute-button')
       const resultIsThisTab = `document.querySelector('.result-window')?.textContent?.includes('"${field}": {')`
-      shown = await page.waitForFunction(`${resultIsThisTab} || document.querySelector(${JSON.stringify(running)}) !== null`, null, { timeout: 5_000 }).then(
+      shown = await page.waitForFunction(`${resultIsThisTab} || document.querySelector(${JSON.stringify(running)}) !== null`, null, { timeout: 1_000 }).then(
         async () => {
           await page.waitForSelector(running, { state: 'detached', timeout: 60_000 })
           return await page.evaluate(resultIsThisTab) === true

@@ -20,4 +20,7 @@ t.test('the summary says what each run found, and why a run is stuck', async (t)
   t.match(stuck.summary, /^With the residual connection: 37.5 % of the corners after 300 epochs \(loss [\d.]+\), stuck: an output corner has no unit that switches/)
   t.equal(stuck.runs.length, 1)
   t.strictSame(stuck.dataset.inputs[3][0][0], 1, 'dataset: image 4 has a white top-left corner')
+  // Seed 5 at a learning rate of 0.05 gets every corner right from epoch 167.
+  const perfect = cornerExperimentOperation.run({ seed: 5, epochs: 170, residual: true, learningRate: 0.05 }, DEFAULT_LIMITS)
+  t.match(perfect.summary, /^With the residual connection: 100 % of the corners from epoch 167 after 170 epochs \(loss [\d.]+\)\./)
 })

@@ -15,6 +15,7 @@ import type { Operation } from '../../src/operations/operation.js'
 import { DEFAULT_RUNTIME } from '../../src/runtime/options.js'
 import { answerValue, ClientClosedError, ComputationPool, WorkerError, type Answer } from '../../src/runtime/pool.js'
 import compute, { taskBytes } from '../../src/runtime/worker.js'
+import { tableBodies } from '../helpers/bodies.js'
 
 const byName = (name: string): Operation => operations.find((operation) => operation.name === name)!
 /** Everything pooled: one short thread, one long thread. */
@@ -22,8 +23,8 @@ const POOLED = { ...DEFAULT_RUNTIME, workers: 1, longWorkers: 1, queueLimit: 4, 
 /** An operation whose estimate is `ns`, whatever the input: it decides the lane and admission. */
 const estimated = (name: string, ns: number): Operation => ({ ...byName(name), cost: () => ns })
 const SECOND = 1e9
-/** Under a second of work in a worker (the corner experiment's plain network), estimated at 8 s. */
-const LONG = { epochs: 500, residual: false }
+/** About half a second of work in a worker (the corner experiment's plain network), estimated at 8 s. */
+const LONG = { epochs: 300, residual: false }
 const corner = estimated('cornerExperiment', 8 * SECOND)
 const text = (answer: Answer): string => 'bytes' in answer ? Buffer.from(answer.bytes).toString('utf8') : JSON.stringify(answer.value)
 
@@ -48,10 +49,10 @@ t.test('a pooled computation answers as the inline one, errors included', async 
   const pool = new ComputationPool(POOLED, DEFAULT_LIMITS)
   t.teardown(() => pool.close())
   for (const operation of operations) {
-    for (const example of operation.examples) {
-      const answer = await pool.execute(operation, example.value)
-      t.equal('bytes' in answer, ComputationPool.cost(operation, example.value) > 0, `${operation.name}: a worker answers with bytes`)
-      t.strictSame(answerValue(answer), JSON.parse(JSON.stringify(operation.run(example.value as never, DEFAULT_LIMITS))), `${operation.name}: ${example.summary}`)
+    for (const body of tableBodies(operation)) {
+      const answer = await pool.execute(operation, body)
+      t.equal('bytes' in answer, ComputationPool.cost(operation, body) > 0, `${operation.name}: a worker answers with bytes`)
+      t.strictSame(answerValue(answer), JSON.parse(JSON.stringify(operation.run(body, DEFAULT_LIMITS))), `${operation.name}: ${JSON.stringify(body).slice(0, 80)}`)
     }
   }
   const error = await rejection(pool.execute(byName('convMatrix'), { input: 2, kernelSize: 5 }))
