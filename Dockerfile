@@ -17,9 +17,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 # The service only: dist/scripts (write-openapi, the scale-out proof) stays in the build stage.
 COPY --from=build /app/dist/src ./dist/src
-# Read at start beside dist/ (src/project-file.ts): the GraphQL SDL and the README the landing page links.
-COPY schema ./schema
-COPY README.md ./
+# Read at start beside dist/ (src/project-file.ts): the Markdown the service serves (src/http/playgrounds.ts, MARKDOWN).
+COPY README.md CONTRIBUTING.md BENCHMARKS.md ./
+COPY docs ./docs
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \

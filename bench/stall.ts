@@ -66,7 +66,7 @@ const numbers = (n: number, seed: number): number[] => Array.from({ length: n },
 
 /**
  * The assignment's MLP (32 → 512 → 512 → 10, 284,682 parameters, ReLU, cross-entropy) at one
- * input with its parameter vector w and direction v: about 11.8 MB of JSON, as the README's
+ * input with its parameter vector w and direction v: about 11.8 MB of JSON, as docs/api.md's
  * `assignment-hvp.json`.
  */
 function assignmentHvpInput (): string {

@@ -1,5 +1,5 @@
 /**
- * Writes docs/pictures/*.svg, the pictures the README shows, from PICTURE_EXAMPLES through the
+ * Writes docs/pictures/*.svg, the pictures docs/api.md shows, from PICTURE_EXAMPLES through the
  * same operations and renderers the service uses; test/readme.test.ts checks they are current.
  * Usage: npm run pictures
  */

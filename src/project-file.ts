@@ -1,5 +1,5 @@
 /**
- * Files of the repository read at start (README.md), found from
+ * Files of the repository read at start (the Markdown the service serves), found from
  * src/ (tsx, tap) or from dist/src/ (npm start, the container).
  */
 import { existsSync, readFileSync } from 'node:fs'

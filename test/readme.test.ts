@@ -1,18 +1,23 @@
 /**
- * The README's curl examples are real: every `$ curl … -d '…'` in a console block whose output
- * is shown whole is replayed through the app, and the answer must equal the pasted output.
+ * The documentation's curl examples are real: every `$ curl … -d '…'` in a console block of the
+ * README or of docs/ whose output is shown whole is replayed through the app, and the answer
+ * must equal the pasted output.
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import t from 'tap'
 import { renderPictureExamples } from '../src/http/pictures.js'
+import { MARKDOWN } from '../src/http/playgrounds.js'
 import { build, post } from './helpers/app.js'
 
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+const read = (path: string): string => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8')
+const DOCS = readdirSync(new URL('../docs', import.meta.url)).filter((file) => file.endsWith('.md')).map((file) => `docs/${file}`)
+/** The README and docs/, one text: the examples are counted across them. */
+const readme = ['README.md', ...DOCS].map(read).join('\n')
 const examples = [...readme.matchAll(/^\$ curl -s localhost:3000(\/[\w-]+) -H 'content-type: application\/json' -d '(.*)'\n(.*)$/gm)]
   .map(([, path, body, output]) => ({ path, body, output }))
   .filter((example) => !example.output.endsWith('…'))
 
-t.test('every whole curl example in the README answers what the README shows', async (t) => {
+t.test('every whole curl example in the README and docs/ answers what they show', async (t) => {
   t.ok(examples.length >= 20, `${examples.length} examples`)
   const app = await build(t)
   for (const { path, body, output } of examples) {
@@ -28,7 +33,7 @@ const secret = /VARIANT_SECRET=([\w-]+)/.exec(readme)![1]
 const graded = [...readme.matchAll(/^\$ curl -s '?localhost:3000([^' ]+)'? -H "authorization: Bearer \$GRADER_TOKEN"(?: -H 'content-type: application\/json' -d '(.*)')?\n(.*)$/gm)]
   .map(([, url, body, output]) => ({ url, body, output }))
 
-t.test('every curl example with the grader token answers what the README shows', async (t) => {
+t.test('every curl example with the grader token answers what the docs show', async (t) => {
   t.ok(graded.length >= 4, `${graded.length} examples`)
   const app = await build(t, { grading: { graderToken: token, variantSecret: secret } })
   for (const { url, body, output } of graded) {
@@ -40,6 +45,12 @@ t.test('every curl example with the grader token answers what the README shows',
 t.test('docs/pictures/ is what the service draws now (npm run pictures rewrites it)', async (t) => {
   for (const { file, svg } of renderPictureExamples()) {
     t.equal(readFileSync(new URL(`../docs/pictures/${file}`, import.meta.url), 'utf8'), svg, file)
-    t.match(readme, `](docs/pictures/${file})`, `the README shows ${file}`)
+    t.match(read('docs/api.md'), `](pictures/${file})`, `docs/api.md shows ${file}`)
   }
+})
+
+t.test('the README stays short, and the service serves every page of docs/', async (t) => {
+  t.ok(Buffer.byteLength(read('README.md')) <= 20 * 1024, 'README.md is at most 20 KB: the rest goes to docs/')
+  t.strictSame(DOCS.filter((path) => !MARKDOWN.includes(path)), [], 'every docs/*.md is in MARKDOWN (src/http/playgrounds.ts)')
+  for (const link of read('README.md').matchAll(/\]\(((?:docs\/)?[\w-]+\.md)\)/g)) t.ok(MARKDOWN.includes(link[1]), `the README's link to ${link[1]} is served`)
 })

@@ -178,8 +178,7 @@ export interface VariableBounds {
  * Why: Mercurius has graphql-js coerce the variables before any hook that sees the document
  * runs (buildExecutionContext, then graphql-js' execute() does it again; graphql-jit's compiled
  * query does it too), value by value, on the main thread: under a microsecond per value of a
- * [Float!] list, a few per value of a list of input objects (README, "GraphQL and the
- * playgrounds"). A list's length is counted before its items are read, so a list far over
+ * [Float!] list, a few per value of a list of input objects (docs/graphql.md). A list's length is counted before its items are read, so a list far over
  * the bound is refused at once; the walk never reads more than `maxEntries` values.
  * And graphql-js reports each key an input type does not define with the whole object
  * inspected into the message (values.js, coerceVariableValues), so an object of 100,000

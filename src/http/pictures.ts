@@ -37,7 +37,7 @@ export function prefersSvg (accept: string | undefined): boolean {
   return quality(accept, SVG_TYPE) > quality(accept, 'application/json')
 }
 
-/** The pictures shown on the landing page and in the README (docs/pictures/, `npm run pictures`). */
+/** The pictures shown on the landing page and in docs/api.md (docs/pictures/, `npm run pictures`). */
 export const PICTURE_EXAMPLES = [
   {
     file: 'hvp-sweep.svg',

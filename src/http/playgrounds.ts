@@ -50,6 +50,9 @@ ${body}
 `
 }
 
+/** The Markdown files served as they are: the README and every page it links to. */
+export const MARKDOWN = ['README.md', 'CONTRIBUTING.md', 'BENCHMARKS.md', 'docs/api.md', 'docs/graphql.md', 'docs/autograding.md', 'docs/limits.md', 'docs/production.md', 'docs/accuracy.md', 'docs/benchmarks.md']
+
 export async function registerPlaygrounds (app: FastifyInstance, operations: readonly Operation[]): Promise<void> {
   const assets = new Map(Object.entries(ASSETS).map(([name, asset]) => [name, { body: packageFile(asset.package, asset.file), type: asset.type }]))
   const examples = exampleQueries(schemaText(operations), operations)
@@ -80,8 +83,11 @@ export async function registerPlaygrounds (app: FastifyInstance, operations: rea
   }));
 </script>`, '<link rel="stylesheet" href="/graphiql/assets/graphiql.css">\n<style>body { margin: 0; }</style>')))
 
-  const readme = readProjectFile('README.md')
-  app.get('/README.md', hidden, async (_request, reply) => reply.type('text/markdown; charset=utf-8').send(readme))
+  // The documentation, at the paths the README's relative links resolve to from /README.md.
+  for (const path of MARKDOWN) {
+    const text = readProjectFile(path)
+    app.get(`/${path}`, hidden, async (_request, reply) => reply.type('text/markdown; charset=utf-8').send(text))
+  }
   app.get('/openapi.yaml', hidden, async (_request, reply) => reply.type('application/yaml; charset=utf-8').send(app.swagger({ yaml: true })))
   app.get('/openapi.json', hidden, async () => app.swagger())
 
@@ -98,7 +104,7 @@ swish, ReLU decompositions, mixtures of logistic regressions, and the corner exp
 <li><a href="/graphiql">GraphiQL playground</a> — one example tab per computation; works without internet access</li>
 <li><a href="/docs">Swagger UI</a> — every REST endpoint with examples; “Try it out” calls this server</li>
 <li><a href="/openapi.yaml">openapi.yaml</a> (also <a href="/openapi.json">JSON</a>) — the contract, for client generators</li>
-<li><a href="/questions">/questions</a> — the question bank, for autograders: per-student variants and <code>POST /grade</code> with PrairieLearn's comparison rules (see the README's <em>Autograding</em>)</li>
+<li><a href="/questions">/questions</a> — the question bank, for autograders: per-student variants and <code>POST /grade</code> with PrairieLearn's comparison rules (see <a href="/docs/autograding.md">Autograding</a>)</li>
 <li><a href="/health">/health</a> — liveness</li>
 </ul>
 <h2>Computations</h2>
@@ -114,7 +120,7 @@ ${operations.map((op) => `<tr><td><code>POST ${op.path}</code></td><td><code>${o
 ${pictures.map(({ caption, svg }) => `<figure style="margin: 1rem 0"><img style="max-width: 100%" alt="${escapeHtml(caption)}" src="data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}"><figcaption>${escapeHtml(caption)}</figcaption></figure>`).join('\n')}
 <p>Try one with curl:</p>
 <pre>curl -s localhost:3000/softmax-stable -H 'content-type: application/json' -d '{"x": [0, -40]}'</pre>
-<p>The <a href="/README.md">README</a> has a curl example, with its real output, for every endpoint.</p>
+<p>The <a href="/README.md">README</a> starts here; <a href="/docs/api.md">docs/api.md</a> has a curl example, with its real output, for every endpoint.</p>
 </main>`)))
 
   await app.register(swaggerUi, {

@@ -2,7 +2,7 @@
  * Scalar formulas in named variables (the `expression` model of /hvp, question 3.5) and their
  * exact Hessian-vector products by forward-over-reverse differentiation.
  *
- * Grammar (the service's formula notation, README): numbers (`1`, `2.5`, `1e-3`), variable names, `+ - * / ^`, unary minus,
+ * Grammar (the service's formula notation, docs/api.md): numbers (`1`, `2.5`, `1e-3`), variable names, `+ - * / ^`, unary minus,
  * parentheses and the functions sin cos tan exp log sqrt tanh sigmoid softplus relu abs.
  *
  *   sum     := product (("+" | "-") product)*

@@ -3,7 +3,7 @@
  * by Pearlmutter's R-operator ("Fast exact multiplication by the Hessian", Neural
  * Computation 6(1), 1994) carried through back-propagation over whole layers.
  *
- * Model (the service's MLP, README `/hvp`): z_l = a_{l−1}W_lᵀ + b_l, a_l = φ(z_l) for l < L, logits z_L; loss the batch
+ * Model (the service's MLP, docs/api.md `/hvp`): z_l = a_{l−1}W_lᵀ + b_l, a_l = φ(z_l) for l < L, logits z_L; loss the batch
  * mean of cross-entropy (softmax over z_L, class-index targets) or of the squared error over
  * every element (PyTorch's reduction="mean"). Parameters are PyTorch's
  * nn.Sequential(nn.Linear, act, …).parameters() flattened: per layer W_l [out][in]

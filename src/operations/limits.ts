@@ -1,5 +1,5 @@
 /**
- * The service's documented, configurable limits (env names in parentheses, see README).
+ * The service's documented, configurable limits (env names in parentheses, see docs/limits.md).
  * They bound what a request may ask before anything large is allocated; over a limit the
  * answer is 413 naming the limit and the way around it.
  */
@@ -79,7 +79,7 @@ export const DEFAULT_LIMITS: Limits = {
   evaluationMaxWork: 10_000_000
 }
 
-/** The env variable behind each limit, for messages and the README. */
+/** The env variable behind each limit, for messages and docs/limits.md. */
 export const LIMIT_ENV: Record<keyof Limits, string> = {
   bodyLimit: 'BODY_LIMIT',
   softmaxBodyLimit: 'SOFTMAX_BODY_LIMIT',

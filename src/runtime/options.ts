@@ -1,6 +1,6 @@
 /**
  * How the service holds up under load: the worker pool, overload and abuse protection,
- * timeouts and shutdown. Each is an env variable (README, "Limits and settings"); the
+ * timeouts and shutdown. Each is an env variable (docs/limits.md); the
  * defaults suit one instance on a small machine.
  */
 import { availableParallelism } from 'node:os'
