@@ -28,7 +28,7 @@ import gen_comparison  # noqa: E402
 import gen_conv  # noqa: E402
 import gen_corner  # noqa: E402
 import gen_hvp  # noqa: E402
-import gen_issue7  # noqa: E402
+import gen_swish_mixture  # noqa: E402
 import gen_params  # noqa: E402
 import gen_questions  # noqa: E402
 import gen_rf  # noqa: E402
@@ -85,14 +85,14 @@ def main():
     n, size = write_fixture(os.path.join(OUT, "questions.json"), source, cases, min_cases=9)
     report.append(("questions.json", n, size, "the question bank's defaults"))
 
-    # Issue 7's generators come last: generate_swish sets mpmath's working precision
+    # The swish and mixture generators come last: generate_swish sets mpmath's working precision
     # (mp.prec = 400) for the rest of the process, which the files above must not see.
-    cases, points, constants, source = gen_issue7.generate_swish()
+    cases, points, constants, source = gen_swish_mixture.generate_swish()
     n, size = write_fixture(os.path.join(OUT, "swish.json"), source, cases,
                             extra={"points": points, "constants": constants}, min_cases=100)
     report.append(("swish.json", n, size, "+ %d points; t* = %r + %r" % (len(points), constants[0]["value"], constants[0]["lo"])))
 
-    cases, source = gen_issue7.generate_mixture()
+    cases, source = gen_swish_mixture.generate_mixture()
     n, size = write_fixture(os.path.join(OUT, "logistic-mixture.json"), source, cases, min_cases=100)
     report.append(("logistic-mixture.json", n, size, ""))
 

@@ -1,4 +1,4 @@
-"""swish.json and logistic-mixture.json (mpmath): questions 1.1 and 2 (issue 7).
+"""swish.json and logistic-mixture.json (mpmath): questions 1.1 and 2.
 
 swish.json
   constants: t*, the root of 1 + e^t = t e^t (mpmath findroot at 400 bits), as the
@@ -21,7 +21,7 @@ logistic-mixture.json
 Every float is the correctly rounded double (common.to_double). Beyond |beta x| or |z| > 1e6
 the exact limit is written (e^-1e6 < 2^-1400000 cannot change a rounded double).
 
-Run alone from the repository root:  /usr/bin/python3 scripts/reference/gen_issue7.py
+Run alone from the repository root:  /usr/bin/python3 scripts/reference/gen_swish_mixture.py
 """
 import math
 import os
