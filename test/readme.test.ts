@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import t from 'tap'
 import { renderPictureExamples } from '../src/http/pictures.js'
-import { MARKDOWN } from '../src/http/playgrounds.js'
+import { MARKDOWN } from '../src/playgrounds/index.js'
 import { build, post } from './helpers/app.js'
 
 const read = (path: string): string => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8')
@@ -51,6 +51,6 @@ t.test('docs/pictures/ is what the service draws now (npm run pictures rewrites 
 
 t.test('the README stays short, and the service serves every page of docs/', async (t) => {
   t.ok(Buffer.byteLength(read('README.md')) <= 20 * 1024, 'README.md is at most 20 KB: the rest goes to docs/')
-  t.strictSame(DOCS.filter((path) => !MARKDOWN.includes(path)), [], 'every docs/*.md is in MARKDOWN (src/http/playgrounds.ts)')
+  t.strictSame(DOCS.filter((path) => !MARKDOWN.includes(path)), [], 'every docs/*.md is in MARKDOWN (src/playgrounds/index.ts)')
   for (const link of read('README.md').matchAll(/\]\(((?:docs\/)?[\w-]+\.md)\)/g)) t.ok(MARKDOWN.includes(link[1]), `the README's link to ${link[1]} is served`)
 })

@@ -1,8 +1,8 @@
 import t from 'tap'
 import type { TSchema } from '@sinclair/typebox'
-import { operations } from '../../src/operations/index.js'
-import { errorBody } from '../../src/http/errors.js'
-import { build, post } from '../helpers/app.js'
+import { operations } from '../src/operations/index.js'
+import { errorBody } from '../src/http/errors.js'
+import { build, post } from './helpers/app.js'
 
 t.test('values are quoted the way the client sent them', async (t) => {
   const app = await build(t)

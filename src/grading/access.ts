@@ -7,7 +7,7 @@
  * route-level plugin such as @fastify/bearer-auth could not tell them apart).
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { UnauthorizedError } from '../math/errors.js'
+import { UnauthorizedError } from '../errors.js'
 
 const REALM = 'Bearer realm="dlcheck"'
 

@@ -4,8 +4,9 @@
  * computation routes (each question's operation.run), never from a second implementation.
  */
 import { Ajv, type ValidateFunction } from 'ajv'
-import { describeValue, AJV_OPTIONS, schemaErrorFormatter } from '../http/validation.js'
-import { ComputationError, ImpossibleInputError, LimitExceededError, LocatedError, NotFoundError, SchemaValidationError } from '../math/errors.js'
+import { describeValue, AJV_OPTIONS, schemaErrorFormatter } from '../validation.js'
+import { ComputationError, ImpossibleInputError, LimitExceededError } from '../math/errors.js'
+import { LocatedError, NotFoundError, SchemaValidationError } from '../errors.js'
 import type { Limits } from '../operations/limits.js'
 import { isClose, resolveComparison, type ResolvedComparison } from './comparison.js'
 import { questions, questionsById, type Answer, type Question } from './questions.js'

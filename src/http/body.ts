@@ -11,7 +11,8 @@
  */
 import type { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { ComputationError, SchemaValidationError } from '../math/errors.js'
+import { ComputationError } from '../math/errors.js'
+import { SchemaValidationError } from '../errors.js'
 import { parseJsonBody } from '../runtime/request-body.js'
 
 /** (415) A body in a coding or charset the service does not decode. */

@@ -5,7 +5,8 @@
  */
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { ComputationError, ServiceUnavailableError, UnauthorizedError } from '../math/errors.js'
+import { ComputationError } from '../math/errors.js'
+import { ServiceUnavailableError, UnauthorizedError } from '../errors.js'
 import { LIMIT_ENV, type Limits } from '../operations/limits.js'
 import { ClientClosedError } from '../runtime/pool.js'
 

@@ -2,15 +2,15 @@
  * REST routes generated from the operations table: POST <path>, body and every response
  * status declared by schema, so validation, serialization and openapi.yaml share one source.
  */
-import type { ServerResponse } from 'node:http'
 import type { FastifyInstance, FastifyReply, FastifySchemaCompiler } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv } from 'ajv'
 import type { Operation } from '../operations/operation.js'
+import { disconnection } from '../runtime/disconnection.js'
 import type { Answer, ComputationPool } from '../runtime/pool.js'
 import { WorkerBody } from './body.js'
 import { PICTURES, prefersSvg, SVG_TYPE } from './pictures.js'
-import { AJV_OPTIONS } from './validation.js'
+import { AJV_OPTIONS } from '../validation.js'
 
 export const ERROR_RESPONSES = {
   400: { $ref: 'ErrorResponse#', description: 'the body does not match the schema (the message names the field path), or a notation does not parse (position and token)' },
@@ -21,15 +21,6 @@ export const ERROR_RESPONSES = {
   500: { $ref: 'ErrorResponse#', description: 'an internal error; no details are returned' },
   503: { $ref: 'ErrorResponse#', description: 'overloaded (every worker busy and the queue full, or the server under pressure) or over the time budget: retry after Retry-After seconds' }
 } as const
-
-/** Aborts when the client goes away before its answer is written, so a pooled computation stops. */
-export function disconnection (response: ServerResponse): AbortSignal {
-  const controller = new AbortController()
-  // Made when a task is handed to the pool: the client may be gone already.
-  if (response.destroyed && !response.writableEnded) controller.abort()
-  else response.once('close', () => { if (!response.writableEnded) controller.abort() })
-  return controller.signal
-}
 
 /**
  * The body validator of an operation's route: Fastify's checks with the same Ajv options and

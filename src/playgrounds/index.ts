@@ -9,11 +9,11 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
-import { exampleQueries } from '../graphql/examples.js'
+import { exampleQueries } from './examples.js'
 import { schemaText } from '../graphql/index.js'
 import { readProjectFile } from '../project-file.js'
 import type { Operation } from '../operations/operation.js'
-import { renderPictureExamples } from './pictures.js'
+import { renderPictureExamples } from '../http/pictures.js'
 
 const require = createRequire(import.meta.url)
 

@@ -5,7 +5,7 @@
  * - `operation`: an operation of the table on an input the main thread parsed;
  * - `body`: the same on a request body the main thread did not parse (too large to parse
  *   there): the worker decodes, parses and validates it with the same schema, Ajv options and
- *   messages as Fastify's (src/http/validation.ts), refuses it if its estimate is over the
+ *   messages as Fastify's (src/validation.ts), refuses it if its estimate is over the
  *   time budget, then computes;
  * - `grade`: a prepared answer sheet (src/grading/grader.ts).
  *
@@ -17,8 +17,9 @@ import { inspect } from 'node:util'
 import { Ajv, type ValidateFunction } from 'ajv'
 import { move } from 'piscina'
 import { gradeSheet, type PreparedSheet } from '../grading/grader.js'
-import { AJV_OPTIONS, schemaErrorFormatter } from '../http/validation.js'
-import { ComputationError, LimitExceededError, SchemaValidationError, ServiceUnavailableError } from '../math/errors.js'
+import { AJV_OPTIONS, schemaErrorFormatter } from '../validation.js'
+import { ComputationError, LimitExceededError } from '../math/errors.js'
+import { SchemaValidationError, ServiceUnavailableError } from '../errors.js'
 import { operations } from '../operations/index.js'
 import type { Limits } from '../operations/limits.js'
 import type { Operation } from '../operations/operation.js'

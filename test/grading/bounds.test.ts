@@ -8,7 +8,7 @@ import { Ajv } from 'ajv'
 import { Grader } from '../../src/grading/grader.js'
 import { questions } from '../../src/grading/questions.js'
 import { VariantRandom } from '../../src/grading/variants.js'
-import { AJV_OPTIONS } from '../../src/http/validation.js'
+import { AJV_OPTIONS } from '../../src/validation.js'
 import { DEFAULT_LIMITS } from '../../src/operations/limits.js'
 import { thrown } from '../helpers/errors.js'
 

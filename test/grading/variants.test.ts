@@ -4,7 +4,7 @@ import { Ajv } from 'ajv'
 import { expectedAnswer, Grader } from '../../src/grading/grader.js'
 import { questions, questionsById } from '../../src/grading/questions.js'
 import { VariantRandom } from '../../src/grading/variants.js'
-import { AJV_OPTIONS } from '../../src/http/validation.js'
+import { AJV_OPTIONS } from '../../src/validation.js'
 import { SWISH_PEAK } from '../../src/math/swish.js'
 import { DEFAULT_LIMITS } from '../../src/operations/limits.js'
 

@@ -53,7 +53,7 @@ t.test('in headless Chromium', { timeout: 180_000, skip: existsSync(CHROMIUM) ? 
 
   await page.goto(`${origin}/graphiql`)
   await page.waitForSelector('.graphiql-execute-button', { timeout: 30_000 })
-  // A tab is named after its query, the operation's name capitalized (src/graphql/examples.ts).
+  // A tab is named after its query, the operation's name capitalized (src/playgrounds/examples.ts).
   const tabs = operations.map((operation) => [`${operation.name[0].toUpperCase()}${operation.name.slice(1)}`, operation.name])
   t.strictSame(await page.locator('.graphiql-tab-button').allTextContents(), tabs.map(([tab]) => tab), 'one example tab per computation, in the table\'s order')
   await page.click('.graphiql-execute-button')
