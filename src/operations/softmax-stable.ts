@@ -25,7 +25,7 @@ export const softmaxStableOperation = defineOperation({
   summary: 'Stable softmax, log-softmax and log-sum-exp',
   description: 'Questions 1.3–1.4. Computes softmax(x/T), log-softmax and log-sum-exp with the max shift; ' +
     'log-sum-exp is m + log1p(Σ_{j≠argmax} e^{z_j−m}), so it stays relatively accurate when one entry dominates ' +
-    '(logSumExp([0, −40]) = 4.248354255291589e-18, where SciPy and PyTorch give 0). ' +
+    '(logSumExp([0, −40]) = 4.248354255291589e-18, where PyTorch 2.13 gives 0). ' +
     'A matrix x is a batch of rows (rows may differ in length). With naive: true, also the unshifted textbook formula in float64. ' +
     'Limit: SOFTMAX_MAX_ENTRIES entries in x (default 1,000,000), body up to SOFTMAX_BODY_LIMIT bytes (default 32 MiB).',
   questions: ['1.3', '1.4'],
