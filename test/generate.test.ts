@@ -8,7 +8,7 @@ import { operations } from '../src/operations/index.js'
 
 const committed = readFileSync(new URL('../openapi.yaml', import.meta.url), 'utf8')
 
-t.test('openapi.yaml, schema/json and schema/schema.graphql are what the schemas generate (run `npm run generate` after a schema change)', async (t) => {
+t.test('openapi.yaml, schema/json, schema/schema.graphql and docs/limits.md are what the schemas generate (run `npm run generate` after a change)', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'dlcheck-'))
   // The child reuses tap's TypeScript loader, as `npm run generate` runs the compiled script.
   execFileSync(process.execPath, [...process.execArgv, 'scripts/generate.ts', root])
@@ -20,6 +20,8 @@ t.test('openapi.yaml, schema/json and schema/schema.graphql are what the schemas
     t.equal(readFileSync(join(root, 'schema', 'json', file), 'utf8'), readFileSync(new URL(`../schema/json/${file}`, import.meta.url), 'utf8'), `schema/json/${file}`)
   }
   t.equal(readFileSync(join(root, 'schema', 'schema.graphql'), 'utf8'), readFileSync(new URL('../schema/schema.graphql', import.meta.url), 'utf8'), 'schema/schema.graphql')
+  t.equal(readFileSync(join(root, 'docs', 'limits.md'), 'utf8'), readFileSync(new URL('../docs/limits.md', import.meta.url), 'utf8'), 'docs/limits.md, its table of settings')
+  t.match(readFileSync(join(root, 'docs', 'limits.md'), 'utf8'), '| `SOFTMAX_MAX_ENTRIES` | `1000000` | entries of `x`', 'the table has a row per setting')
 })
 
 t.test('every operation is documented with its examples and error responses', async (t) => {

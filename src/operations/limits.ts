@@ -1,106 +1,47 @@
 /**
- * The service's documented, configurable limits (env names in parentheses, see docs/limits.md).
- * They bound what a request may ask before anything large is allocated; over a limit the
- * answer is 413 naming the limit and the way around it.
+ * The service's documented, configurable limits, declared once (src/settings.ts): each
+ * environment variable with its bounds, default and meaning. They bound what a request may
+ * ask before anything large is allocated; over a limit the answer is 413 naming the limit and
+ * the way around it. docs/limits.md's table is generated from this declaration.
  */
-export interface Limits {
-  /** default body size for every route, bytes (BODY_LIMIT) */
-  bodyLimit: number
-  /** body size for /softmax-stable, which takes up to a million numbers, bytes (SOFTMAX_BODY_LIMIT) */
-  softmaxBodyLimit: number
-  /** entries of x, all rows together (SOFTMAX_MAX_ENTRIES) */
-  softmaxMaxEntries: number
-  /** rows·cols of a dense conv matrix (CONV_MAX_DENSE_ENTRIES) */
-  convMaxDenseEntries: number
-  /** non-zeros of a sparse conv matrix (CONV_MAX_SPARSE_ENTRIES) */
-  convMaxSparseEntries: number
-  /** rows·cols of a LaTeX conv matrix (CONV_MAX_LATEX_ENTRIES) */
-  convMaxLatexEntries: number
-  /** layers in a receptive-field or param-count request (MAX_LAYERS) */
-  maxLayers: number
-  /** body size for /hvp and /newton-step, which take whole parameter vectors, bytes (HVP_BODY_LIMIT) */
-  hvpBodyLimit: number
-  /** batch size × parameter count of an MLP, about a ninth of the multiply-adds of one HVP (HVP_MAX_WORK) */
-  hvpMaxWork: number
-  /** batch size × Σ layer widths of an MLP: the activations kept for the backward pass (HVP_MAX_ACTIVATIONS) */
-  hvpMaxActivations: number
-  /** nesting depth of a GraphQL document (GRAPHQL_MAX_DEPTH) */
-  graphqlMaxDepth: number
-  /** aliased fields in a GraphQL document (GRAPHQL_MAX_ALIASES) */
-  graphqlMaxAliases: number
-  /** lexical tokens in a GraphQL document; put large inputs in variables (GRAPHQL_MAX_TOKENS) */
-  graphqlMaxTokens: number
-  /** how deep lists and objects nest in a GraphQL document or its variables (GRAPHQL_MAX_NESTING) */
-  graphqlMaxNesting: number
-  /** field selections in a GraphQL document, fragments expanded (GRAPHQL_MAX_FIELDS) */
-  graphqlMaxFields: number
-  /** computations (Query fields) in one GraphQL document (GRAPHQL_MAX_COMPUTATIONS) */
-  graphqlMaxComputations: number
-  /** body size of POST /graphql, bytes: GraphQL is sized for exploration, large inputs go through REST (GRAPHQL_BODY_LIMIT) */
-  graphqlBodyLimit: number
-  /** values in the lists and objects of a GraphQL request's variables, all together, counted before graphql-js coerces them (GRAPHQL_MAX_VARIABLE_ENTRIES) */
-  graphqlMaxVariableEntries: number
-  /** bytes of the answers (their JSON) that GraphQL completes on the main thread for one request; larger answers come from REST (GRAPHQL_MAX_ANSWER_BYTES) */
-  graphqlMaxAnswerBytes: number
-  /** answers graded by one /grade request (GRADE_MAX_ITEMS) */
-  gradeMaxItems: number
-  /**
-   * Adam steps of one /corner-experiment network, about 1.3 ms of CPU each and estimated at
-   * 1.6 ms, so both networks at the default are estimated at 19 s, inside the 30 s budget
-   * of COMPUTE_TIMEOUT_MS (CORNER_MAX_EPOCHS)
-   */
-  cornerMaxEpochs: number
-  /** ReLU terms × points of /relu-decomposition, and K·d·N of /logistic-mixture (EVALUATION_MAX_WORK) */
-  evaluationMaxWork: number
-}
+import { Type } from '@sinclair/typebox'
+import { defaultsOf, envNamesOf, type Options } from '../settings.js'
 
-export const DEFAULT_LIMITS: Limits = {
-  bodyLimit: 1024 * 1024,
-  softmaxBodyLimit: 32 * 1024 * 1024,
-  softmaxMaxEntries: 1_000_000,
-  convMaxDenseEntries: 1_000_000,
-  convMaxSparseEntries: 1_000_000,
-  convMaxLatexEntries: 10_000,
-  maxLayers: 1000,
-  hvpBodyLimit: 32 * 1024 * 1024,
-  hvpMaxWork: 100_000_000,
-  hvpMaxActivations: 1_000_000,
-  graphqlMaxDepth: 8,
-  graphqlMaxAliases: 10,
-  graphqlMaxTokens: 5000,
-  graphqlMaxNesting: 64,
-  graphqlMaxFields: 500,
-  graphqlMaxComputations: 5,
-  graphqlBodyLimit: 1024 * 1024,
-  graphqlMaxVariableEntries: 5000,
-  graphqlMaxAnswerBytes: 256 * 1024,
-  gradeMaxItems: 100,
-  cornerMaxEpochs: 6000,
-  evaluationMaxWork: 10_000_000
-}
+const MiB = 1024 * 1024
+/** A size or a count: at least 1. */
+const Size = (fallback: number, description: string) => Type.Integer({ minimum: 1, default: fallback, description })
 
-/** The env variable behind each limit, for messages and docs/limits.md. */
-export const LIMIT_ENV: Record<keyof Limits, string> = {
-  bodyLimit: 'BODY_LIMIT',
-  softmaxBodyLimit: 'SOFTMAX_BODY_LIMIT',
-  softmaxMaxEntries: 'SOFTMAX_MAX_ENTRIES',
-  convMaxDenseEntries: 'CONV_MAX_DENSE_ENTRIES',
-  convMaxSparseEntries: 'CONV_MAX_SPARSE_ENTRIES',
-  convMaxLatexEntries: 'CONV_MAX_LATEX_ENTRIES',
-  maxLayers: 'MAX_LAYERS',
-  hvpBodyLimit: 'HVP_BODY_LIMIT',
-  hvpMaxWork: 'HVP_MAX_WORK',
-  hvpMaxActivations: 'HVP_MAX_ACTIVATIONS',
-  graphqlMaxDepth: 'GRAPHQL_MAX_DEPTH',
-  graphqlMaxAliases: 'GRAPHQL_MAX_ALIASES',
-  graphqlMaxTokens: 'GRAPHQL_MAX_TOKENS',
-  graphqlMaxNesting: 'GRAPHQL_MAX_NESTING',
-  graphqlMaxFields: 'GRAPHQL_MAX_FIELDS',
-  graphqlMaxComputations: 'GRAPHQL_MAX_COMPUTATIONS',
-  graphqlBodyLimit: 'GRAPHQL_BODY_LIMIT',
-  graphqlMaxVariableEntries: 'GRAPHQL_MAX_VARIABLE_ENTRIES',
-  graphqlMaxAnswerBytes: 'GRAPHQL_MAX_ANSWER_BYTES',
-  gradeMaxItems: 'GRADE_MAX_ITEMS',
-  cornerMaxEpochs: 'CORNER_MAX_EPOCHS',
-  evaluationMaxWork: 'EVALUATION_MAX_WORK'
-}
+export const LimitSettings = Type.Object({
+  BODY_LIMIT: Size(MiB, 'request body limit in bytes, every route but `/softmax-stable`, `/hvp`, `/newton-step` and `/graphql` (413)'),
+  SOFTMAX_BODY_LIMIT: Size(32 * MiB, 'request body limit of `/softmax-stable`, bytes (a million numbers is about 20 MB of JSON)'),
+  SOFTMAX_MAX_ENTRIES: Size(1_000_000, 'entries of `x`, all rows together (413)'),
+  CONV_MAX_DENSE_ENTRIES: Size(1_000_000, 'rows·cols of a dense conv matrix (413: use `format: "sparse"`)'),
+  CONV_MAX_SPARSE_ENTRIES: Size(1_000_000, 'non-zeros of a conv matrix in any format (413)'),
+  CONV_MAX_LATEX_ENTRIES: Size(10_000, 'rows·cols of a LaTeX matrix (413: use `format: "sparse"`)'),
+  MAX_LAYERS: Size(1000, 'layers in one network, in a receptive-field or param-count request (413)'),
+  HVP_BODY_LIMIT: Size(32 * MiB, 'request body limit of `/hvp` and `/newton-step`, bytes (the assignment\'s MLP needs about 12 MB)'),
+  HVP_MAX_WORK: Size(100_000_000, 'MLP batch × parameters, a ninth of the multiply-adds of one HVP (413: use a smaller batch)'),
+  HVP_MAX_ACTIVATIONS: Size(1_000_000, 'MLP batch × Σ layer widths, the activations kept for the backward pass (413)'),
+  GRAPHQL_MAX_DEPTH: Size(8, 'nesting depth of a GraphQL document\'s selections (400)'),
+  GRAPHQL_MAX_ALIASES: Size(10, 'aliased fields in a GraphQL document (400)'),
+  GRAPHQL_MAX_TOKENS: Size(5000, 'lexical tokens in a GraphQL document: put large inputs in variables (400)'),
+  GRAPHQL_MAX_NESTING: Type.Integer({ minimum: 1, maximum: 1000, default: 64, description: 'how deep lists and objects nest in a GraphQL document or its variables; at most 1000, deeper would overflow the parser\'s stack (400)' }),
+  GRAPHQL_MAX_FIELDS: Size(500, 'field selections in a GraphQL document, fragments expanded (400)'),
+  GRAPHQL_MAX_COMPUTATIONS: Size(5, 'computations (Query fields) in one GraphQL document (400)'),
+  GRAPHQL_BODY_LIMIT: Size(MiB, 'request body limit of `/graphql`, bytes: GraphQL is sized for exploration, large inputs go through REST (413); see [GraphQL](graphql.md)'),
+  GRAPHQL_MAX_VARIABLE_ENTRIES: Size(5000, 'values in the lists and objects of a GraphQL request\'s variables, all together, counted before graphql-js coerces them (400)'),
+  GRAPHQL_MAX_ANSWER_BYTES: Size(256 * 1024, 'bytes of the answers (their JSON) that GraphQL completes on the main thread for one request; larger answers come from REST (413)'),
+  GRADE_MAX_ITEMS: Size(100, 'answers graded by one `/grade` request or `grade` mutation (413)'),
+  // About 1.3 ms of CPU per step, estimated at 1.6 ms: both networks at the maximum are
+  // estimated at 19 s, inside COMPUTE_TIMEOUT_MS's 30 s (BENCHMARKS.md, *Cost model*).
+  CORNER_MAX_EPOCHS: Size(6000, 'Adam steps of one `/corner-experiment` network, about 1.3 ms of CPU each; both networks at 6000 are estimated at 19 s (413)'),
+  EVALUATION_MAX_WORK: Size(10_000_000, '`(breakpoints + 1) × (1 + points)` of `/relu-decomposition` and `K·d·N` of `/logistic-mixture` (413); large requests run in the worker pool')
+})
+
+/** The limits as the code reads them: `limits.softmaxMaxEntries` is SOFTMAX_MAX_ENTRIES. */
+export type Limits = Options<typeof LimitSettings>
+
+export const DEFAULT_LIMITS: Limits = defaultsOf(LimitSettings)
+
+/** The env variable behind each limit, for messages. */
+export const LIMIT_ENV = envNamesOf(LimitSettings)

@@ -126,7 +126,7 @@ t.test('work estimated over the budget is a 413 at once; a lane with too much wa
   const cost = corner.cost
   corner.cost = () => 6e9
   t.teardown(() => { corner.cost = cost })
-  const six = { epochs: 1000, residual: false }
+  const six = { epochs: 300, residual: false }
   const first = post(app, '/corner-experiment', six)
   while (app.computations.running === 0) await new Promise((resolve) => setTimeout(resolve, 20))
   const second = await post(app, '/corner-experiment', six)
