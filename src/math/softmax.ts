@@ -10,8 +10,8 @@
  * The shift by m is the translation invariance of question 1.3 (S(x + c) = S(x)), so no
  * exponential overflows; writing the sum as 1 + s and taking log1p(s) keeps log-sum-exp
  * relatively accurate when one entry dominates: logSumExp([0, −40]) = log1p(e^{−40}) =
- * 4.248354255291589e-18, where log(1 + e^{−40}) — PyTorch 2.13's answer, and SciPy 1.17's log_softmax's — is 0
- * (Blanchard, Higham & Higham, "Accurately computing the log-sum-exp and softmax
+ * 4.248354255291589e-18, where log(1 + e^{−40}), PyTorch 2.13's answer and SciPy 1.17's
+ * log_softmax's, is 0 (Blanchard, Higham & Higham, "Accurately computing the log-sum-exp and softmax
  * functions", IMA J. Numer. Anal. 41(4), 2021, algorithm 2).
  *
  * Beyond that paper, z_i − m is formed as (x_i − x_max)/T with the subtraction's and the
