@@ -15,9 +15,9 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
-# The service only: dist/scripts (write-openapi, the scale-out proof) stays in the build stage.
+# The service only: dist/scripts (generate, the scale-out proof) stays in the build stage.
 COPY --from=build /app/dist/src ./dist/src
-# Read at start beside dist/ (src/project-file.ts): the Markdown the service serves (src/http/playgrounds.ts, MARKDOWN).
+# Read at start beside dist/ (src/project-file.ts): the Markdown the service serves (src/playgrounds/index.ts, MARKDOWN).
 COPY README.md CONTRIBUTING.md BENCHMARKS.md ./
 COPY docs ./docs
 USER node

@@ -91,7 +91,7 @@ export function schemaErrorFormatter (errors: FastifySchemaValidationError[], da
   // Ajv reports at least one branch error with every anyOf error, so `specific` is never empty.
   const deepest = specific.reduce((best, error) => score(error) > score(best) ? error : best)
   const text = describeError(deepest, dataVar)
-  // Every request union carries a description (test/http/validation.test.ts checks it).
+  // Every request union carries a description (test/validation.test.ts checks it).
   const description = union?.parentSchema?.description
   return new Error(union === undefined ? text : `${text} (${dataVar}${union.instancePath}: ${description})`)
 }

@@ -27,4 +27,6 @@ t.test('the imports of src/ point down only', async (t) => {
   t.strictSame(pointingInto('graphql', ['http', 'playgrounds']), [], 'src/graphql does not import src/http')
   t.strictSame(pointingInto('grading', ['http', 'graphql', 'playgrounds', 'app', 'server']), [], 'grading imports no transport')
   t.strictSame(pointingInto('operations', ['http', 'graphql', 'playgrounds', 'grading', 'runtime', 'app', 'server']), [], 'operations import only the math below them')
+  t.strictSame(pointingInto('runtime', ['http', 'graphql', 'playgrounds', 'app', 'server']), [], 'the worker pool imports no transport')
+  t.strictSame(pointingInto('svg', ['http', 'graphql', 'playgrounds', 'runtime', 'grading', 'app', 'server']), [], 'the pictures import only the operations and the math')
 })

@@ -20,7 +20,7 @@ const ResolvedComparison = Type.Object({
   mode: Type.Union([Type.Literal('relabs'), Type.Literal('sigfig'), Type.Literal('decdig'), Type.Literal('exact')], { title: 'ComparisonMode' }),
   rtol: Type.Optional(Type.Number()),
   atol: Type.Optional(Type.Number()),
-  digits: Type.Optional(Type.Integer())
+  digits: Type.Optional(Type.Integer({ minimum: 0, maximum: 17 }))
 }, { title: 'Comparison', description: 'the comparison, PrairieLearn\'s defaults filled in' })
 
 export const QuestionSummary = Type.Object({

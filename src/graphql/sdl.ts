@@ -201,9 +201,16 @@ class TypeBuilder {
     }
     for (const branch of branches) {
       for (const [key, property] of Object.entries(branch.properties as Record<string, Json>)) {
-        if (key === discriminator) continue
-        const owners = branches.filter((other) => key in (other.properties as object)).map(tag).join(', ')
-        properties[key] ??= { ...property, description: property.description === undefined ? `${owners} only` : `${owners}: ${property.description}` }
+        if (key === discriminator || key in properties) continue
+        // Per branch that has the field, its own description: `digits` means significant
+        // digits for sigfig and decimal places for decdig.
+        const owners = branches.filter((other) => key in (other.properties as object))
+        const descriptions = owners.map((owner) => ({ tag: tag(owner), text: ((owner.properties as Record<string, Json>)[key]).description }))
+        const same = descriptions.every((entry) => entry.text === descriptions[0].text)
+        const description = descriptions[0].text === undefined && same
+          ? `${descriptions.map((entry) => entry.tag).join(', ')} only`
+          : same ? `${descriptions.map((entry) => entry.tag).join(', ')}: ${descriptions[0].text}` : descriptions.map((entry) => `${entry.tag}: ${entry.text ?? 'no description'}`).join('; ')
+        properties[key] = { ...property, description }
       }
     }
     return this.objectType({ type: 'object', title: base, description: schema.description, properties, required: [discriminator] }, side, place)

@@ -27,7 +27,8 @@ export interface Operation<B extends TSchema = TSchema, R extends TSchema = TSch
    * Bodies at the edges of what the operation answers (extreme magnitudes, degenerate shapes,
    * the smallest inputs), each answered 200: not documented, but every test that walks the
    * table sends them (the response contract, REST–GraphQL parity, the fuzzer's seeds), with
-   * the examples that are cheap to run. Keep each under a few milliseconds.
+   * the examples that are cheap to run. Keep them cheap: milliseconds, a fraction of a second
+   * for the one that shows a case no cheaper input reaches.
    */
   edgeCases?: ReadonlyArray<Static<B>>
   /** the limit that bounds this route's body, when it is not the default bodyLimit */

@@ -94,6 +94,10 @@ export async function registerPlaygrounds (app: FastifyInstance, operations: rea
   // Rendered once: data URIs, so the page loads nothing from elsewhere and the pictures'
   // element ids cannot clash.
   const pictures = renderPictureExamples()
+  // docs/api.md shows them by relative links, which reach these paths from /docs/api.md.
+  for (const { file, svg } of pictures) {
+    app.get(`/docs/pictures/${file}`, hidden, async (_request, reply) => reply.type('image/svg+xml; charset=utf-8').send(svg))
+  }
   app.get('/', hidden, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page('dlcheck', `
 <main style="font-family: system-ui, sans-serif; max-width: 48rem; margin: 2rem auto; line-height: 1.5">
 <h1>dlcheck</h1>

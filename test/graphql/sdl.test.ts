@@ -74,8 +74,8 @@ t.test('objects: named by title (Input on the input side) or by their place', as
 
 t.test('a discriminated oneOf becomes one object, the discriminator an enum', async (t) => {
   const branches = [
-    Type.Object({ kind: Type.Literal('circle'), radius: Type.Number({ description: 'r' }) }),
-    Type.Object({ kind: Type.Literal('square'), side: Type.Number(), radius: Type.Number() })
+    Type.Object({ kind: Type.Literal('circle'), radius: Type.Number({ description: 'r' }), size: Type.Number({ description: 'diameter' }), label: Type.String({ description: 'name' }) }),
+    Type.Object({ kind: Type.Literal('square'), side: Type.Number(), radius: Type.Number({ description: 'r' }), size: Type.Number({ description: 'side length' }), label: Type.String() })
   ]
   const shape = inputField(Type.Object({ shape: Type.Unsafe({ type: 'object', oneOf: branches, discriminator: { propertyName: 'kind' }, title: 'Shape' }) }), 'shape')
   const type = getNamedType(shape.type)
@@ -84,6 +84,8 @@ t.test('a discriminated oneOf becomes one object, the discriminator an enum', as
   t.ok(isNonNullType(fields.kind.type) && String(fields.kind.type) === 'ShapeKind!', 'the discriminator: required, an enum')
   t.equal(fields.radius.description, 'circle, square: r', 'a field says which branches it belongs to')
   t.equal(fields.side.description, 'square only')
+  t.equal(fields.size.description, 'circle: diameter; square: side length', 'and what it means in each, where they differ')
+  t.equal(fields.label.description, 'circle: name; square: no description')
   t.equal(String(fields.side.type), 'Float', 'every other field optional')
 })
 

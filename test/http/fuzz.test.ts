@@ -1152,7 +1152,7 @@ function checkParity (route: string, field: string, request: string, rest: Light
 
 // ---------------------------------------------------------------- the properties
 
-const app: FastifyInstance = await build(t, { limits: LIMITS })
+const app: FastifyInstance = await build(t, { limits: LIMITS, runtime: { workers: 1 } })
 t.comment(`fuzz: FUZZ_RUNS=${RUNS} FUZZ_SEED=${SEED}${ONLY === undefined ? '' : ` FUZZ_ROUTE=${ONLY}`} (limits ${JSON.stringify(LIMITS)})`)
 
 const inject = (method: 'GET' | 'POST', url: string, payload?: string, contentType = 'application/json'): Promise<LightMyRequestResponse> =>

@@ -22,6 +22,9 @@ t.test('pages and assets', async (t) => {
   t.equal(api.headers['content-type'], 'text/markdown; charset=utf-8')
   t.match(api.body, '# The API, operation by operation', 'the pages the README links to, where its relative links lead')
   t.equal((await get('/docs/static/swagger-ui.css')).statusCode, 200, 'beside Swagger UI\'s own files')
+  const picture = await get('/docs/pictures/conv-matrix.svg')
+  t.equal(picture.headers['content-type'], 'image/svg+xml; charset=utf-8', 'the pictures docs/api.md shows')
+  t.equal(picture.body, readFileSync(new URL('../../docs/pictures/conv-matrix.svg', import.meta.url), 'utf8'))
   t.match(landing.body, '<code>POST /hvp</code>')
   const graphiql = await get('/graphiql')
   t.match(graphiql.headers['content-type'], 'text/html')
@@ -66,7 +69,7 @@ t.test('in headless Chromium', { timeout: 180_000, skip: existsSync(CHROMIUM) ? 
   // state asynchronously: a click that lands before that runs the previous tab's query, so
   // click until the result is this tab's. A click that ran the previous tab's query shows no
   // change, so each try waits a second for this tab's result or for a run in progress.
-  // A query that takes seconds (the corner experiment's example trains two networks for 1000
+  // A query that takes a while (the corner experiment's example trains a network for 300
   // epochs) shows GraphiQL's Stop button meanwhile; a click then would cancel it, so wait for
   // the Execute button to come back before looking at the result.
   const running = '.graphiql-execute-button[aria-label^="Stop"]'
