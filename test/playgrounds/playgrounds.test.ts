@@ -76,6 +76,9 @@ t.test('in headless Chromium', { timeout: 180_000, skip: existsSync(CHROMIUM) ? 
   for (const [tab, field] of tabs.slice(1)) {
     await page.locator('.graphiql-tab-button', { hasText: new RegExp(`^${tab}$`) }).click()
     await shows('.graphiql-query-editor', `${field}(input`)
+    // GraphiQL copies the editors into the tab's state on its next render; a click before that
+    // runs the previous tab's query and costs a retry.
+    await page.waitForTimeout(250)
     let shown = false
     for (let attempt = 1; !shown && attempt <= 15; attempt++) {
       await page.click('.graphiql-execute-button')
