@@ -6,7 +6,7 @@
  * configuration's validation (src/config.ts) and the table of docs/limits.md
  * (`npm run generate`) are all derived from it.
  */
-import type { Static, TObject, TSchema } from '@sinclair/typebox'
+import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox'
 
 /** `SOFTMAX_MAX_ENTRIES` → `softmaxMaxEntries` */
 export type OptionName<E extends string> = E extends `${infer Head}_${infer Tail}` ? `${Lowercase<Head>}${Capitalize<OptionName<Tail>>}` : Lowercase<E>
@@ -16,6 +16,13 @@ export type Options<T extends TObject> = { -readonly [K in keyof T['properties']
 
 /** A setting's schema: a TypeBox schema with a default, and, where the default depends on the machine, how to write it. */
 export type Setting = TSchema & { default: unknown, defaultText?: string }
+
+/** A size, a duration or a count that cannot be 0: an integer of at least 1. */
+export const sizeSetting = (fallback: number, description: string) => Type.Integer({ minimum: 1, default: fallback, description })
+
+/** A count where 0 means "off" (or, for WORKERS, "no pool"); `defaultText` where the default depends on the machine. */
+export const countSetting = (fallback: number, description: string, defaultText?: string) =>
+  Type.Integer({ minimum: 0, default: fallback, description, ...(defaultText !== undefined && { defaultText }) })
 
 export function optionName (env: string): string {
   return env.toLowerCase().replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase())

@@ -28,10 +28,17 @@ export const GRADING_FIELDS: readonly ExtraField[] = [
   { root: 'mutation', name: 'grade', description: 'Grade a student\'s answers with PrairieLearn\'s comparison rules; needs the grader token when GRADER_TOKEN is set (REST: POST /grade).', args: { input: GradeBody }, result: GradeResult }
 ]
 
-/** The SDL served: generated from the operations' and the grading routes' schemas (src/graphql/sdl.ts). */
+/**
+ * The SDL served: generated from the operations' and the grading routes' schemas
+ * (src/graphql/sdl.ts), once per table: Mercurius and the playground's examples both read it
+ * at start.
+ */
 export function schemaText (operations: readonly Operation[]): string {
-  return graphqlSdl(operations, GRADING_FIELDS)
+  let sdl = SDL.get(operations)
+  if (sdl === undefined) SDL.set(operations, sdl = graphqlSdl(operations, GRADING_FIELDS))
+  return sdl
 }
+const SDL = new WeakMap<readonly Operation[], string>()
 
 /**
  * graphql-js hands resolvers objects without a prototype; REST's validator sees plain JSON.

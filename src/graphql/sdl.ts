@@ -205,11 +205,11 @@ class TypeBuilder {
         // Per branch that has the field, its own description: `digits` means significant
         // digits for sigfig and decimal places for decdig.
         const owners = branches.filter((other) => key in (other.properties as object))
-        const descriptions = owners.map((owner) => ({ tag: tag(owner), text: ((owner.properties as Record<string, Json>)[key]).description }))
-        const same = descriptions.every((entry) => entry.text === descriptions[0].text)
-        const description = descriptions[0].text === undefined && same
-          ? `${descriptions.map((entry) => entry.tag).join(', ')} only`
-          : same ? `${descriptions.map((entry) => entry.tag).join(', ')}: ${descriptions[0].text}` : descriptions.map((entry) => `${entry.tag}: ${entry.text ?? 'no description'}`).join('; ')
+        const texts = owners.map((owner) => ((owner.properties as Record<string, Json>)[key]).description)
+        const tags = owners.map(tag)
+        let description: string
+        if (texts.some((text) => text !== texts[0])) description = texts.map((text, i) => `${tags[i]}: ${text ?? 'no description'}`).join('; ')
+        else description = texts[0] === undefined ? `${tags.join(', ')} only` : `${tags.join(', ')}: ${texts[0]}`
         properties[key] = { ...property, description }
       }
     }

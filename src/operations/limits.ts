@@ -5,11 +5,9 @@
  * the way around it. docs/limits.md's table is generated from this declaration.
  */
 import { Type } from '@sinclair/typebox'
-import { defaultsOf, envNamesOf, type Options } from '../settings.js'
+import { defaultsOf, envNamesOf, sizeSetting as Size, type Options } from '../settings.js'
 
 const MiB = 1024 * 1024
-/** A size or a count: at least 1. */
-const Size = (fallback: number, description: string) => Type.Integer({ minimum: 1, default: fallback, description })
 
 export const LimitSettings = Type.Object({
   BODY_LIMIT: Size(MiB, 'request body limit in bytes, every route but `/softmax-stable`, `/hvp`, `/newton-step` and `/graphql` (413)'),

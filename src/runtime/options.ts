@@ -6,12 +6,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { Type } from '@sinclair/typebox'
-import { defaultsOf, envNamesOf, type Options } from '../settings.js'
-
-/** A size or a duration: at least 1. */
-const Size = (fallback: number, description: string) => Type.Integer({ minimum: 1, default: fallback, description })
-/** A count where 0 means "off" (or, for WORKERS, "no pool"). */
-const Count = (fallback: number, description: string, defaultText?: string) => Type.Integer({ minimum: 0, default: fallback, description, ...(defaultText !== undefined && { defaultText }) })
+import { countSetting as Count, defaultsOf, envNamesOf, sizeSetting as Size, type Options } from '../settings.js'
 
 export const RuntimeSettings = Type.Object({
   // One core stays with the main thread, so /health, /ready and small requests answer while
