@@ -5,8 +5,9 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, normalize, relative } from 'node:path'
 import t from 'tap'
+import { repositoryPath } from './helpers/repository.js'
 
-const SRC = new URL('../src/', import.meta.url).pathname
+const SRC = repositoryPath('src/')
 const files = readdirSync(SRC, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'))
 /** `folder/file.ts` → the src/ folders (or top-level files) it imports, relative to src/. */
 const imports = new Map(files.map((file) => {

@@ -3,14 +3,14 @@
  * README or of docs/ whose output is shown whole is replayed through the app, and the answer
  * must equal the pasted output.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import t from 'tap'
 import { renderPictureExamples } from '../src/http/pictures.js'
 import { MARKDOWN } from '../src/playgrounds/index.js'
 import { build, post } from './helpers/app.js'
+import { readRepositoryFile as read, repositoryPath } from './helpers/repository.js'
 
-const read = (path: string): string => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8')
-const DOCS = readdirSync(new URL('../docs', import.meta.url)).filter((file) => file.endsWith('.md')).map((file) => `docs/${file}`)
+const DOCS = readdirSync(repositoryPath('docs')).filter((file) => file.endsWith('.md')).map((file) => `docs/${file}`)
 /** The README and docs/, one text: the examples are counted across them. */
 const readme = ['README.md', ...DOCS].map(read).join('\n')
 const examples = [...readme.matchAll(/^\$ curl -s localhost:3000(\/[\w-]+) -H 'content-type: application\/json' -d '(.*)'\n(.*)$/gm)]
@@ -44,7 +44,7 @@ t.test('every curl example with the grader token answers what the docs show', as
 
 t.test('docs/pictures/ is what the service draws now (npm run pictures rewrites it)', async (t) => {
   for (const { file, svg } of renderPictureExamples()) {
-    t.equal(readFileSync(new URL(`../docs/pictures/${file}`, import.meta.url), 'utf8'), svg, file)
+    t.equal(read(`docs/pictures/${file}`), svg, file)
     t.match(read('docs/api.md'), `](pictures/${file})`, `docs/api.md shows ${file}`)
   }
 })

@@ -1,15 +1,16 @@
 /**
  * The real entry point in a child process: env config, listen, SIGTERM → exit 0.
- * The child reuses this process's loader flags (tap's TypeScript import), so it runs
- * src/server.ts as `npm start` runs dist/src/server.js.
+ * The child runs dist/src/server.js, as `npm start` does (npm test compiles it with the tests),
+ * with this process's flags (tap's coverage hooks).
  */
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { Agent, request } from 'node:http'
 import t from 'tap'
+import { repositoryPath } from './helpers/repository.js'
 
 function startServer (env: Record<string, string>, flags: string[] = []) {
-  const child = spawn(process.execPath, [...process.execArgv, ...flags, 'src/server.ts'], {
+  const child = spawn(process.execPath, [...process.execArgv, ...flags, repositoryPath('dist/src/server.js')], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })

@@ -30,7 +30,7 @@ export function exampleQueries (sdl: string, operations: readonly Operation[]): 
     // rule), else the cheapest: the corner experiment's first one trains two networks for
     // seconds.
     const example = operation.examples.find((candidate) => operation.cost(candidate.value) < QUICK_NS) ??
-      operation.examples.reduce((cheapest, candidate) => operation.cost(candidate.value) < operation.cost(cheapest.value) ? candidate : cheapest)
+      [...operation.examples].sort((a, b) => operation.cost(a.value) - operation.cost(b.value))[0]
     return {
       name: operation.name,
       title: example.summary,

@@ -80,10 +80,9 @@ export interface ExecuteOptions {
   picture?: boolean
 }
 
-// The worker sits beside this file: worker.js in dist/ (npm start), worker.ts in src/ (tsx,
-// tap). TypeScript loads in the worker with tsx, a dev dependency: tap's own loader would
-// compile the worker's modules again in every thread, which takes seconds. For JavaScript the
-// worker inherits this process's flags.
+// The worker sits beside this file: worker.js in dist/ (npm start, npm test), worker.ts in
+// src/ (the benches, run with tsx). TypeScript loads in the worker with tsx, a dev dependency.
+// For JavaScript the worker inherits this process's flags.
 const EXTENSION = extname(fileURLToPath(import.meta.url))
 const WORKER = fileURLToPath(new URL(`./worker${EXTENSION}`, import.meta.url))
 const LOADER_FLAGS: Record<string, string[]> = { '.ts': ['--import', 'tsx'] }

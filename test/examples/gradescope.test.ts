@@ -8,11 +8,11 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
+import { repositoryPath } from '../helpers/repository.js'
 
-const EXAMPLE = fileURLToPath(new URL('../../examples/gradescope/', import.meta.url))
+const EXAMPLE = repositoryPath('examples/gradescope/')
 const TOKEN = 'x'.repeat(20) + 'tok'
 const STUDENT = 'ada@example.edu'
 const QUESTIONS = [

@@ -6,7 +6,7 @@ export async function build (t: { teardown: (fn: () => unknown) => void }, optio
   // Tests build multi-megabyte bodies in the app's own process, which can stall the event loop
   // past MAX_EVENT_LOOP_DELAY_MS on a loaded machine; that check is tested where it is set.
   // No worker threads unless a test asks for them (`runtime: { workers: 1 }`, POOLED): each
-  // thread loads the TypeScript sources again, a second or two of CPU per app, and most tests
+  // thread loads the sources again, a few tenths of a second of CPU per app, and most tests
   // are about answers, which are the same inline (test/runtime/pool.test.ts proves it).
   const app = await buildApp({ ...options, runtime: { maxEventLoopDelayMs: 0, workers: 0, ...options.runtime } })
   t.teardown(() => app.close())

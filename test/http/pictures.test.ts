@@ -3,13 +3,13 @@
  * the three routes that draw one, their errors, the pooled path, the routes that ignore
  * Accept, and the OpenAPI document that says so.
  */
-import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { parse } from 'yaml'
 import { PICTURES, prefersSvg } from '../../src/http/pictures.js'
 import { operations } from '../../src/operations/index.js'
 import { build } from '../helpers/app.js'
+import { readRepositoryFile } from '../helpers/repository.js'
 import { checkPicture, select } from '../svg/xml.js'
 
 const SVG = 'image/svg+xml; charset=utf-8'
@@ -152,7 +152,7 @@ t.test('routes without a picture answer JSON whatever the Accept', async (t) => 
 })
 
 t.test('openapi.yaml lists image/svg+xml beside JSON for the pictured routes only', async (t) => {
-  const document = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8'))
+  const document = parse(readRepositoryFile('openapi.yaml'))
   for (const operation of operations) {
     const ok = document.paths[operation.path].post.responses['200']
     const types = Object.keys(ok.content ?? { 'application/json': {} }).sort()

@@ -4,7 +4,7 @@
  * the decision — where the work runs, which status answers — never a timing; `npm run
  * bench:stall` measures the /health probes.
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { operations } from '../../src/operations/index.js'
 import { DEFAULT_LIMITS } from '../../src/operations/limits.js'
@@ -17,14 +17,17 @@ const list = (n: number, entry = '1'): string => `[${`${entry},`.repeat(n - 1)}$
 const graphql = (query: string, variables: string): string => `{"query":${JSON.stringify(query)},"variables":${variables}}`
 /** Where the app's pool would run a computation of `operation` on `input`. */
 const placement = (app: FastifyInstance, name: string, input: unknown): string => app.computations.placement(ComputationPool.cost(byName(name), input))
-/** Counts the bodies the app hands to a worker unparsed. */
-function watchWorkerBodies (app: FastifyInstance): { count: number } {
+/** Counts the bodies the app hands to a worker unparsed, until the test ends. */
+function watchWorkerBodies (t: Test, app: FastifyInstance): { count: number } {
   const seen = { count: 0 }
   const pool = app.computations
-  const original = pool.executeBody.bind(pool)
-  pool.executeBody = async (...args) => { seen.count++; return await original(...args) }
+  const original = pool.executeBody
+  pool.executeBody = async (...args) => { seen.count++; return await original.apply(pool, args) }
+  t.teardown(() => { pool.executeBody = original })
   return seen
 }
+/** One pooled app for the tests with the default limits: each app's threads load the sources. */
+const pooled = await build(t, { runtime: { workers: 1 } })
 
 t.test('GraphQL: a variable of millions of entries is refused before it is parsed or coerced', async (t) => {
   const app = await build(t, { runtime: { workers: 0 } })
@@ -45,7 +48,7 @@ t.test('GraphQL: an answer too large to complete on the main thread is a 413 poi
 })
 
 t.test('a 69-byte conv-matrix request with a 20 MB answer runs in a worker', async (t) => {
-  const app = await build(t, { runtime: { workers: 1 } })
+  const app = pooled
   const body = { input: [15, 16], kernelSize: 64, transposed: true, format: 'sparse' }
   t.equal(placement(app, 'convMatrix', body), 'long', 'its estimate counts the answer\'s 1.3 M non-zeros')
   const response = await post(app, '/conv-matrix', body)
@@ -54,8 +57,8 @@ t.test('a 69-byte conv-matrix request with a 20 MB answer runs in a worker', asy
 })
 
 t.test('long evaluations of swish and the ReLU form run in a worker, their bodies parsed there', async (t) => {
-  const app = await build(t, { runtime: { workers: 1 } })
-  const bodies = watchWorkerBodies(app)
+  const app = pooled
+  const bodies = watchWorkerBodies(t, app)
   const x = Array.from({ length: 500_000 }, () => 1)
   t.not(placement(app, 'swish', { beta: 1, x }), 'inline')
   t.not(placement(app, 'reluDecomposition', { breakpoints: [-1, 2], slopes: [-2, 0, 3], x }), 'inline')
@@ -65,15 +68,16 @@ t.test('long evaluations of swish and the ReLU form run in a worker, their bodie
 })
 
 t.test('grading: huge grader-given params are refused; a costly sheet is graded in a worker', async (t) => {
-  const app = await build(t, { runtime: { workers: 1 } })
+  const app = pooled
   const huge = { items: Array.from({ length: 25 }, () => ({ question: '4.3-conv-matrix', params: { input: [1000, 1], kernel: [[1, 2, 3], [4, 5, 6], [7, 8, 9]], padding: 1 }, answer: 0 })) }
   const refused = await post(app, '/grade', huge)
   t.equal(refused.statusCode, 400)
   t.match(refused.json(), { message: /^body\/items\/0\/params\/input\/0 must be <= 8, got 1000/ })
   const pool = app.computations
   let graded = 0
-  const original = pool.grade.bind(pool)
-  pool.grade = async (sheet, options) => { graded++; return await original(sheet, options) }
+  const original = pool.grade
+  pool.grade = async (sheet, options) => { graded++; return await original.call(pool, sheet, options) }
+  t.teardown(() => { pool.grade = original })
   const largest = { input: 8, kernel: [[1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5]], padding: 2 }
   const costly = { items: Array.from({ length: 100 }, () => ({ question: '4.3-conv-matrix', params: largest, answer: 0 })) }
   const { Grader, sheetCost } = await import('../../src/grading/grader.js')
@@ -92,7 +96,7 @@ t.test('a body over an entry limit is refused by the worker that parses it', asy
   // Small limits stand for the 32 MB, 16 M-entry softmax: a body over WORKER_BODY_BYTES is
   // not parsed on the main thread, and the worker answers the entry limit's 413.
   const app = await build(t, { runtime: { workers: 1, workerBodyBytes: 1024 }, limits: { softmaxMaxEntries: 100 } })
-  const bodies = watchWorkerBodies(app)
+  const bodies = watchWorkerBodies(t, app)
   const response = await post(app, '/softmax-stable', `{"x":${list(1000)}}`)
   t.equal(response.statusCode, 413)
   t.match(response.json(), { code: 'DLCHECK_LIMIT', message: /1000 entries, over the limit of 100 \(SOFTMAX_MAX_ENTRIES\)/ })
@@ -100,8 +104,8 @@ t.test('a body over an entry limit is refused by the worker that parses it', asy
 })
 
 t.test('the assignment\'s MLP HVP: its 12 MB body is parsed by a worker of the long lane', async (t) => {
-  const app = await build(t, { runtime: { workers: 1 } })
-  const bodies = watchWorkerBodies(app)
+  const app = pooled
+  const bodies = watchWorkerBodies(t, app)
   const sizes = [32, 512, 512, 10]
   const n = sizes.slice(1).reduce((sum, out, i) => sum + (sizes[i] + 1) * out, 0)
   const numbers = (seed: number): number[] => Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed) * 0.05)

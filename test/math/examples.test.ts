@@ -2,20 +2,21 @@
  * stdlib-js's habit: every `@example expression // value` in src/math is run and its value
  * asserted, so the documentation cannot drift from the code.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import t from 'tap'
+import { readRepositoryFile, repositoryPath } from '../helpers/repository.js'
 
-const directory = new URL('../../src/math/', import.meta.url)
-const files = readdirSync(directory).filter((file) => file.endsWith('.ts'))
+// The comments are read from the sources; the modules are imported beside this test (compiled or not).
+const files = readdirSync(repositoryPath('src/math')).filter((file) => file.endsWith('.ts'))
 // Every module's exports are in scope of every example (e.g. parseArchitecture in param-count's).
 const scope: Record<string, unknown> = {}
-for (const file of files) Object.assign(scope, await import(new URL(file.replace(/\.ts$/, '.js'), directory).href))
+for (const file of files) Object.assign(scope, await import(new URL(`../../src/math/${file.replace(/\.ts$/, '.js')}`, import.meta.url).href))
 
 const plain = (value: unknown): unknown => (ArrayBuffer.isView(value) ? Array.from(value as Float64Array) : value)
 
 let count = 0
 for (const file of files) {
-  for (const [, expression, expected] of readFileSync(new URL(file, directory), 'utf8').matchAll(/@example (.+?) \/\/ (.+)$/gm)) {
+  for (const [, expression, expected] of readRepositoryFile(`src/math/${file}`).matchAll(/@example (.+?) \/\/ (.+)$/gm)) {
     count++
     t.test(`${file}: ${expression}`, async (t) => {
       // eslint-disable-next-line no-new-func

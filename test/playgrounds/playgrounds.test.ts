@@ -4,10 +4,11 @@
  * 127.0.0.1. The browser part skips, saying why, where Chromium is not installed; .ci/run
  * installs it so CI runs it.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import t from 'tap'
 import { operations } from '../../src/operations/index.js'
 import { build } from '../helpers/app.js'
+import { readRepositoryFile } from '../helpers/repository.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 
@@ -24,7 +25,7 @@ t.test('pages and assets', async (t) => {
   t.equal((await get('/docs/static/swagger-ui.css')).statusCode, 200, 'beside Swagger UI\'s own files')
   const picture = await get('/docs/pictures/conv-matrix.svg')
   t.equal(picture.headers['content-type'], 'image/svg+xml; charset=utf-8', 'the pictures docs/api.md shows')
-  t.equal(picture.body, readFileSync(new URL('../../docs/pictures/conv-matrix.svg', import.meta.url), 'utf8'))
+  t.equal(picture.body, readRepositoryFile('docs/pictures/conv-matrix.svg'))
   t.match(landing.body, '<code>POST /hvp</code>')
   const graphiql = await get('/graphiql')
   t.match(graphiql.headers['content-type'], 'text/html')
@@ -35,7 +36,7 @@ t.test('pages and assets', async (t) => {
     t.ok(response.body.length > 1000, `${asset} has content`)
   }
   t.equal((await get('/graphiql/assets/secret.js')).statusCode, 404)
-  t.equal((await get('/openapi.yaml')).body, readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8').replace(/^#.*\n/, ''), '/openapi.yaml serves the committed document')
+  t.equal((await get('/openapi.yaml')).body, readRepositoryFile('openapi.yaml').replace(/^#.*\n/, ''), '/openapi.yaml serves the committed document')
   t.equal((await get('/openapi.json')).json().openapi, '3.1.0')
   t.equal((await get('/docs/static/swagger-ui.css')).statusCode, 200, 'Swagger UI\'s own assets')
 })

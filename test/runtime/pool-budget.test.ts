@@ -40,15 +40,15 @@ t.test('admission by estimated work: 503 with Retry-After the estimated wait, an
 })
 
 t.test('the time budget stops a runaway computation with 503; a fresh thread takes the next task', async (t) => {
-  const pool = new ComputationPool({ ...POOLED, computeTimeoutMs: 3000 }, DEFAULT_LIMITS)
+  const pool = new ComputationPool({ ...POOLED, computeTimeoutMs: 1000 }, DEFAULT_LIMITS)
   t.teardown(() => pool.close())
   await until(() => pool.ready, 'the threads')
-  const error = await rejection(pool.execute(estimated('cornerExperiment', 1 * SECOND), { epochs: 5000 }))
-  t.match(error, { statusCode: 503, code: 'DLCHECK_TIMEOUT', message: /time budget of 3000 ms \(COMPUTE_TIMEOUT_MS\)/ })
+  const error = await rejection(pool.execute(estimated('cornerExperiment', 0.5 * SECOND), { epochs: 5000 }))
+  t.match(error, { statusCode: 503, code: 'DLCHECK_TIMEOUT', message: /time budget of 1000 ms \(COMPUTE_TIMEOUT_MS\)/ })
   // The replacement thread loads the sources again (seconds on a busy machine), and a task's
   // budget counts its wait: the next task goes in once the lane is up.
   await piscinaOf(pool, 'long').run({ kind: 'ping' })
-  t.match(answerValue(await pool.execute(estimated('softmaxStable', 1 * SECOND), { x: [0, -40] })), { logSumExp: 4.248354255291589e-18 })
+  t.match(answerValue(await pool.execute(estimated('softmaxStable', 0.3 * SECOND), { x: [0, -40] })), { logSumExp: 4.248354255291589e-18 }, 'on the long lane')
 })
 
 t.test('a client that goes away cancels its task, and the task queued behind it starts on a fresh thread', async (t) => {
@@ -113,12 +113,14 @@ t.test('a task that can no longer finish in its budget when a thread is free is 
   t.match(overLimit, { error: { statusCode: 413, message: /CORNER_MAX_EPOCHS/ } }, 'over the budget and over a limit: the limit\'s 413')
 
   // Over HTTP-free pool calls: a queue that ran longer than estimated.
-  const pool = new ComputationPool({ ...POOLED, computeTimeoutMs: 2000 }, DEFAULT_LIMITS)
+  const pool = new ComputationPool({ ...POOLED, computeTimeoutMs: 1000 }, DEFAULT_LIMITS)
   t.teardown(() => pool.close())
   await until(() => pool.ready, 'the threads')
-  const underestimated = estimated('cornerExperiment', 0.5 * SECOND)
-  const first = pool.execute(underestimated, { epochs: 1000, residual: false }).catch((error: Error) => error)
-  const second = await rejection(pool.execute(estimated('cornerExperiment', 1.2 * SECOND), { epochs: 1, residual: false }))
+  // Both on the long lane (over LONG_TASK_MS); 0.3 s + 0.6 s fit in 1 s, but the first runs
+  // about 0.65 s, not 0.3.
+  const underestimated = estimated('cornerExperiment', 0.3 * SECOND)
+  const first = pool.execute(underestimated, { epochs: 500, residual: false }).catch((error: Error) => error)
+  const second = await rejection(pool.execute(estimated('cornerExperiment', 0.6 * SECOND), { epochs: 1, residual: false }))
   t.match(second, { statusCode: 503 }, 'refused, by the worker or by the budget, never run late')
   await first
 })
