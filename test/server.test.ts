@@ -98,9 +98,9 @@ t.test('SIGTERM with a computation in flight and an idle keep-alive socket: answ
     v: Array.from({ length: n }, (_, i) => Math.sin(i) / 30),
     sweep: true
   }
-  // SIGTERM once the whole request has been sent and has come in. A body still on its way at
-  // SIGTERM reaches a pool that admits nothing new, and gets a 503 to retry elsewhere (the
-  // drain's rule); this test is about a computation already admitted.
+  // SIGTERM once the whole request has been sent and the server has taken it (its line is in
+  // the log): its body may still be arriving, and its computation is admitted during the
+  // drain since it fits in the grace.
   const text = JSON.stringify(body)
   let sent!: () => void
   const whole = new Promise<void>((resolve) => { sent = resolve })

@@ -148,6 +148,8 @@ class Lane {
 export class ComputationPool {
   private readonly lanes: { short: Lane, long: Lane } | undefined
   private closing = false
+  /** While draining (ms since the epoch): work admitted must be estimated to finish by then. */
+  private drainDeadline: number | undefined
 
   constructor (private readonly options: PoolOptions, readonly limits: Limits) {
     if (options.workers > 0) {
@@ -268,6 +270,11 @@ export class ComputationPool {
     const now = performance.now()
     const waitNs = lane.waitNs(now)
     const busy = lane.running.size >= lane.threads
+    // A request that came in before the shutdown (its body still arriving, say) is answered
+    // when its work can finish within the grace; otherwise another replica is the better bet.
+    if (this.drainDeadline !== undefined && Date.now() + (waitNs + estimateNs) / 1e6 > this.drainDeadline) {
+      throw new ServiceUnavailableError('the server is shutting down and this computation would not finish before it stops; retry (another replica answers)', 'DLCHECK_SHUTTING_DOWN', 1)
+    }
     if (busy && lane.waiting.length >= this.options.queueLimit) {
       throw new ServiceUnavailableError(`every ${lane.name}-lane worker is busy and ${this.options.queueLimit} computations are waiting (QUEUE_LIMIT); retry in ${retryAfter(waitNs)} s`, 'DLCHECK_OVERLOADED', retryAfter(waitNs))
     }
@@ -339,12 +346,14 @@ export class ComputationPool {
   }
 
   /**
-   * Graceful shutdown, step one: no new task is admitted; the tasks admitted keep their
-   * threads and answer as usual, and any still unanswered when `graceMs` runs out is stopped
-   * with 503, so every accepted request gets an answer before the process exits.
+   * Graceful shutdown, step one: the tasks admitted keep their threads and answer as usual,
+   * and any still unanswered when `graceMs` runs out is stopped with 503, so every accepted
+   * request gets an answer before the process exits. Until close, a new task (from a request
+   * the server took before it stopped listening) is admitted only when it is estimated to
+   * finish within the grace.
    */
   async drain (graceMs: number): Promise<void> {
-    this.closing = true
+    this.drainDeadline = Date.now() + graceMs
     if (this.lanes === undefined) return
     const lanes = [this.lanes.short, this.lanes.long]
     const pending = (): Job[] => lanes.flatMap((lane) => [...lane.running, ...lane.waiting])

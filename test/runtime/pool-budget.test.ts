@@ -84,17 +84,23 @@ t.test('a task whose thread dies gets a retryable 503, and the lane heals', asyn
   t.match(answerValue(await pool.execute(corner, { epochs: 1, residual: false })), { runs: Array }, 'the next task runs on a replacement thread')
 })
 
-t.test('shutdown: tasks admitted are answered, the ones out of time with 503; nothing new is admitted', async (t) => {
+t.test('shutdown: tasks admitted are answered, the ones out of time with 503; new ones only if they fit', async (t) => {
   const pool = new ComputationPool(POOLED, DEFAULT_LIMITS)
   await until(() => pool.ready, 'the threads')
   const quick = pool.execute(estimated('paramCount', 0.1 * SECOND), { sizes: [2, 2] })
   const slow = rejection(pool.execute(corner, { epochs: 5000, residual: false }))
   const behind = rejection(pool.execute(corner, LONG))
-  await pool.drain(1000)
+  const drained = pool.drain(1000)
+  // Requests the server took before it stopped listening: their work is admitted if it fits.
+  const late = pool.execute(estimated('paramCount', 0.1 * SECOND), { sizes: [3, 1] })
+  t.match(await rejection(pool.execute(corner, LONG)), { statusCode: 503, code: 'DLCHECK_SHUTTING_DOWN', message: /would not finish before it stops/ }, 'estimated past the grace: refused at once')
+  await drained
   t.match(answerValue(await quick), { total: 6 }, 'a task that finishes in time is answered')
+  t.match(answerValue(await late), { total: 4 }, 'a task admitted during the drain is answered')
   for (const task of [slow, behind]) t.match(await task, { statusCode: 503, code: 'DLCHECK_SHUTTING_DOWN', retryAfterSeconds: 1 })
-  t.match(await rejection(pool.execute(corner, LONG)), { statusCode: 503, code: 'DLCHECK_SHUTTING_DOWN' })
+  t.match(await rejection(pool.execute(estimated('paramCount', 0.1 * SECOND), { sizes: [2, 2] })), { statusCode: 503, code: 'DLCHECK_SHUTTING_DOWN' }, 'after the grace, nothing')
   await pool.close()
+  t.match(await rejection(pool.execute(estimated('paramCount', 0.1 * SECOND), { sizes: [2, 2] })), { statusCode: 503, code: 'DLCHECK_SHUTTING_DOWN' }, 'after close, nothing')
 })
 
 t.test('a task that can no longer finish in its budget when a thread is free is not started', async (t) => {
