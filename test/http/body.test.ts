@@ -180,11 +180,13 @@ t.test('a body too slow to arrive is cut at REQUEST_TIMEOUT_MS', async (t) => {
   // timeout can end it. Node checks it every connectionsCheckingInterval (30 s by default, 1 s
   // here), so 15 s without an answer means it was not checked in time.
   const trickle = setInterval(() => socket.write('1\r\n \r\n'), 300)
+  let timer!: NodeJS.Timeout
   const closed = new Promise<boolean>((resolve) => {
     socket.on('close', () => resolve(true))
-    setTimeout(() => resolve(false), 15_000)
+    timer = setTimeout(() => resolve(false), 15_000)
   })
   const cut = await closed
+  clearTimeout(timer)
   clearInterval(trickle)
   socket.destroy()
   t.ok(cut, 'the server ended the connection')
