@@ -11,7 +11,7 @@ import { registerPlaygrounds } from './playgrounds/index.js'
 import { registerOperationRoutes } from './http/routes.js'
 import { registerBodyParsing } from './http/body.js'
 import { operations } from './operations/index.js'
-import { DEFAULT_LIMITS, type Limits } from './operations/limits.js'
+import { DEFAULT_SERVICE_LIMITS, type ServiceLimits } from './limits.js'
 import { ErrorResponse } from './operations/schemas.js'
 import { addErrorExamples, addOperationExamples, openapiDocument } from './http/openapi.js'
 import { AJV_OPTIONS, schemaErrorFormatter } from './validation.js'
@@ -34,7 +34,8 @@ declare module 'fastify' {
 }
 
 export interface AppOptions {
-  limits?: Partial<Limits>
+  /** the computations', GraphQL's and grading's limits (src/limits.ts) */
+  limits?: Partial<ServiceLimits>
   /** worker pool, overload protection, timeouts (src/runtime/options.ts) */
   runtime?: Partial<RuntimeOptions>
   logger?: FastifyServerOptions['logger']
@@ -61,7 +62,7 @@ export class OneLinePerRequest extends LogController {
 }
 
 export async function buildApp (options: AppOptions = {}): Promise<FastifyInstance> {
-  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits }
+  const limits: ServiceLimits = { ...DEFAULT_SERVICE_LIMITS, ...options.limits }
   const runtime: RuntimeOptions = { ...DEFAULT_RUNTIME, ...options.runtime }
   const shedder = new LoadShedder(runtime)
   const app = Fastify({

@@ -4,7 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { LimitSettings, type Limits } from './operations/limits.js'
+import { LIMIT_SETTINGS, type ServiceLimits } from './limits.js'
 import { RuntimeSettings, type RuntimeOptions } from './runtime/options.js'
 import { optionsOf } from './settings.js'
 
@@ -25,16 +25,18 @@ export const GradingSettings = Type.Object({
 })
 
 /** Every setting, in the order docs/limits.md lists them. */
-export const SETTINGS = [ServerSettings, LimitSettings, RuntimeSettings, GradingSettings] as const
+export const SETTINGS = [ServerSettings, ...LIMIT_SETTINGS, RuntimeSettings, GradingSettings] as const
 
-export const EnvSchema = Type.Object({ ...ServerSettings.properties, ...LimitSettings.properties, ...RuntimeSettings.properties, ...GradingSettings.properties })
+const LimitsSchema = Type.Composite([...LIMIT_SETTINGS])
+
+export const EnvSchema = Type.Object({ ...ServerSettings.properties, ...LimitsSchema.properties, ...RuntimeSettings.properties, ...GradingSettings.properties })
 export type Env = Static<typeof EnvSchema>
 
 export interface Config {
   port: number
   host: string
   logLevel: Env['LOG_LEVEL']
-  limits: Limits
+  limits: ServiceLimits
   runtime: RuntimeOptions
   grading: GradingSecrets
 }
@@ -79,7 +81,7 @@ export function loadConfig (environment: Record<string, string | undefined> = pr
   if (valid.GRADER_TOKEN !== undefined && valid.VARIANT_SECRET === undefined) {
     throw new Error('invalid configuration: GRADER_TOKEN is set but VARIANT_SECRET is not; set VARIANT_SECRET (at least 16 characters, the same on every replica) so variants survive restarts and agree between replicas')
   }
-  const limits: Limits = optionsOf(LimitSettings, valid)
+  const limits: ServiceLimits = optionsOf(LimitsSchema, valid)
   const runtime: RuntimeOptions = optionsOf(RuntimeSettings, valid)
   return { port: valid.PORT, host: valid.HOST, logLevel: valid.LOG_LEVEL, limits, runtime, grading: { graderToken: valid.GRADER_TOKEN, variantSecret: valid.VARIANT_SECRET } }
 }

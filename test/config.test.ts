@@ -1,10 +1,10 @@
 import t from 'tap'
 import { loadConfig } from '../src/config.js'
-import { DEFAULT_LIMITS } from '../src/operations/limits.js'
+import { DEFAULT_SERVICE_LIMITS } from '../src/limits.js'
 import { DEFAULT_RUNTIME } from '../src/runtime/options.js'
 
 t.test('defaults: PORT 3000, HOST 127.0.0.1, the documented limits', async (t) => {
-  t.strictSame(loadConfig({}), { port: 3000, host: '127.0.0.1', logLevel: 'info', limits: DEFAULT_LIMITS, runtime: DEFAULT_RUNTIME, grading: { graderToken: undefined, variantSecret: undefined } })
+  t.strictSame(loadConfig({}), { port: 3000, host: '127.0.0.1', logLevel: 'info', limits: DEFAULT_SERVICE_LIMITS, runtime: DEFAULT_RUNTIME, grading: { graderToken: undefined, variantSecret: undefined } })
 })
 
 t.test('every limit is configurable by env', async (t) => {

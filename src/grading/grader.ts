@@ -8,6 +8,7 @@ import { describeValue, AJV_OPTIONS, schemaErrorFormatter } from '../validation.
 import { ComputationError, ImpossibleInputError, LimitExceededError } from '../math/errors.js'
 import { LocatedError, NotFoundError, SchemaValidationError } from '../errors.js'
 import type { Limits } from '../operations/limits.js'
+import type { GradingLimits } from './limits.js'
 import { isClose, resolveComparison, type ResolvedComparison } from './comparison.js'
 import { questions, questionsById, type Answer, type Question } from './questions.js'
 import { ANSWER_MAX_NESTING, type GradeBody, type GradedItem, type GradeResult } from './schemas.js'
@@ -109,7 +110,7 @@ export class Grader {
   /**
    * @param secret - VARIANT_SECRET's bytes: the HMAC key of every variant
    */
-  constructor (private readonly secret: Buffer, private readonly limits: Limits) {
+  constructor (private readonly secret: Buffer, private readonly limits: Limits & GradingLimits) {
     const ajv = new Ajv({ ...AJV_OPTIONS, strict: false })
     this.validators = new Map(questions.map((question) => [question.id, ajv.compile(question.params)]))
   }

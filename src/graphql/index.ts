@@ -19,7 +19,7 @@ import { disconnection } from '../runtime/disconnection.js'
 import { answerValue, ClientClosedError, type Answer, type ComputationPool } from '../runtime/pool.js'
 import { guardedField } from './guarded.js'
 import { graphqlSdl, SCALARS, type ExtraField } from './sdl.js'
-import { bracketNesting, costRule, startsAsJson, maxAliasesRule, maxDepthRule, variablesProblem } from './limits.js'
+import { bracketNesting, costRule, startsAsJson, maxAliasesRule, maxDepthRule, variablesProblem, type GraphqlLimits } from './limits.js'
 
 /** Query and Mutation fields beside the operations: the question bank and grading. */
 export const GRADING_FIELDS: readonly ExtraField[] = [
@@ -74,7 +74,7 @@ export function restAdvice (operations: readonly Operation[]): string {
   return `GraphQL is sized for exploration: send large inputs (MLP parameter vectors, long vectors) to the computation's REST route (POST ${paths.join(', ')}, …)`
 }
 
-export async function registerGraphql (app: FastifyInstance, operations: readonly Operation[], limits: Limits, pool: ComputationPool, grader: Grader, access: GraderAccess): Promise<void> {
+export async function registerGraphql (app: FastifyInstance, operations: readonly Operation[], limits: Limits & GraphqlLimits, pool: ComputationPool, grader: Grader, access: GraderAccess): Promise<void> {
   const ajv = new Ajv({ ...AJV_OPTIONS, strict: false })
   const validators = new Map<string, ValidateFunction>(operations.map((operation) => [operation.name, ajv.compile(operation.body)]))
   const validateGrade = ajv.compile(GradeBody)

@@ -1,11 +1,33 @@
 /**
- * Validation rules that bound the work one GraphQL document can ask for, after GraphQL
+ * GraphQL's bounds, declared once as settings (src/settings.ts; docs/limits.md's table comes
+ * from them), and the validation rules that enforce them on one document, after GraphQL
  * Armor's max-depth, max-aliases and cost-limit rules (tokens are graphql-js' own parse
- * option, see src/graphql/index.ts). As Armor does by default (ignoreIntrospection), depth
- * and cost skip introspection fields (`__schema`, `__type`), so GraphiQL's schema query
- * passes; the token and alias bounds still apply to it.
+ * option, see src/graphql/index.ts). Armor's max-depth 2.4.2 and cost-limit 2.4.3 skip a
+ * `__schema` field by default (`ignoreIntrospection: true`); depth and cost here skip every
+ * introspection field (`__schema`, `__type`, `__typename`), so GraphiQL's schema query passes.
+ * The token and alias bounds still apply to it.
  */
+import { Type } from '@sinclair/typebox'
 import { GraphQLError, Kind, type ASTVisitor, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql'
+import { defaultsOf, sizeSetting as Size, type Options } from '../settings.js'
+
+const MiB = 1024 * 1024
+
+export const GraphqlLimitSettings = Type.Object({
+  GRAPHQL_BODY_LIMIT: Size(MiB, 'request body limit of `/graphql`, bytes: GraphQL is sized for exploration, large inputs go through REST (413); see [GraphQL](graphql.md)'),
+  GRAPHQL_MAX_VARIABLE_ENTRIES: Size(5000, 'values in the lists and objects of a GraphQL request\'s variables, all variables together (list items, object keys, the values inside JSON scalars), counted before graphql-js coerces them; a body holding more is refused before it is parsed (400)'),
+  GRAPHQL_MAX_ANSWER_BYTES: Size(256 * 1024, 'bytes of the answers (their JSON) that GraphQL completes on the main thread for one request, all its computations together: graphql-js completes each entry of a typed list there; larger answers come from the REST route (413)'),
+  GRAPHQL_MAX_DEPTH: Size(8, 'nesting depth of a GraphQL document\'s selections, fragments expanded; the schema\'s deepest path is 4 (400)'),
+  GRAPHQL_MAX_ALIASES: Size(10, 'aliased fields in a GraphQL document (400)'),
+  GRAPHQL_MAX_TOKENS: Size(5000, 'lexical tokens in a GraphQL document: put large inputs in variables, which do not count (400)'),
+  GRAPHQL_MAX_NESTING: Type.Integer({ minimum: 1, maximum: 1000, default: 64, description: 'brackets open at once in a GraphQL document, and lists and objects nested in its variables; at most 1000, since graphql-js parses recursively (400)' }),
+  GRAPHQL_MAX_FIELDS: Size(500, 'field selections in a GraphQL document, fragments expanded; also the keys of one object in the variables, since graphql-js inspects the whole object once per unknown key (400)'),
+  GRAPHQL_MAX_COMPUTATIONS: Size(5, 'computations (Query fields) in one GraphQL document (400)')
+})
+
+export type GraphqlLimits = Options<typeof GraphqlLimitSettings>
+
+export const DEFAULT_GRAPHQL_LIMITS: GraphqlLimits = defaultsOf(GraphqlLimitSettings)
 
 const isIntrospection = (name: string): boolean => name.startsWith('__')
 

@@ -9,6 +9,7 @@ import { convMatrixNanoseconds } from './conv-matrix-cost.js'
 import { NonFiniteCollector } from './finite.js'
 import type { Limits } from './limits.js'
 import { defineOperation } from './operation.js'
+import { squareMatrix } from './sample-inputs.js'
 import { MAX_DIMENSION, NullableNumber, PairInput, PairOutput, Warnings } from './schemas.js'
 
 /** Largest kernel side: a 64×64 kernel already is an unusual convolution. */
@@ -101,6 +102,13 @@ export const convMatrixOperation = defineOperation({
     { input: 4, kernelSize: [2, 3], dilation: 2, padding: 1, format: 'latex' }
   ],
   cost: convMatrixNanoseconds,
+  costLadder: () => [
+    { summary: 'question 4.3: 3 × 3 input, symbolic 3 × 3 kernel, stride 2, padding 1', value: { input: 3, kernelSize: 3, stride: 2, padding: 1 } },
+    { summary: '10 × 10, numeric 3 × 3 kernel, padding 1, LaTeX', value: { input: 10, kernel: [[1, 2, 3], [4, 5, 6], [7, 8, 9]], padding: 1, format: 'latex' as const } },
+    { summary: '30 × 30, numeric kernel, padding 1, dense', value: { input: 30, kernel: [[1, 2, 3], [4, 5, 6], [7, 8, 9]], padding: 1 } },
+    { summary: '30 × 30, numeric kernel, padding 1, dense, with x', value: { input: 30, kernel: [[1, 2, 3], [4, 5, 6], [7, 8, 9]], padding: 1, x: squareMatrix(30) } },
+    { summary: '30 × 30, symbolic kernel, padding 1, dense', value: { input: 30, kernelSize: 3, padding: 1 } }
+  ],
   checkLimits: (input, limits) => { checkedLayout(input, limits) },
   run (input, limits) {
     const { layout, kernel, format } = checkedLayout(input, limits)

@@ -98,6 +98,12 @@ export const cornerExperimentOperation = defineOperation({
     { residual: true, seed: 5, epochs: 170, learningRate: 0.05 }
   ],
   cost: cornerExperimentNanoseconds,
+  costLadder: () => [
+    { summary: 'the residual network, 1 epoch', value: { residual: true, epochs: 1 } },
+    { summary: 'the plain network, 300 epochs', value: { residual: false, epochs: 300 } },
+    { summary: 'both networks, 300 epochs', value: { epochs: 300 } },
+    { summary: 'both networks, the default epochs', value: {} }
+  ],
   checkLimits: (input, limits) => checkEpochs(input.epochs ?? CORNER_DEFAULT_EPOCHS, limits.cornerMaxEpochs),
   run (input, limits) {
     const dataset = cornerDataset()

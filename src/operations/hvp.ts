@@ -5,6 +5,7 @@ import { NonFiniteCollector } from './finite.js'
 import { hvpNanoseconds } from './hvp-cost.js'
 import { buildModel, ModelSchema } from './models.js'
 import { defineOperation } from './operation.js'
+import { formulaModel, mlpProblem, squareMatrix, wave } from './sample-inputs.js'
 import { NullableNumber, Warnings } from './schemas.js'
 
 const Method = Type.Union([Type.Literal('exact'), Type.Literal('forward'), Type.Literal('central')], {
@@ -71,6 +72,17 @@ export const hvpOperation = defineOperation({
     { model: { kind: 'mlp', sizes: [2, 2], activation: 'gelu', loss: 'mse', inputs: [[1, 2]], targets: [[0.5, -0.5]] }, w: [1, 2, 3, 4, 5, 6], v: [1, 0, 0, 0, 0, 0], method: 'forward', r: 1e-4 }
   ],
   cost: hvpNanoseconds,
+  costLadder: () => [
+    { summary: 'a 2 × 2 quadratic', value: { model: { kind: 'quadratic' as const, A: [[2, 1], [0, 3]] }, w: [1, 2], v: [1, 0] } },
+    { summary: 'a formula of 100 terms', value: { model: formulaModel(100), w: [1, 2], v: [1, 0] } },
+    { summary: 'a formula of 100 terms, forward differences', value: { model: formulaModel(100), w: [1, 2], v: [1, 0], method: 'forward' as const } },
+    { summary: 'a formula of 100 terms, central differences', value: { model: formulaModel(100), w: [1, 2], v: [1, 0], method: 'central' as const } },
+    { summary: 'a 1,000 × 1,000 quadratic', value: { model: { kind: 'quadratic' as const, A: squareMatrix(1000) }, w: wave(1000), v: wave(1000) } },
+    { summary: 'a formula of 100 terms, sweep', value: { model: formulaModel(100), w: [1, 2], v: [1, 0], sweep: true } },
+    { summary: 'question 3\'s MLP 32 → 512 → 512 → 10, batch 1', value: mlpProblem([32, 512, 512, 10], 1) },
+    { summary: 'question 3\'s MLP, batch 64', value: mlpProblem([32, 512, 512, 10], 64) },
+    { summary: 'question 3\'s MLP, batch 64, sweep', value: { ...mlpProblem([32, 512, 512, 10], 64), sweep: true } }
+  ],
   run (input, limits) {
     const method = input.method ?? 'exact'
     if (input.r !== undefined && method === 'exact') throw new InvalidRequestError('r is the finite-difference step: it goes with method "forward" or "central"')

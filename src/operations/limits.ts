@@ -1,8 +1,9 @@
 /**
- * The service's documented, configurable limits, declared once (src/settings.ts): each
+ * The computations' documented, configurable limits, declared once (src/settings.ts): each
  * environment variable with its bounds, default and meaning. They bound what a request may
  * ask before anything large is allocated; over a limit the answer is 413 naming the limit and
- * the way around it. docs/limits.md's table is generated from this declaration.
+ * the way around it. docs/limits.md's table is generated from this declaration. GraphQL's
+ * own bounds are declared in src/graphql/limits.ts, grading's in src/grading/limits.ts.
  */
 import { Type } from '@sinclair/typebox'
 import { defaultsOf, envNamesOf, sizeSetting as Size, type Options } from '../settings.js'
@@ -20,16 +21,6 @@ export const LimitSettings = Type.Object({
   HVP_BODY_LIMIT: Size(32 * MiB, 'request body limit of `/hvp` and `/newton-step`, bytes (the assignment\'s MLP needs about 12 MB)'),
   HVP_MAX_WORK: Size(100_000_000, 'MLP batch × parameters, a ninth of the multiply-adds of one HVP (413: use a smaller batch)'),
   HVP_MAX_ACTIVATIONS: Size(1_000_000, 'MLP batch × Σ layer widths, the activations kept for the backward pass (413)'),
-  GRAPHQL_MAX_DEPTH: Size(8, 'nesting depth of a GraphQL document\'s selections (400)'),
-  GRAPHQL_MAX_ALIASES: Size(10, 'aliased fields in a GraphQL document (400)'),
-  GRAPHQL_MAX_TOKENS: Size(5000, 'lexical tokens in a GraphQL document: put large inputs in variables (400)'),
-  GRAPHQL_MAX_NESTING: Type.Integer({ minimum: 1, maximum: 1000, default: 64, description: 'how deep lists and objects nest in a GraphQL document or its variables; at most 1000, deeper would overflow the parser\'s stack (400)' }),
-  GRAPHQL_MAX_FIELDS: Size(500, 'field selections in a GraphQL document, fragments expanded (400)'),
-  GRAPHQL_MAX_COMPUTATIONS: Size(5, 'computations (Query fields) in one GraphQL document (400)'),
-  GRAPHQL_BODY_LIMIT: Size(MiB, 'request body limit of `/graphql`, bytes: GraphQL is sized for exploration, large inputs go through REST (413); see [GraphQL](graphql.md)'),
-  GRAPHQL_MAX_VARIABLE_ENTRIES: Size(5000, 'values in the lists and objects of a GraphQL request\'s variables, all together, counted before graphql-js coerces them (400)'),
-  GRAPHQL_MAX_ANSWER_BYTES: Size(256 * 1024, 'bytes of the answers (their JSON) that GraphQL completes on the main thread for one request; larger answers come from REST (413)'),
-  GRADE_MAX_ITEMS: Size(100, 'answers graded by one `/grade` request or `grade` mutation (413)'),
   // About 1.3 ms of CPU per step, estimated at 1.6 ms: both networks at the maximum are
   // estimated at 19 s, inside COMPUTE_TIMEOUT_MS's 30 s (BENCHMARKS.md, *Cost model*).
   CORNER_MAX_EPOCHS: Size(6000, 'Adam steps of one `/corner-experiment` network, about 1.3 ms of CPU each; both networks at 6000 are estimated at 19 s (413)'),

@@ -3,6 +3,7 @@ import { LimitExceededError } from '../math/errors.js'
 import { logisticMixture } from '../math/logistic-mixture.js'
 import { logisticMixtureNanoseconds } from './logistic-mixture-cost.js'
 import { defineOperation } from './operation.js'
+import { wave } from './sample-inputs.js'
 
 /** Products w_k[i]·x[i]: K components × d features × N inputs. */
 const work = (input: { weights: number[][], x: number[] | number[][] }): number => {
@@ -57,6 +58,11 @@ export const logisticMixtureOperation = defineOperation({
     { pi: [1], weights: [[0]], x: [[1], [2]] }
   ],
   cost: logisticMixtureNanoseconds,
+  costLadder: () => [
+    { summary: 'question 2: K = 2, d = 2, one point', value: { pi: [0.3, 0.7], weights: [[1, -2], [0.5, 0.5]], x: [1, 2] } },
+    { summary: 'two points', value: { pi: [0.3, 0.7], weights: [[1, -2], [0.5, 0.5]], x: [[1, 2], [3, 4]] } },
+    { summary: 'K = 2, d = 1,000, 1,000 points', value: { pi: [0.5, 0.5], weights: [wave(1000), wave(1000)], x: Array.from({ length: 1000 }, () => wave(1000)) } }
+  ],
   run (input, limits) {
     if (work(input) > limits.evaluationMaxWork) {
       throw new LimitExceededError(`K·d·N = ${work(input)} products, over the limit of ${limits.evaluationMaxWork} (EVALUATION_MAX_WORK); send fewer inputs or components`)

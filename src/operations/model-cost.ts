@@ -15,8 +15,12 @@ const FORMULA_PARSE_CHARACTER_NS = 60
  * variables by a linear search, and a formula has at most about one name per two characters.
  */
 const FORMULA_NAME_LOOKUP_NS = 0.1
-/** Per character of a formula per evaluation: a tape entry, a Map slot and the partials of its node. */
-const FORMULA_EVALUATION_CHARACTER_NS = 120
+/**
+ * Per character of a formula per evaluation: a tape entry, a Map slot and the partials of its
+ * node. The cost per character depends on the formula: about 125 ns for sums of products and
+ * squares, 260–290 for sums of sin(x·y + c) (BENCHMARKS.md, *Cost model*); the larger is taken.
+ */
+const FORMULA_EVALUATION_CHARACTER_NS = 290
 /** Per variable per evaluation: the gradient and Hessian-vector arrays. */
 const FORMULA_VARIABLE_NS = 20
 /**

@@ -5,6 +5,7 @@ import { ASSIGNMENT_MLP_EXAMPLE } from './hvp.js'
 import { buildModel, ModelSchema } from './models.js'
 import { newtonStepNanoseconds } from './newton-step-cost.js'
 import { defineOperation } from './operation.js'
+import { mlpProblem, spreadSpectrum, wave } from './sample-inputs.js'
 import { NullableNumber, Warnings } from './schemas.js'
 
 /** CG iterations at most; each is one Hessian-vector product. */
@@ -53,6 +54,12 @@ export const newtonStepOperation = defineOperation({
     { model: { kind: 'quadratic', A: [[2, 1], [1, 2]] }, w: [1, 1], damping: 0.5, maxIterations: 3, tolerance: 1e-6 }
   ],
   cost: newtonStepNanoseconds,
+  costLadder: () => [
+    { summary: 'a 2 × 2 quadratic', value: { model: { kind: 'quadratic' as const, A: [[4, 1], [1, 3]] }, w: [1, 1] } },
+    { summary: 'a 20 × 20 quadratic, eigenvalues 1 to 20', value: { model: { kind: 'quadratic' as const, A: spreadSpectrum(20) }, w: wave(20) } },
+    { summary: 'a 200 × 200 quadratic, eigenvalues 1 to 200', value: { model: { kind: 'quadratic' as const, A: spreadSpectrum(200) }, w: wave(200) } },
+    { summary: 'question 3\'s MLP, batch 8, 20 CG iterations', value: { model: mlpProblem([32, 512, 512, 10], 8).model, w: mlpProblem([32, 512, 512, 10], 8).w, maxIterations: 20 } }
+  ],
   run (input, limits) {
     const result = newtonStep(buildModel(input.model, limits), input.w, input)
     const finite = new NonFiniteCollector()

@@ -50,6 +50,13 @@ export interface Operation<B extends TSchema = TSchema, R extends TSchema = TSch
    */
   cost (input: Static<B>): number
   /**
+   * Inputs from the smallest to a large one, each estimated above the one before: built when
+   * asked (src/operations/sample-inputs.ts helps), not at import. test/operations/cost.test.ts
+   * checks that the estimate grows along the ladder; `npm run bench:cost` times every rung
+   * against its estimate.
+   */
+  costLadder (): ReadonlyArray<OperationExample<B>>
+  /**
    * The checks of run's documented limits that need no work (sizes against CONV_MAX_*,
    * epochs against CORNER_MAX_EPOCHS), for operations whose estimate can pass the time budget
    * before a limit does: the pool runs them before it refuses a computation by its estimate,

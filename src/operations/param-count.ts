@@ -56,6 +56,12 @@ export const paramCountOperation = defineOperation({
     { sizes: [3, 4], bias: false }
   ],
   cost: paramCountNanoseconds,
+  costLadder: () => [
+    { summary: 'an MLP 2 → 3', value: { sizes: [2, 3] } },
+    { summary: 'question 3.2\'s MLP', value: { sizes: [32, 512, 512, 10] } },
+    { summary: 'a CNN of four elements', value: { architecture: 'Conv-5x5(out=16) -> ReLU -> Global Avg. Pool -> FC-1', input: [3, 32, 32] } },
+    { summary: '500 convolutions', value: { architecture: Array.from({ length: 500 }, () => 'Conv-3x3(padding=1, out=8)').join(' → '), input: [3, 32, 32] } }
+  ],
   run (input, limits) {
     if ((input.sizes === undefined) === (input.architecture === undefined)) {
       throw new InvalidRequestError('body must have exactly one of sizes and architecture')

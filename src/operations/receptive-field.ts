@@ -69,6 +69,11 @@ export const receptiveFieldOperation = defineOperation({
     { input: [20, 30], architecture: 'Conv-3x5(stride=2) → AvgPool-2 → Global Max Pool', pixel: [0, 0] }
   ],
   cost: receptiveFieldNanoseconds,
+  costLadder: () => [
+    { summary: 'one 3 × 3 convolution', value: { layers: [{ type: 'conv' as const, kernel: 3 }] } },
+    { summary: 'question 4.1\'s network, in the notation', value: { input: 32, architecture: 'Image → Conv-3x3 → ReLU → Conv-3x3 → MaxPool-2x2 → Conv-3x3 → ReLU → Output' } },
+    { summary: '1,000 convolutions', value: { layers: Array.from({ length: 1000 }, () => ({ type: 'conv' as const, kernel: 3 })) } }
+  ],
   run (input, limits) {
     const layers = layersFromRequest(input, limits)
     let result: ReceptiveFieldResult

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox'
 import { LimitExceededError } from '../math/errors.js'
 import { evaluateReluDecomposition, reluDecomposition } from '../math/relu-decomposition.js'
 import { defineOperation } from './operation.js'
+import { wave } from './sample-inputs.js'
 import { reluDecompositionNanoseconds } from './relu-decomposition-cost.js'
 
 /** Terms evaluated: one decomposition, then every term at every point. */
@@ -49,6 +50,12 @@ export const reluDecompositionOperation = defineOperation({
     { breakpoints: [1e-300, 1e300], slopes: [-1e-300, 0, 1e300], x: [-1e300, 0, 1e300] }
   ],
   cost: reluDecompositionNanoseconds,
+  costLadder: () => [
+    { summary: 'question 1.2', value: { breakpoints: [-1, 2], slopes: [-2, 0, 3] } },
+    { summary: 'question 1.2 at 1,000 points', value: { breakpoints: [-1, 2], slopes: [-2, 0, 3], x: wave(1000) } },
+    { summary: '1,000 breakpoints', value: { breakpoints: Array.from({ length: 1000 }, (_, i) => i), slopes: wave(1001) } },
+    { summary: '1,000 breakpoints at 1,000 points', value: { breakpoints: Array.from({ length: 1000 }, (_, i) => i), slopes: wave(1001), x: wave(1000, 1000) } }
+  ],
   run (input, limits) {
     if (work(input) > limits.evaluationMaxWork) {
       throw new LimitExceededError(`(breakpoints + 1) × (1 + x points) = ${work(input)} term evaluations, over the limit of ${limits.evaluationMaxWork} (EVALUATION_MAX_WORK); send fewer points or breakpoints`)

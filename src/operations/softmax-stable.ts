@@ -3,6 +3,7 @@ import { LimitExceededError } from '../math/errors.js'
 import { softmaxNaive, softmaxStable } from '../math/softmax.js'
 import { NonFiniteCollector } from './finite.js'
 import { defineOperation } from './operation.js'
+import { wave } from './sample-inputs.js'
 import { softmaxStableNanoseconds } from './softmax-stable-cost.js'
 import { NullableNumber, Warnings } from './schemas.js'
 
@@ -54,6 +55,12 @@ export const softmaxStableOperation = defineOperation({
     { x: [-1000, -1001], naive: true }
   ],
   cost: softmaxStableNanoseconds,
+  costLadder: () => [
+    { summary: '2 entries', value: { x: [0, -40] } },
+    { summary: '1,000 entries', value: { x: wave(1000) } },
+    { summary: '1,000 entries, naive', value: { x: wave(1000), naive: true } },
+    { summary: 'a batch of 1,000 rows of 2, naive', value: { x: Array.from({ length: 1000 }, () => [1, 2]), naive: true } }
+  ],
   run (input, limits) {
     const temperature = input.temperature ?? 1
     const batched = Array.isArray(input.x[0])

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { swish, swishDerivative, swishDistances } from '../math/swish.js'
 import { defineOperation } from './operation.js'
+import { wave } from './sample-inputs.js'
 import { swishNanoseconds } from './swish-cost.js'
 
 const Interval = Type.Array(Type.Number(), { minItems: 2, maxItems: 2, description: '[lo, hi], lo ≤ hi, finite' })
@@ -45,6 +46,11 @@ export const swishOperation = defineOperation({
     { beta: 1e300, x: [-1, 1] }
   ],
   cost: swishNanoseconds,
+  costLadder: () => [
+    { summary: 'question 1.1', value: { beta: 10 } },
+    { summary: '10 points', value: { beta: 10, x: wave(10) } },
+    { summary: '100,000 points', value: { beta: 10, x: wave(100_000) } }
+  ],
   run (input) {
     const interval = (input.interval ?? [-5, 5]) as [number, number]
     const distances = swishDistances(input.beta, interval)

@@ -9,11 +9,11 @@ import { Grader } from '../../src/grading/grader.js'
 import { questions } from '../../src/grading/questions.js'
 import { VariantRandom } from '../../src/grading/variants.js'
 import { AJV_OPTIONS } from '../../src/validation.js'
-import { DEFAULT_LIMITS } from '../../src/operations/limits.js'
+import { DEFAULT_SERVICE_LIMITS } from '../../src/limits.js'
 import { thrown } from '../helpers/errors.js'
 
 const SECRET = Buffer.from('test-variant-secret-0123456789')
-const grader = new Grader(SECRET, DEFAULT_LIMITS)
+const grader = new Grader(SECRET, DEFAULT_SERVICE_LIMITS)
 
 const numbers = (n: number, first = 1): number[] => Array.from({ length: n }, (_, i) => first + i)
 const matrix = (rows: number, columns: number): number[][] => Array.from({ length: rows }, (_, i) => numbers(columns, i))

@@ -3,12 +3,12 @@ import { Ajv } from 'ajv'
 import { compareAnswer, Grader } from '../../src/grading/grader.js'
 import { questions, questionsById, polynomial } from '../../src/grading/questions.js'
 import { AJV_OPTIONS } from '../../src/validation.js'
-import { DEFAULT_LIMITS } from '../../src/operations/limits.js'
+import { DEFAULT_SERVICE_LIMITS } from '../../src/limits.js'
 import { loadFixture } from '../helpers/fixtures.js'
 import { thrown } from '../helpers/errors.js'
 
 const SECRET = Buffer.from('test-variant-secret-0123456789')
-const grader = new Grader(SECRET, DEFAULT_LIMITS)
+const grader = new Grader(SECRET, DEFAULT_SERVICE_LIMITS)
 const sheet = loadFixture<{ name: string, params: Record<string, unknown>, answer: unknown }>('questions').cases
 
 t.test('the bank has the issue\'s questions, with the assignment\'s own numbers as defaults', async (t) => {
@@ -121,7 +121,7 @@ t.test('grader mistakes are 4xx naming the item', async (t) => {
   t.equal(notFinite.statusCode, 422)
   t.match(notFinite.message, 'body/items/0 (1.4-log-softmax): the answer for these params has entries outside float64 ([0,null]); choose params whose answer is finite')
 
-  const many = new Grader(SECRET, { ...DEFAULT_LIMITS, gradeMaxItems: 2 })
+  const many = new Grader(SECRET, { ...DEFAULT_SERVICE_LIMITS, gradeMaxItems: 2 })
   const tooMany = thrown(() => many.grade({ items: [1, 2, 3].map(() => ({ question: '3.2-param-count', answer: 1 })) }, 'body'))
   t.strictSame([tooMany.statusCode, tooMany.message], [413, 'body/items has 3 entries, over the limit of 2 (GRADE_MAX_ITEMS); send them in several requests'])
 })

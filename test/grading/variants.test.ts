@@ -6,7 +6,7 @@ import { questions, questionsById } from '../../src/grading/questions.js'
 import { VariantRandom } from '../../src/grading/variants.js'
 import { AJV_OPTIONS } from '../../src/validation.js'
 import { SWISH_PEAK } from '../../src/math/swish.js'
-import { DEFAULT_LIMITS } from '../../src/operations/limits.js'
+import { DEFAULT_SERVICE_LIMITS } from '../../src/limits.js'
 
 const SECRET = Buffer.from('test-variant-secret-0123456789')
 const STUDENTS = Array.from({ length: 120 }, (_, i) => `student${i}@example.edu`)
@@ -34,7 +34,7 @@ t.test('integers are uniform in their range, without modulo bias', async (t) => 
 })
 
 t.test('every question\'s variants are valid, answerable and readable', async (t) => {
-  const grader = new Grader(SECRET, DEFAULT_LIMITS)
+  const grader = new Grader(SECRET, DEFAULT_SERVICE_LIMITS)
   const ajv = new Ajv({ ...AJV_OPTIONS, strict: false })
   for (const question of questions) {
     const validate = ajv.compile(question.params)
@@ -42,7 +42,7 @@ t.test('every question\'s variants are valid, answerable and readable', async (t
     for (const student of STUDENTS) {
       const { params, statement } = grader.variant(question.id, student)
       if (!validate(params)) t.fail(`${question.id} ${student}: ${JSON.stringify(validate.errors)}`)
-      const expected = expectedAnswer(question, params, DEFAULT_LIMITS)
+      const expected = expectedAnswer(question, params, DEFAULT_SERVICE_LIMITS)
       const entries = typeof expected === 'number' ? [expected] : expected.flat()
       // Readable: small matrices, and numbers a student can write down.
       if (entries.length > 225 || entries.some((x) => !Number.isFinite(x) || Math.abs(x) > 1e7)) t.fail(`${question.id} ${student}: ${JSON.stringify(expected)}`)
@@ -56,9 +56,9 @@ t.test('every question\'s variants are valid, answerable and readable', async (t
 })
 
 t.test('variants are stable across restarts and replicas, and depend on the secret', async (t) => {
-  const first = new Grader(SECRET, DEFAULT_LIMITS)
-  const restarted = new Grader(Buffer.from(SECRET), DEFAULT_LIMITS)
-  const other = new Grader(Buffer.from('another-secret-0123456789'), DEFAULT_LIMITS)
+  const first = new Grader(SECRET, DEFAULT_SERVICE_LIMITS)
+  const restarted = new Grader(Buffer.from(SECRET), DEFAULT_SERVICE_LIMITS)
+  const other = new Grader(Buffer.from('another-secret-0123456789'), DEFAULT_SERVICE_LIMITS)
   let differ = 0
   for (const question of questions) {
     for (const student of STUDENTS.slice(0, 20)) {
@@ -80,11 +80,11 @@ const PINNED = {
 
 /** Each of the 120 students' variant of a question, with its expected answer. */
 function variants<P> (id: string): Array<{ params: P, expected: number | number[] }> {
-  const grader = new Grader(SECRET, DEFAULT_LIMITS)
+  const grader = new Grader(SECRET, DEFAULT_SERVICE_LIMITS)
   const question = questionsById.get(id)!
   return STUDENTS.map((student) => {
     const params = grader.variant(id, student).params as P
-    return { params, expected: expectedAnswer(question, params, DEFAULT_LIMITS) as number | number[] }
+    return { params, expected: expectedAnswer(question, params, DEFAULT_SERVICE_LIMITS) as number | number[] }
   })
 }
 

@@ -1,4 +1,4 @@
-/** Each bound on GraphQL documents, one test apiece (limits in src/operations/limits.ts). */
+/** Each bound on GraphQL documents, one test apiece (declared in src/graphql/limits.ts). */
 import t from 'tap'
 import { startsAsJson, variablesProblem } from '../../src/graphql/limits.js'
 import { build, post } from '../helpers/app.js'

@@ -18,6 +18,7 @@ const operation = (body: TSchema, response: TSchema = Type.Object({ ok: Type.Boo
   response,
   examples: [],
   cost: () => 1,
+  costLadder: () => [],
   run: () => ({ ok: true })
 })
 const schemaOf = (body: TSchema, response?: TSchema) => buildSchema(graphqlSdl([operation(body, response)], []))

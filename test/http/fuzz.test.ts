@@ -57,7 +57,7 @@ import { FUNCTIONS, MAX_EXPRESSION_LENGTH } from '../../src/math/expression.js'
 import { LAYER_TYPES } from '../../src/math/layers.js'
 import { MAX_ARCHITECTURE_LENGTH } from '../../src/operations/architecture-input.js'
 import { operations } from '../../src/operations/index.js'
-import { DEFAULT_LIMITS, type Limits } from '../../src/operations/limits.js'
+import { DEFAULT_SERVICE_LIMITS, type ServiceLimits } from '../../src/limits.js'
 import { ErrorResponse } from '../../src/operations/schemas.js'
 import { selection, withoutAbsentNulls } from '../helpers/graphql.js'
 import { build, post } from '../helpers/app.js'
@@ -83,7 +83,7 @@ const PATH = process.env.FUZZ_PATH
 const HANG_MS = 10_000
 
 /** Small limits, so that bodies near and over each limit are cheap to build and to answer. */
-const LIMITS: Partial<Limits> = {
+const LIMITS: Partial<ServiceLimits> = {
   bodyLimit: 64 * 1024,
   softmaxBodyLimit: 64 * 1024,
   hvpBodyLimit: 256 * 1024,
@@ -101,7 +101,7 @@ const LIMITS: Partial<Limits> = {
   // milliseconds, and the default 2000 epochs is a 413 before any training.
   cornerMaxEpochs: 20
 }
-const limits: Limits = { ...DEFAULT_LIMITS, ...LIMITS }
+const limits: ServiceLimits = { ...DEFAULT_SERVICE_LIMITS, ...LIMITS }
 /** The expression parser's nesting guard (src/math/expression.ts, not exported). */
 const EXPRESSION_MAX_DEPTH = 200
 /**

@@ -7,7 +7,7 @@
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { operations } from '../../src/operations/index.js'
-import { DEFAULT_LIMITS } from '../../src/operations/limits.js'
+import { DEFAULT_SERVICE_LIMITS } from '../../src/limits.js'
 import type { Operation } from '../../src/operations/operation.js'
 import { ComputationPool } from '../../src/runtime/pool.js'
 import { build, post } from '../helpers/app.js'
@@ -81,7 +81,7 @@ t.test('grading: huge grader-given params are refused; a costly sheet is graded 
   const largest = { input: 8, kernel: [[1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5]], padding: 2 }
   const costly = { items: Array.from({ length: 100 }, () => ({ question: '4.3-conv-matrix', params: largest, answer: 0 })) }
   const { Grader, sheetCost } = await import('../../src/grading/grader.js')
-  const sheet = new Grader(Buffer.alloc(32), DEFAULT_LIMITS).prepare(costly, 'body')
+  const sheet = new Grader(Buffer.alloc(32), DEFAULT_SERVICE_LIMITS).prepare(costly, 'body')
   t.not(pool.placement(sheetCost(sheet)), 'inline', '100 items at the params\' bounds are graded in a worker')
   const response = await post(app, '/grade', costly)
   t.equal(response.statusCode, 200)
@@ -118,7 +118,7 @@ t.test('the assignment\'s MLP HVP: its 12 MB body is parsed by a worker of the l
 
 t.test('work estimated over the budget is a 413 at once; a lane with too much waiting is a 503 with Retry-After', async (t) => {
   const app = await build(t, { runtime: { workers: 1, computeTimeoutMs: 10_000 } })
-  const epochs = DEFAULT_LIMITS.cornerMaxEpochs
+  const epochs = DEFAULT_SERVICE_LIMITS.cornerMaxEpochs
   t.equal(placement(app, 'cornerExperiment', { epochs }), 'refused', 'both networks at the maximum are over a 10 s budget')
   const refused = await post(app, '/corner-experiment', { epochs })
   t.equal(refused.statusCode, 413)
@@ -147,6 +147,6 @@ t.test('a /grade body of too many values is refused from its bytes; limit checks
   t.equal(response.statusCode, 400)
   t.match(response.json(), { message: 'the body holds more than 100000 values in lists and objects; send the answers in several requests' })
   const check = byName('cornerExperiment').checkLimits!
-  t.doesNotThrow(() => check({}, DEFAULT_LIMITS), 'the default epochs are within the limit')
-  t.throws(() => check({}, { ...DEFAULT_LIMITS, cornerMaxEpochs: 10 }), { statusCode: 413, message: /CORNER_MAX_EPOCHS/ })
+  t.doesNotThrow(() => check({}, DEFAULT_SERVICE_LIMITS), 'the default epochs are within the limit')
+  t.throws(() => check({}, { ...DEFAULT_SERVICE_LIMITS, cornerMaxEpochs: 10 }), { statusCode: 413, message: /CORNER_MAX_EPOCHS/ })
 })

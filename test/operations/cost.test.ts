@@ -3,93 +3,25 @@
  * positive, growing with the input and the answer. Only estimates are compared here, never
  * measured times; `npm run bench:cost` compares them with the clock.
  */
+import { Ajv } from 'ajv'
 import t from 'tap'
 import { operations } from '../../src/operations/index.js'
 import { architectureElementCount } from '../../src/operations/architecture-input.js'
 import { DEFAULT_LIMITS } from '../../src/operations/limits.js'
 import type { Operation } from '../../src/operations/operation.js'
+import { AJV_OPTIONS } from '../../src/validation.js'
+import { CHEAP_NS } from '../helpers/bodies.js'
 
 const byName = (name: string): Operation => operations.find((operation) => operation.name === name)!
 const estimate = (name: string, input: unknown): number => byName(name).cost(input)
-const range = (n: number, scale = 1): number[] => Array.from({ length: n }, (_, i) => scale * Math.sin(i + 1))
-const square = (n: number): number[][] => Array.from({ length: n }, () => range(n))
 const mlp = (sizes: number[], batch: number) => ({
   kind: 'mlp',
   sizes,
   activation: 'tanh',
   loss: 'cross-entropy',
-  inputs: Array.from({ length: batch }, () => range(sizes[0])),
+  inputs: Array.from({ length: batch }, () => [sizes[0]]),
   targets: Array.from({ length: batch }, () => 0)
 })
-const parameters = (sizes: number[]): number => sizes.slice(1).reduce((total, out, l) => total + (sizes[l] + 1) * out, 0)
-const formula = (terms: number) => ({ kind: 'expression', expression: Array.from({ length: terms }, (_, i) => `sin(x*y + ${i})`).join(' + '), variables: ['x', 'y'] })
-
-/** Per operation, inputs from small to large: each estimated higher than the one before. */
-const GROWING: Record<string, unknown[]> = {
-  softmaxStable: [
-    { x: [0, -40] },
-    { x: range(1000) },
-    { x: range(1000), naive: true },
-    { x: Array.from({ length: 1000 }, () => [1, 2]), naive: true }
-  ],
-  convMatrix: [
-    { input: 3, kernelSize: 3, stride: 2, padding: 1 },
-    { input: 30, kernel: [[1, 2, 3], [4, 5, 6], [7, 8, 9]], padding: 1, format: 'latex' },
-    { input: 30, kernel: [[1, 2, 3], [4, 5, 6], [7, 8, 9]], padding: 1 },
-    { input: 30, kernel: [[1, 2, 3], [4, 5, 6], [7, 8, 9]], padding: 1, x: square(30) },
-    { input: 30, kernelSize: 3, padding: 1 }
-  ],
-  receptiveField: [
-    { layers: [{ type: 'conv', kernel: 3 }] },
-    { input: 32, architecture: 'Image → Conv-3x3 → ReLU → Conv-3x3 → MaxPool-2x2 → Conv-3x3 → ReLU → Output' },
-    { layers: Array.from({ length: 1000 }, () => ({ type: 'conv', kernel: 3 })) }
-  ],
-  paramCount: [
-    { sizes: [2, 3] },
-    { sizes: [32, 512, 512, 10] },
-    { architecture: 'Conv-5x5(out=16) -> ReLU -> Global Avg. Pool -> FC-1', input: [3, 32, 32] },
-    { architecture: Array.from({ length: 500 }, () => 'Conv-3x3(out=8)').join(' → '), input: [3, 32, 32] }
-  ],
-  hvp: [
-    { model: { kind: 'quadratic', A: [[2, 1], [0, 3]] }, w: [1, 2], v: [1, 0] },
-    { model: formula(100), w: [1, 2], v: [1, 0] },
-    { model: formula(100), w: [1, 2], v: [1, 0], method: 'forward' },
-    { model: formula(100), w: [1, 2], v: [1, 0], method: 'central' },
-    { model: formula(100), w: [1, 2], v: [1, 0], sweep: true },
-    { model: { kind: 'quadratic', A: square(1000) }, w: range(1000), v: range(1000) },
-    { model: mlp([32, 512, 512, 10], 1), w: range(parameters([32, 512, 512, 10])), v: range(parameters([32, 512, 512, 10])) },
-    { model: mlp([32, 512, 512, 10], 64), w: range(parameters([32, 512, 512, 10])), v: range(parameters([32, 512, 512, 10])) },
-    { model: mlp([32, 512, 512, 10], 64), w: range(parameters([32, 512, 512, 10])), v: range(parameters([32, 512, 512, 10])), sweep: true }
-  ],
-  newtonStep: [
-    { model: { kind: 'quadratic', A: [[4, 1], [1, 3]] }, w: [0, 0] },
-    { model: { kind: 'quadratic', A: [[4, 1], [1, 3]] }, w: [0, 0], maxIterations: 1000 },
-    { model: { kind: 'quadratic', A: square(200) }, w: range(200) },
-    { model: mlp([32, 512, 512, 10], 8), w: range(parameters([32, 512, 512, 10])), maxIterations: 20 }
-  ],
-  swish: [
-    { beta: 10 },
-    { beta: 10, x: range(10) },
-    { beta: 10, x: range(100_000) }
-  ],
-  reluDecomposition: [
-    { breakpoints: [-1, 2], slopes: [-2, 0, 3] },
-    { breakpoints: [-1, 2], slopes: [-2, 0, 3], x: range(1000) },
-    { breakpoints: range(1000), slopes: range(1001) },
-    { breakpoints: range(1000), slopes: range(1001), x: range(1000) }
-  ],
-  logisticMixture: [
-    { pi: [0.3, 0.7], weights: [[1, -2], [0.5, 0.5]], x: [1, 2] },
-    { pi: [0.3, 0.7], weights: [[1, -2], [0.5, 0.5]], x: [[1, 2], [3, 4]] },
-    { pi: [0.5, 0.5], weights: square(2).map(() => range(1000)), x: Array.from({ length: 1000 }, () => range(1000)) }
-  ],
-  cornerExperiment: [
-    { residual: true, epochs: 1 },
-    { residual: false, epochs: 300 },
-    { epochs: 300 },
-    {}
-  ]
-}
 
 /** Schema-valid inputs that run refuses (or that name absurd sizes): still a finite estimate. */
 const ODD: Record<string, unknown[]> = {
@@ -110,13 +42,21 @@ t.test('every operation has a cost estimate, finite and positive on every exampl
   }
 })
 
-t.test('every estimate grows with the input and the answer', async (t) => {
+t.test('every estimate grows along its operation\'s cost ladder (Operation.costLadder)', async (t) => {
   for (const operation of operations) {
-    const inputs = GROWING[operation.name]
-    t.ok(inputs !== undefined && inputs.length >= 2, `${operation.name}: small and large inputs`)
-    for (let i = 1; i < inputs.length; i++) {
-      const [smaller, larger] = [operation.cost(inputs[i - 1]), operation.cost(inputs[i])]
-      t.ok(larger > smaller, `${operation.name}: input ${i} (${larger} ns) over input ${i - 1} (${smaller} ns)`)
+    const ladder = operation.costLadder()
+    t.ok(ladder.length >= 2, `${operation.name}: a ladder of small and large inputs`)
+    // Inputs the operation answers: valid (as the routes validate), within the limits, and
+    // those cheap to run, run.
+    const valid = new Ajv({ ...AJV_OPTIONS, strict: false }).compile(operation.body)
+    for (const { summary, value } of ladder) {
+      t.ok(valid(value), `${operation.name}, ${summary}: valid`)
+      t.doesNotThrow(() => operation.checkLimits?.(value, DEFAULT_LIMITS), `${operation.name}, ${summary}: within the limits`)
+      if (operation.cost(value) < CHEAP_NS) t.doesNotThrow(() => operation.run(value, DEFAULT_LIMITS), `${operation.name}, ${summary}: answered`)
+    }
+    for (let i = 1; i < ladder.length; i++) {
+      const [smaller, larger] = [operation.cost(ladder[i - 1].value), operation.cost(ladder[i].value)]
+      t.ok(larger > smaller, `${operation.name}: ${ladder[i].summary} (${larger} ns) over ${ladder[i - 1].summary} (${smaller} ns)`)
     }
   }
 })

@@ -9,7 +9,7 @@ import t from 'tap'
 import { disconnection } from '../../src/runtime/disconnection.js'
 import { ComputationError } from '../../src/math/errors.js'
 import { operations } from '../../src/operations/index.js'
-import { DEFAULT_LIMITS } from '../../src/operations/limits.js'
+import { DEFAULT_SERVICE_LIMITS } from '../../src/limits.js'
 import type { Operation } from '../../src/operations/operation.js'
 import { answerValue, ComputationPool, WorkerError } from '../../src/runtime/pool.js'
 import compute, { taskBytes } from '../../src/runtime/worker.js'
@@ -17,13 +17,13 @@ import { tableBodies } from '../helpers/bodies.js'
 import { byName, estimated, POOLED, rejection, SECOND, text, until } from '../helpers/pool.js'
 
 t.test('a pooled computation answers as the inline one, errors included', async (t) => {
-  const pool = new ComputationPool(POOLED, DEFAULT_LIMITS)
+  const pool = new ComputationPool(POOLED, DEFAULT_SERVICE_LIMITS)
   t.teardown(() => pool.close())
   for (const operation of operations) {
     for (const body of tableBodies(operation)) {
       const answer = await pool.execute(operation, body)
       t.equal('bytes' in answer, ComputationPool.cost(operation, body) > 0, `${operation.name}: a worker answers with bytes`)
-      t.strictSame(answerValue(answer), JSON.parse(JSON.stringify(operation.run(body, DEFAULT_LIMITS))), `${operation.name}: ${JSON.stringify(body).slice(0, 80)}`)
+      t.strictSame(answerValue(answer), JSON.parse(JSON.stringify(operation.run(body, DEFAULT_SERVICE_LIMITS))), `${operation.name}: ${JSON.stringify(body).slice(0, 80)}`)
     }
   }
   const error = await rejection(pool.execute(byName('convMatrix'), { input: 2, kernelSize: 5 }))
@@ -39,7 +39,7 @@ t.test('a pooled computation answers as the inline one, errors included', async 
 })
 
 t.test('cheap computations and a pool of 0 workers run inline; estimates that fail count as nothing', async (t) => {
-  const inline = new ComputationPool({ ...POOLED, workers: 0 }, DEFAULT_LIMITS)
+  const inline = new ComputationPool({ ...POOLED, workers: 0 }, DEFAULT_SERVICE_LIMITS)
   t.equal(inline.saturated, false)
   t.equal(inline.queued, 0)
   t.equal(inline.ready, true, 'no pool: ready at once')
@@ -57,16 +57,16 @@ t.test('cheap computations and a pool of 0 workers run inline; estimates that fa
 })
 
 t.test('work estimated over the time budget is refused at once with 413', async (t) => {
-  const pool = new ComputationPool({ ...POOLED, computeTimeoutMs: 1000 }, DEFAULT_LIMITS)
+  const pool = new ComputationPool({ ...POOLED, computeTimeoutMs: 1000 }, DEFAULT_SERVICE_LIMITS)
   t.teardown(() => pool.close())
   const error = await rejection(pool.execute(estimated('softmaxStable', 2 * SECOND), { x: [1] }))
   t.match(error, { statusCode: 413, code: 'DLCHECK_LIMIT', message: /estimated at about 2\.0 s of CPU, over the time budget of 1000 ms \(COMPUTE_TIMEOUT_MS\); send a smaller input .*\/softmax-stable/ })
-  const inline = new ComputationPool({ ...POOLED, workers: 0, computeTimeoutMs: 1000 }, DEFAULT_LIMITS)
+  const inline = new ComputationPool({ ...POOLED, workers: 0, computeTimeoutMs: 1000 }, DEFAULT_SERVICE_LIMITS)
   t.match(await rejection(inline.execute(estimated('softmaxStable', 2 * SECOND), { x: [1] })), { statusCode: 413 }, 'without a pool too')
 })
 
 t.test('a large body parsed by a worker: the same errors as Fastify\'s, the budget checked after parsing', async (t) => {
-  const pool = new ComputationPool({ ...POOLED, computeTimeoutMs: 60_000 }, DEFAULT_LIMITS)
+  const pool = new ComputationPool({ ...POOLED, computeTimeoutMs: 60_000 }, DEFAULT_SERVICE_LIMITS)
   t.teardown(() => pool.close())
   const softmax = byName('softmaxStable')
   const body = (value: string): Buffer => Buffer.from(value)
@@ -74,9 +74,9 @@ t.test('a large body parsed by a worker: the same errors as Fastify\'s, the budg
   t.match(await rejection(pool.executeBody(softmax, body('{"x": [1, "a"]}'))), { statusCode: 400, code: 'FST_ERR_VALIDATION', message: 'body/x/1 must be a finite number, got the string "a" (body/x: logits: a vector, or a matrix whose rows are independent vectors)' })
   t.match(await rejection(pool.executeBody(softmax, body('{"x": [1,'))), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' })
   t.match(await rejection(pool.executeBody(softmax, body('{"x": [1], "__proto__": {}}'))), { statusCode: 400, code: 'DLCHECK_FORBIDDEN_KEY', message: /body has the key "__proto__"/ })
-  const tight = new ComputationPool({ ...POOLED, computeTimeoutMs: 5000 }, DEFAULT_LIMITS)
+  const tight = new ComputationPool({ ...POOLED, computeTimeoutMs: 5000 }, DEFAULT_SERVICE_LIMITS)
   t.teardown(() => tight.close())
-  const corners = `{"epochs": ${DEFAULT_LIMITS.cornerMaxEpochs}}`
+  const corners = `{"epochs": ${DEFAULT_SERVICE_LIMITS.cornerMaxEpochs}}`
   t.match(await rejection(tight.executeBody(byName('cornerExperiment'), body(corners))), { statusCode: 413, message: /over the time budget of 5000 ms/ }, 'refused by the worker once it knows the estimate')
   const slice = Buffer.from('  {"x": [3]}').subarray(2)
   t.match(answerValue(await pool.executeBody(softmax, slice)), { argmax: 0 }, 'a view into a larger buffer is copied before it moves')
@@ -86,11 +86,11 @@ t.test('a large body parsed by a worker: the same errors as Fastify\'s, the budg
 
 t.test('grading: inline when small, in a worker above the inline limit', async (t) => {
   const { Grader } = await import('../../src/grading/grader.js')
-  const grader = new Grader(Buffer.from('a secret of sixteen bytes'), DEFAULT_LIMITS)
+  const grader = new Grader(Buffer.from('a secret of sixteen bytes'), DEFAULT_SERVICE_LIMITS)
   const sheet = grader.prepare({ items: [{ question: '3.2-param-count', params: { sizes: [3, 4, 2], bias: false }, answer: 20 }] }, 'body')
-  const inline = new ComputationPool({ ...POOLED, inlineCostLimit: Infinity }, DEFAULT_LIMITS)
+  const inline = new ComputationPool({ ...POOLED, inlineCostLimit: Infinity }, DEFAULT_SERVICE_LIMITS)
   t.teardown(() => inline.close())
-  const pooled = new ComputationPool(POOLED, DEFAULT_LIMITS)
+  const pooled = new ComputationPool(POOLED, DEFAULT_SERVICE_LIMITS)
   t.teardown(() => pooled.close())
   const here = await inline.grade(sheet)
   t.ok('value' in here)
@@ -101,7 +101,7 @@ t.test('grading: inline when small, in a worker above the inline limit', async (
 })
 
 t.test('ready once every lane has a thread up', async (t) => {
-  const pool = new ComputationPool(POOLED, DEFAULT_LIMITS)
+  const pool = new ComputationPool(POOLED, DEFAULT_SERVICE_LIMITS)
   t.teardown(() => pool.close())
   t.equal(pool.ready, false, 'threads still loading')
   await until(() => pool.ready, 'the threads')
@@ -121,14 +121,14 @@ t.test('the disconnection signal of a response', async (t) => {
 })
 
 t.test('the worker module: bytes, 4xx as data, internal errors as data', async (t) => {
-  const limits = DEFAULT_LIMITS
+  const limits = DEFAULT_SERVICE_LIMITS
   t.match(JSON.parse(Buffer.from(taskBytes({ kind: 'operation', name: 'paramCount', input: { sizes: [3, 4] }, limits, picture: false, estimateNs: 0 })).toString()), { total: 16 })
   t.strictSame(compute({ kind: 'operation', name: 'paramCount', input: {}, limits, picture: false, estimateNs: 0 }), { error: { statusCode: 400, code: 'DLCHECK_INVALID_REQUEST', message: 'body must have exactly one of sizes and architecture' } })
   t.match(compute({ kind: 'operation', name: 'nope', input: {}, limits, picture: false, estimateNs: 0 }), { internal: /TypeError/ })
 })
 
 t.test('a task the pool cannot send to a thread is a bug (500), not a lost thread', async (t) => {
-  const pool = new ComputationPool(POOLED, DEFAULT_LIMITS)
+  const pool = new ComputationPool(POOLED, DEFAULT_SERVICE_LIMITS)
   t.teardown(() => pool.close())
   const error = await rejection(pool.execute(estimated('paramCount', SECOND), { sizes: [2, 2], f: () => 1 }))
   t.ok(error instanceof WorkerError, `${error.name}: ${error.message}`)
@@ -143,22 +143,22 @@ t.test('a thread that fails its first ping is pinged again', async (t) => {
     return run.call(this, task, options)
   } as typeof run
   t.teardown(() => { Piscina.prototype.run = run })
-  const pool = new ComputationPool(POOLED, DEFAULT_LIMITS)
+  const pool = new ComputationPool(POOLED, DEFAULT_SERVICE_LIMITS)
   t.teardown(() => pool.close())
   await until(() => pool.ready, 'the second ping')
   t.ok(failed >= 2)
   t.equal(pool.running, 0)
-  const closed = new ComputationPool(POOLED, DEFAULT_LIMITS)
+  const closed = new ComputationPool(POOLED, DEFAULT_SERVICE_LIMITS)
   await closed.close()
   t.equal(closed.ready, false, 'a closed pool pings no more')
-  t.equal(new ComputationPool({ ...POOLED, workers: 0 }, DEFAULT_LIMITS).running, 0)
+  t.equal(new ComputationPool({ ...POOLED, workers: 0 }, DEFAULT_SERVICE_LIMITS).running, 0)
 })
 
 t.test('grading: a sheet over the budget is a 413; a deep answer a 400', async (t) => {
   const { Grader } = await import('../../src/grading/grader.js')
-  const grader = new Grader(Buffer.from('a secret of sixteen bytes'), DEFAULT_LIMITS)
+  const grader = new Grader(Buffer.from('a secret of sixteen bytes'), DEFAULT_SERVICE_LIMITS)
   const sheet = grader.prepare({ items: [{ question: '3.2-param-count', answer: 1 }] }, 'body')
-  const pool = new ComputationPool({ ...POOLED, workers: 0, computeTimeoutMs: 0 }, DEFAULT_LIMITS)
+  const pool = new ComputationPool({ ...POOLED, workers: 0, computeTimeoutMs: 0 }, DEFAULT_SERVICE_LIMITS)
   t.match(await rejection(pool.grade(sheet)), { statusCode: 413, message: /over the time budget of 0 ms .*\/grade/ })
   let deep: unknown = 1
   for (let i = 0; i < 9; i++) deep = [deep]
@@ -167,7 +167,7 @@ t.test('grading: a sheet over the budget is a 413; a deep answer a 400', async (
 })
 
 t.test('no pool: a large body\'s picture is drawn inline', async (t) => {
-  const inline = new ComputationPool({ ...POOLED, workers: 0 }, DEFAULT_LIMITS)
+  const inline = new ComputationPool({ ...POOLED, workers: 0 }, DEFAULT_SERVICE_LIMITS)
   t.match(await inline.executeBody(byName('convMatrix'), Buffer.from('{"input": 3, "kernelSize": 2}'), { picture: true }), { type: 'svg' })
-  t.match(compute({ kind: 'body', name: 'convMatrix', bytes: Buffer.from('{"input": 3, "kernel": 2}'), limits: DEFAULT_LIMITS, picture: false, budgetNs: 1e12 }), { error: { statusCode: 400, code: 'FST_ERR_VALIDATION' } })
+  t.match(compute({ kind: 'body', name: 'convMatrix', bytes: Buffer.from('{"input": 3, "kernel": 2}'), limits: DEFAULT_SERVICE_LIMITS, picture: false, budgetNs: 1e12 }), { error: { statusCode: 400, code: 'FST_ERR_VALIDATION' } })
 })
