@@ -4,6 +4,7 @@
  * must equal the pasted output.
  */
 import { readdirSync } from 'node:fs'
+import { posix } from 'node:path'
 import t from 'tap'
 import { renderPictureExamples } from '../src/http/pictures.js'
 import { MARKDOWN } from '../src/playgrounds/index.js'
@@ -52,7 +53,15 @@ t.test('docs/pictures/ is what the service draws now (npm run pictures rewrites 
 t.test('the README stays short, and the service serves every page of docs/', async (t) => {
   t.ok(Buffer.byteLength(read('README.md')) <= 20 * 1024, 'README.md is at most 20 KB: the rest goes to docs/')
   t.strictSame(DOCS.filter((path) => !MARKDOWN.includes(path)), [], 'every docs/*.md is in MARKDOWN (src/playgrounds/index.ts)')
-  const links = [...read('README.md').matchAll(/\]\(((?:docs\/)?[\w-]+\.md)\)/g)].map((match) => match[1])
-  t.ok(links.length >= 8, `the README links ${links.length} pages`)
-  for (const link of links) t.ok(MARKDOWN.includes(link), `the README's link to ${link} is served`)
+  const readmeLinks = [...read('README.md').matchAll(/\]\(((?:docs\/)?[\w-]+\.md)\)/g)]
+  t.ok(readmeLinks.length >= 8, `the README links ${readmeLinks.length} pages`)
+  // Served, a page's relative links resolve against its own path: each must reach a page or
+  // a picture the service serves, or the reader of /docs/production.md meets a 404.
+  const served = new Set([...MARKDOWN, ...renderPictureExamples().map(({ file }) => `docs/pictures/${file}`)])
+  for (const page of MARKDOWN) {
+    for (const [, link] of read(page).matchAll(/\]\(([^)#:\s]+)(?:#[^)]*)?\)/g)) {
+      const target = posix.normalize(posix.join(posix.dirname(page), link))
+      t.ok(served.has(target), `${page} links to ${link}, which the service serves`)
+    }
+  }
 })
