@@ -80,7 +80,7 @@ export interface ExecuteOptions {
   picture?: boolean
 }
 
-// The worker sits beside this file: worker.js in dist/ (npm start, npm test), worker.ts in
+// The worker sits beside this file: worker.js in dist/ (npm start) or build/ (npm test), worker.ts in
 // src/ (the benches, run with tsx). TypeScript loads in the worker with tsx, a dev dependency.
 // For JavaScript the worker inherits this process's flags.
 const EXTENSION = extname(fileURLToPath(import.meta.url))
@@ -284,11 +284,18 @@ export class ComputationPool {
     const signal = options.disconnection?.()
     return await new Promise<Answer>((resolve, reject) => {
       const job: Job = { task, transferList, estimateNs, controller: new AbortController(), resolve, reject }
-      task.deadline = Date.now() + this.options.computeTimeoutMs
+      // Admitted while draining, a task's budget ends with the grace: the drain may have
+      // returned already, and nothing else would stop it before the process exits.
+      const graceMs = this.drainDeadline === undefined ? Infinity : this.drainDeadline - Date.now()
+      const budgetMs = Math.min(this.options.computeTimeoutMs, graceMs)
+      const overrun = graceMs < this.options.computeTimeoutMs
+        ? new ServiceUnavailableError('the server is shutting down and this computation could not finish in time; retry (another replica answers)', 'DLCHECK_SHUTTING_DOWN', 1)
+        : new ServiceUnavailableError(`the computation ran over its time budget of ${this.options.computeTimeoutMs} ms (COMPUTE_TIMEOUT_MS), queue wait included, and was stopped; send a smaller input, or raise COMPUTE_TIMEOUT_MS on the server`, 'DLCHECK_TIMEOUT', 1)
+      task.deadline = Date.now() + budgetMs
       // Tasks start in the order they were admitted, so the one running always reaches its
       // budget before those waiting behind it: this fires on a running task, and dispatch
       // refuses the waiting ones that can no longer finish in time.
-      const budget = setTimeout(() => this.stop(lane, job, new ServiceUnavailableError(`the computation ran over its time budget of ${this.options.computeTimeoutMs} ms (COMPUTE_TIMEOUT_MS), queue wait included, and was stopped; send a smaller input, or raise COMPUTE_TIMEOUT_MS on the server`, 'DLCHECK_TIMEOUT', 1)), this.options.computeTimeoutMs)
+      const budget = setTimeout(() => this.stop(lane, job, overrun), budgetMs)
       const hangUp = (): void => this.stop(lane, job, new ClientClosedError('the client closed the connection before the answer'))
       signal?.addEventListener('abort', hangUp, { once: true })
       job.resolve = (answer) => { clearTimeout(budget); signal?.removeEventListener('abort', hangUp); resolve(answer) }

@@ -103,6 +103,16 @@ t.test('shutdown: tasks admitted are answered, the ones out of time with 503; ne
   t.match(await rejection(pool.execute(estimated('paramCount', 0.1 * SECOND), { sizes: [2, 2] })), { statusCode: 503, code: 'DLCHECK_SHUTTING_DOWN' }, 'after close, nothing')
 })
 
+t.test('shutdown: work admitted after an idle pool drained is stopped when the grace ends', async (t) => {
+  const pool = new ComputationPool(POOLED, DEFAULT_LIMITS)
+  t.teardown(() => pool.close())
+  await until(() => pool.ready, 'the threads')
+  await pool.drain(1000)
+  // Estimated to fit, it runs for seconds: its budget is the grace's end, not COMPUTE_TIMEOUT_MS's 60 s.
+  const underestimated = estimated('cornerExperiment', 0.3 * SECOND)
+  t.match(await rejection(pool.execute(underestimated, { epochs: 5000, residual: false })), { statusCode: 503, code: 'DLCHECK_SHUTTING_DOWN', message: /could not finish in time/ })
+})
+
 t.test('a task that can no longer finish in its budget when a thread is free is not started', async (t) => {
   const limits = DEFAULT_LIMITS
   const late = Date.now() - 1
