@@ -20,6 +20,7 @@ COPY --from=build /app/dist/src ./dist/src
 # Read at start beside dist/ (src/project-file.ts): the Markdown the service serves (src/playgrounds/index.ts, MARKDOWN).
 COPY README.md CONTRIBUTING.md BENCHMARKS.md ./
 COPY docs ./docs
+COPY deploy/README.md ./deploy/
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \

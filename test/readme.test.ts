@@ -50,6 +50,14 @@ t.test('docs/pictures/ is what the service draws now (npm run pictures rewrites 
   }
 })
 
+t.test('the image holds every page the service reads at start (its start fails without one)', async (t) => {
+  const copied = [...read('Dockerfile').matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap(([, sources]) => sources.split(' '))
+  t.ok(copied.includes('README.md'), 'the Dockerfile\'s COPY lines are read')
+  for (const page of MARKDOWN) {
+    t.ok(copied.some((source) => page === source || page.startsWith(`${source}/`)), `the Dockerfile copies ${page}`)
+  }
+})
+
 t.test('the README stays short, and the service serves every page of docs/', async (t) => {
   t.ok(Buffer.byteLength(read('README.md')) <= 20 * 1024, 'README.md is at most 20 KB: the rest goes to docs/')
   t.strictSame(DOCS.filter((path) => !MARKDOWN.includes(path)), [], 'every docs/*.md is in MARKDOWN (src/playgrounds/index.ts)')
