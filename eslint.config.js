@@ -2,7 +2,7 @@
 import neostandard from 'neostandard'
 
 export default [
-  { ignores: ['dist/', 'coverage/', '.tap/', 'node_modules/'] },
+  { ignores: ['dist/', 'build/', 'coverage/', '.tap/', 'node_modules/'] },
   ...neostandard({ ts: true }),
   {
     rules: {

@@ -1,6 +1,6 @@
 /**
  * Files of the repository read at start (the Markdown the service serves), found from
- * src/ (tsx, tap) or from dist/src/ (npm start, the container).
+ * src/ (tsx) or from a compiled src/: dist/src/ (npm start, the container) or build/src/ (npm test).
  */
 import { existsSync, readFileSync } from 'node:fs'
 

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { parse } from 'yaml'
 import { operations } from '../src/operations/index.js'
@@ -9,10 +10,10 @@ import { readRepositoryFile, repositoryPath } from './helpers/repository.js'
 
 const committed = readRepositoryFile('openapi.yaml')
 
-t.test('openapi.yaml, schema/json, schema/schema.graphql and docs/limits.md are what the schemas generate (run `npm run generate` after a change)', async (t) => {
+t.test('openapi.yaml, schema/json, schema/schema.graphql and the tables of docs/limits.md and docs/graphql.md are what the schemas generate (run `npm run generate` after a change)', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'dlcheck-'))
-  // The compiled script, as `npm run generate` runs it (npm test compiles it with the tests).
-  execFileSync(process.execPath, [...process.execArgv, repositoryPath('dist/scripts/generate.js'), root])
+  // The script compiled with this test (npm test compiles both), as `npm run generate` runs it.
+  execFileSync(process.execPath, [...process.execArgv, fileURLToPath(new URL('../scripts/generate.js', import.meta.url)), root])
   t.equal(readFileSync(join(root, 'openapi.yaml'), 'utf8'), committed, 'openapi.yaml')
   const generated = readdirSync(join(root, 'schema', 'json')).sort()
   t.strictSame(readdirSync(repositoryPath('schema/json')).sort(), generated, 'the same schema files')
@@ -22,6 +23,8 @@ t.test('openapi.yaml, schema/json, schema/schema.graphql and docs/limits.md are 
   }
   t.equal(readFileSync(join(root, 'schema', 'schema.graphql'), 'utf8'), readRepositoryFile('schema/schema.graphql'), 'schema/schema.graphql')
   t.equal(readFileSync(join(root, 'docs', 'limits.md'), 'utf8'), readRepositoryFile('docs/limits.md'), 'docs/limits.md, its table of settings')
+  t.equal(readFileSync(join(root, 'docs', 'graphql.md'), 'utf8'), readRepositoryFile('docs/graphql.md'), 'docs/graphql.md, its table of GraphQL settings')
+  t.match(readFileSync(join(root, 'docs', 'graphql.md'), 'utf8'), '| `GRAPHQL_MAX_DEPTH` | `8` |', 'the GraphQL table has a row per GraphQL setting')
   t.match(readFileSync(join(root, 'docs', 'limits.md'), 'utf8'), '| `SOFTMAX_MAX_ENTRIES` | `1000000` | entries of `x`', 'the table has a row per setting')
 })
 

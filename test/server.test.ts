@@ -1,16 +1,16 @@
 /**
  * The real entry point in a child process: env config, listen, SIGTERM → exit 0.
- * The child runs dist/src/server.js, as `npm start` does (npm test compiles it with the tests),
- * with this process's flags (tap's coverage hooks).
+ * The child runs the server compiled with this test (npm test compiles both into build/), as
+ * `npm start` runs dist/src/server.js, with this process's flags (tap's coverage hooks).
  */
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { Agent, request } from 'node:http'
+import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { repositoryPath } from './helpers/repository.js'
 
 function startServer (env: Record<string, string>, flags: string[] = []) {
-  const child = spawn(process.execPath, [...process.execArgv, ...flags, repositoryPath('dist/src/server.js')], {
+  const child = spawn(process.execPath, [...process.execArgv, ...flags, fileURLToPath(new URL('../src/server.js', import.meta.url))], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })

@@ -61,7 +61,7 @@ export const logisticMixtureOperation = defineOperation({
   costLadder: () => [
     { summary: 'question 2: K = 2, d = 2, one point', value: { pi: [0.3, 0.7], weights: [[1, -2], [0.5, 0.5]], x: [1, 2] } },
     { summary: 'two points', value: { pi: [0.3, 0.7], weights: [[1, -2], [0.5, 0.5]], x: [[1, 2], [3, 4]] } },
-    { summary: 'K = 2, d = 1,000, 1,000 points', value: { pi: [0.5, 0.5], weights: [wave(1000), wave(1000)], x: Array.from({ length: 1000 }, () => wave(1000)) } }
+    { summary: 'K = 2, d = 100, 200 points', value: { pi: [0.5, 0.5], weights: [wave(100), wave(100)], x: Array.from({ length: 200 }, () => wave(100)) } }
   ],
   run (input, limits) {
     if (work(input) > limits.evaluationMaxWork) {

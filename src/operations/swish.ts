@@ -49,7 +49,7 @@ export const swishOperation = defineOperation({
   costLadder: () => [
     { summary: 'question 1.1', value: { beta: 10 } },
     { summary: '10 points', value: { beta: 10, x: wave(10) } },
-    { summary: '100,000 points', value: { beta: 10, x: wave(100_000) } }
+    { summary: '40,000 points', value: { beta: 10, x: wave(40_000) } }
   ],
   run (input) {
     const interval = (input.interval ?? [-5, 5]) as [number, number]

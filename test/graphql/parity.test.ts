@@ -92,9 +92,9 @@ t.test('an internal error is masked', async (t) => {
   t.match(lines.join(''), /secret internal detail/)
 })
 
-t.test('a project file is found from src/ and dist/, or the start fails clearly', async (t) => {
+t.test('a project file is found from src/ and from a compiled src/, or the start fails clearly', async (t) => {
   t.match(readProjectFile('README.md'), /# dlcheck/)
-  // src/ is one folder below the root, dist/src/ two: whichever this run uses comes second.
+  // src/ is one folder below the root, dist/src/ or build/src/ two: whichever this run uses comes second.
   t.match(readProjectFile('README.md', ['../../../nowhere/', '../', '../../']), /# dlcheck/, 'a later root')
   t.throws(() => readProjectFile('README.md', ['../nowhere/']), /README.md not found \(looked in \.\.\/nowhere\/ from src\/\)/)
 })

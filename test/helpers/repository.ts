@@ -1,16 +1,17 @@
 /**
  * The repository's files, for tests. The tests run compiled (`npm test` builds them into
- * dist/test/), so a path relative to a test file would point into dist/: paths are taken from
- * the repository's root instead, the nearest folder up with a package.json.
+ * build/test/), so a path relative to a test file would point into build/: paths are taken
+ * from the repository's root instead, the nearest folder up with a package.json.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 function findRoot (from: string): string {
-  let folder = from
-  while (!existsSync(join(folder, 'package.json'))) folder = dirname(folder)
-  return folder
+  for (let folder = from; ; folder = dirname(folder)) {
+    if (existsSync(join(folder, 'package.json'))) return folder
+    if (dirname(folder) === folder) throw new Error(`no package.json above ${from}`)
+  }
 }
 
 /** The repository's root folder. */

@@ -46,10 +46,13 @@ t.test('every estimate grows along its operation\'s cost ladder (Operation.costL
   for (const operation of operations) {
     const ladder = operation.costLadder()
     t.ok(ladder.length >= 2, `${operation.name}: a ladder of small and large inputs`)
-    // Inputs the operation answers: valid (as the routes validate), within the limits, and
-    // those cheap to run, run.
+    // Inputs the operation answers over REST: within its body limit, valid (as the routes
+    // validate), within the limits checked before work, and those cheap to run, run.
     const valid = new Ajv({ ...AJV_OPTIONS, strict: false }).compile(operation.body)
+    const bodyLimit = DEFAULT_LIMITS[operation.bodyLimit ?? 'bodyLimit']
     for (const { summary, value } of ladder) {
+      const bytes = Buffer.byteLength(JSON.stringify(value))
+      t.ok(bytes <= bodyLimit, `${operation.name}, ${summary}: ${bytes} bytes, within the body limit of ${bodyLimit}`)
       t.ok(valid(value), `${operation.name}, ${summary}: valid`)
       t.doesNotThrow(() => operation.checkLimits?.(value, DEFAULT_LIMITS), `${operation.name}, ${summary}: within the limits`)
       if (operation.cost(value) < CHEAP_NS) t.doesNotThrow(() => operation.run(value, DEFAULT_LIMITS), `${operation.name}, ${summary}: answered`)
