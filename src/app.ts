@@ -120,9 +120,12 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   app.addHook('preClose', (done) => { drained = pool.drain(Math.max(0, runtime.shutdownTimeoutMs - 1000)); done() })
   app.addHook('onClose', async () => { await drained; await pool.close() })
   await registerProtection(app, runtime, pool, shedder)
-  registerOperationRoutes(app, operations, pool)
-  const { graderToken, variantSecret } = options.grading ?? {}
-  const access = new GraderAccess(graderToken)
+  const { graderToken, variantSecret, computations } = options.grading ?? {}
+  const access = new GraderAccess(graderToken, computations === 'token')
+  registerOperationRoutes(app, operations, pool, access)
+  if (access.computationsClosed) {
+    app.log.info('the computations, /questions and /graphql need the grader token (COMPUTATIONS=token)')
+  }
   if (access.open) {
     app.log.warn('grading is open: GRADER_TOKEN is not set, so anyone may call /grade and read variants (REST and GraphQL); set GRADER_TOKEN to require Authorization: Bearer <token>')
   }

@@ -15,13 +15,16 @@ export const ServerSettings = Type.Object({
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), {
     default: 'info',
     description: 'pino level: `fatal`, `error`, `warn`, `info`, `debug`, `trace`, `silent`. At `info`, one line per request when it is answered (request, status, time); `debug` adds one when it comes in'
-  })
+  }),
+  NODE_ENV: Type.Optional(Type.String({ description: '`production` (the image sets it): the service refuses to start with grading open, that is without `GRADER_TOKEN`, unless `GRADING=open`' }))
 })
 
-/** The grading secrets: never in a message or a log line. */
+/** Who may grade and compute; the secrets are never in a message or a log line. */
 export const GradingSettings = Type.Object({
-  GRADER_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'bearer token required by `/grade` and the variants; unset: grading is open (logged at start); at least 16 characters' })),
-  VARIANT_SECRET: Type.Optional(Type.String({ minLength: 16, description: 'HMAC key of the variants, the same on every replica; unset: a random per-process secret (logged); required with `GRADER_TOKEN`; at least 16 characters' }))
+  GRADER_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'bearer token required by `/grade` and the variants; unset: grading is open (logged at start; refused under `NODE_ENV=production` unless `GRADING=open`); at least 16 characters' })),
+  VARIANT_SECRET: Type.Optional(Type.String({ minLength: 16, description: 'HMAC key of the variants, the same on every replica; unset: a random per-process secret (logged); required with `GRADER_TOKEN`; at least 16 characters' })),
+  GRADING: Type.Optional(Type.Literal('open', { description: '`open`: serve grading without a token on purpose, even under `NODE_ENV=production` (anyone may read every variant\'s expected answers); not with `GRADER_TOKEN`' })),
+  COMPUTATIONS: Type.Union([Type.Literal('open'), Type.Literal('token')], { default: 'open', description: '`token`: the computation routes, `/questions` and `/graphql` need the grader token too (an exam: the service stops being an open solver); needs `GRADER_TOKEN`' })
 })
 
 /** Every setting, in the order docs/limits.md lists them. */
@@ -46,6 +49,8 @@ export interface GradingSecrets {
   graderToken?: string
   /** VARIANT_SECRET: the HMAC key of the variants */
   variantSecret?: string
+  /** COMPUTATIONS: `token` closes the computations, the question bank and GraphQL behind the grader token */
+  computations?: 'open' | 'token'
 }
 
 /** Variables whose values never appear in a message or a log line. */
@@ -77,11 +82,21 @@ export function loadConfig (environment: Record<string, string | undefined> = pr
     }).join('; ')}`)
   }
   const valid = env as Env
+  // Fail closed: in production an unset token must not quietly publish every answer key.
+  if (valid.NODE_ENV === 'production' && valid.GRADER_TOKEN === undefined && valid.GRADING !== 'open') {
+    throw new Error('invalid configuration: NODE_ENV=production and GRADER_TOKEN is not set, so anyone could read the expected answers of every variant; set GRADER_TOKEN and VARIANT_SECRET (at least 16 characters each, e.g. openssl rand -hex 32), or GRADING=open to serve grading without a token on purpose')
+  }
+  if (valid.GRADING === 'open' && valid.GRADER_TOKEN !== undefined) {
+    throw new Error('invalid configuration: GRADING=open and GRADER_TOKEN are both set; unset one (GRADING=open serves grading without a token)')
+  }
+  if (valid.COMPUTATIONS === 'token' && valid.GRADER_TOKEN === undefined) {
+    throw new Error('invalid configuration: COMPUTATIONS=token needs GRADER_TOKEN, the token the computations will require')
+  }
   // Replicas with different random secrets would hand one student different variants.
   if (valid.GRADER_TOKEN !== undefined && valid.VARIANT_SECRET === undefined) {
     throw new Error('invalid configuration: GRADER_TOKEN is set but VARIANT_SECRET is not; set VARIANT_SECRET (at least 16 characters, the same on every replica) so variants survive restarts and agree between replicas')
   }
   const limits: ServiceLimits = optionsOf(LimitsSchema, valid)
   const runtime: RuntimeOptions = optionsOf(RuntimeSettings, valid)
-  return { port: valid.PORT, host: valid.HOST, logLevel: valid.LOG_LEVEL, limits, runtime, grading: { graderToken: valid.GRADER_TOKEN, variantSecret: valid.VARIANT_SECRET } }
+  return { port: valid.PORT, host: valid.HOST, logLevel: valid.LOG_LEVEL, limits, runtime, grading: { graderToken: valid.GRADER_TOKEN, variantSecret: valid.VARIANT_SECRET, computations: valid.COMPUTATIONS } }
 }

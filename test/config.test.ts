@@ -4,7 +4,7 @@ import { DEFAULT_SERVICE_LIMITS } from '../src/limits.js'
 import { DEFAULT_RUNTIME } from '../src/runtime/options.js'
 
 t.test('defaults: PORT 3000, HOST 127.0.0.1, the documented limits', async (t) => {
-  t.strictSame(loadConfig({}), { port: 3000, host: '127.0.0.1', logLevel: 'info', limits: DEFAULT_SERVICE_LIMITS, runtime: DEFAULT_RUNTIME, grading: { graderToken: undefined, variantSecret: undefined } })
+  t.strictSame(loadConfig({}), { port: 3000, host: '127.0.0.1', logLevel: 'info', limits: DEFAULT_SERVICE_LIMITS, runtime: DEFAULT_RUNTIME, grading: { graderToken: undefined, variantSecret: undefined, computations: 'open' } })
 })
 
 t.test('every limit is configurable by env', async (t) => {
@@ -52,6 +52,8 @@ t.test('every limit is configurable by env', async (t) => {
     TRUST_PROXY: 'true',
     GRADER_TOKEN: 'a-grader-token-of-some-length',
     VARIANT_SECRET: 'a-variant-secret-of-some-length',
+    COMPUTATIONS: 'token',
+    NODE_ENV: 'production',
     UNRELATED: 'ignored',
     MAX_LAYER: ''
   })
@@ -61,7 +63,7 @@ t.test('every limit is configurable by env', async (t) => {
     logLevel: 'warn',
     limits: { bodyLimit: 2048, softmaxBodyLimit: 4096, softmaxMaxEntries: 10, convMaxDenseEntries: 11, convMaxSparseEntries: 12, convMaxLatexEntries: 13, maxLayers: 14, hvpBodyLimit: 15, hvpMaxWork: 16, hvpMaxActivations: 17, graphqlMaxDepth: 18, graphqlMaxAliases: 19, graphqlMaxTokens: 20, graphqlMaxNesting: 34, graphqlMaxFields: 21, graphqlMaxComputations: 22, graphqlBodyLimit: 37, graphqlMaxVariableEntries: 38, graphqlMaxAnswerBytes: 43, gradeMaxItems: 23, cornerMaxEpochs: 35, evaluationMaxWork: 36 },
     runtime: { workers: 0, longWorkers: 40, longTaskMs: 41, workerBodyBytes: 42, queueLimit: 24, computeTimeoutMs: 25, inlineCostLimit: 26, rateLimitMax: 27, rateLimitWindowMs: 28, maxEventLoopDelayMs: 0, maxHeapUsedBytes: 29, requestTimeoutMs: 30, connectionTimeoutMs: 31, keepAliveTimeoutMs: 32, shutdownTimeoutMs: 33, trustProxy: true },
-    grading: { graderToken: 'a-grader-token-of-some-length', variantSecret: 'a-variant-secret-of-some-length' }
+    grading: { graderToken: 'a-grader-token-of-some-length', variantSecret: 'a-variant-secret-of-some-length', computations: 'token' }
   })
   t.equal(loadConfig({ PORT: '' }).port, 3000, 'an empty variable means the default')
 })
@@ -89,5 +91,18 @@ t.test('grading secrets: checked at start, never echoed', async (t) => {
   t.match(message, 'VARIANT_SECRET=(14 characters, not shown)')
   t.notMatch(message, 'CANARY', 'the values are not in the message')
   t.throws(() => loadConfig({ GRADER_TOKEN: 'a-grader-token-of-some-length' }), /GRADER_TOKEN is set but VARIANT_SECRET is not; set VARIANT_SECRET/, 'a token without a secret would give each replica its own variants')
-  t.strictSame(loadConfig({ VARIANT_SECRET: 'a-variant-secret-of-some-length' }).grading, { graderToken: undefined, variantSecret: 'a-variant-secret-of-some-length' }, 'a secret alone: open grading, stable variants')
+  t.strictSame(loadConfig({ VARIANT_SECRET: 'a-variant-secret-of-some-length' }).grading, { graderToken: undefined, variantSecret: 'a-variant-secret-of-some-length', computations: 'open' }, 'a secret alone: open grading, stable variants')
+})
+
+t.test('production fails closed: no grader token, no start, unless grading is opened on purpose', async (t) => {
+  const secrets = { GRADER_TOKEN: 'a-grader-token-of-some-length', VARIANT_SECRET: 'a-variant-secret-of-some-length' }
+  t.throws(() => loadConfig({ NODE_ENV: 'production' }), /NODE_ENV=production and GRADER_TOKEN is not set.*set GRADER_TOKEN and VARIANT_SECRET.*or GRADING=open/)
+  t.throws(() => loadConfig({ NODE_ENV: 'production', VARIANT_SECRET: secrets.VARIANT_SECRET }), /GRADER_TOKEN is not set/, 'a variant secret does not close grading')
+  t.equal(loadConfig({ NODE_ENV: 'production', ...secrets }).grading.graderToken, secrets.GRADER_TOKEN)
+  t.equal(loadConfig({ NODE_ENV: 'production', GRADING: 'open' }).grading.graderToken, undefined, 'GRADING=open: open on purpose')
+  t.equal(loadConfig({}).grading.graderToken, undefined, 'outside production an unset token still starts (with a warning)')
+  t.throws(() => loadConfig({ GRADING: 'open', ...secrets }), /GRADING=open and GRADER_TOKEN are both set/)
+  t.throws(() => loadConfig({ GRADING: 'closed' }), /GRADING="closed"/)
+  t.throws(() => loadConfig({ COMPUTATIONS: 'token' }), /COMPUTATIONS=token needs GRADER_TOKEN/)
+  t.throws(() => loadConfig({ COMPUTATIONS: 'closed', ...secrets }), /COMPUTATIONS="closed"/)
 })

@@ -36,7 +36,7 @@ t.test('every operation is documented with its examples and error responses', as
     t.ok(post, `${operation.path} is documented`)
     t.equal(post.operationId, operation.name)
     t.strictSame(Object.keys(post.requestBody.content['application/json'].examples).length, operation.examples.length, `${operation.path} examples`)
-    t.strictSame(Object.keys(post.responses).sort(), ['200', '400', '413', '415', '422', '429', '500', '503'], `${operation.path} statuses`)
+    t.strictSame(Object.keys(post.responses).sort(), ['200', '400', '401', '413', '415', '422', '429', '500', '503'], `${operation.path} statuses`)
   }
 })
 

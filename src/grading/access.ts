@@ -17,7 +17,11 @@ const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8
 export class GraderAccess {
   private readonly tokenDigest: Buffer | undefined
 
-  constructor (token: string | undefined) {
+  /**
+   * @param computationsClosed - COMPUTATIONS=token: the computations, the question bank and
+   *   /graphql need the token too (config.ts requires a token with it)
+   */
+  constructor (token: string | undefined, readonly computationsClosed = false) {
     this.tokenDigest = token === undefined ? undefined : digest(token)
   }
 
@@ -28,12 +32,16 @@ export class GraderAccess {
 
   /**
    * @param authorization - the request's Authorization header, if any
+   * @param what - what the request asks for, for the message: grading, or a computation
+   *   closed by COMPUTATIONS=token
    * @throws {UnauthorizedError} with the WWW-Authenticate challenge, when a token is required and not given
    */
-  check (authorization: string | undefined): void {
+  check (authorization: string | undefined, what: 'grading' | 'computations' = 'grading'): void {
     if (this.tokenDigest === undefined) return
     if (authorization === undefined || authorization === '') {
-      throw new UnauthorizedError('grading needs the grader token: send Authorization: Bearer <GRADER_TOKEN>', REALM)
+      throw new UnauthorizedError(what === 'grading'
+        ? 'grading needs the grader token: send Authorization: Bearer <GRADER_TOKEN>'
+        : 'this server\'s computations need the grader token (COMPUTATIONS=token, during an exam): send Authorization: Bearer <GRADER_TOKEN>', REALM)
     }
     // RFC 7235 §2.1: the scheme is case-insensitive; RFC 6750 §2.1: one space, then the token.
     const match = /^Bearer +([^\s]+) *$/i.exec(authorization)

@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import { parse, validate, type DocumentNode } from 'graphql'
 import mercurius from 'mercurius'
 import { ComputationError, LimitExceededError } from '../math/errors.js'
+import type { UnauthorizedError } from '../errors.js'
 import type { GraderAccess } from '../grading/access.js'
 import type { Grader } from '../grading/grader.js'
 import { GradeBody, GradeResult, QuestionList, Variant, VariantParams, VariantQuery } from '../grading/schemas.js'
@@ -187,6 +188,21 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
     // GraphQL takes what exploring needs and whole parameter vectors go through REST.
     additionalRouteOptions: { bodyLimit: limits.graphqlBodyLimit }
   })
+  if (access.computationsClosed) {
+    // COMPUTATIONS=token: every GraphQL request (computations, the question bank, the
+    // playground's schema query) needs the grader token, before its body is read. An app hook:
+    // Mercurius sets its route's own onRequest (its CSRF check) over additionalRouteOptions'.
+    // Mercurius' error handler answers it, without the challenge header: set here.
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.routeOptions.url !== '/graphql') return
+      try {
+        access.check(request.headers.authorization, 'computations')
+      } catch (error) {
+        void reply.header('www-authenticate', (error as UnauthorizedError).challenge)
+        throw error
+      }
+    })
+  }
   // Before graphql-js parses the query and coerces the variables: what its recursive parser,
   // its variable coercion and Mercurius' AST fallback mishandle (src/graphql/limits.ts says
   // how), and the grader token (src/graphql/guarded.ts says why here). preParsing is the one

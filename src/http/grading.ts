@@ -10,7 +10,7 @@ import type { Grader } from '../grading/grader.js'
 import { GradeBody, GradeResult, QuestionList, Variant, VariantParams, VariantQuery } from '../grading/schemas.js'
 import type { ComputationPool } from '../runtime/pool.js'
 import { disconnection } from '../runtime/disconnection.js'
-import { ERROR_RESPONSES, sendAnswer } from './routes.js'
+import { CLOSED_COMPUTATIONS, ERROR_RESPONSES, sendAnswer } from './routes.js'
 
 const UNAUTHORIZED = { $ref: 'ErrorResponse#', description: 'GRADER_TOKEN is set and the request has no `Authorization: Bearer <token>` with it (WWW-Authenticate says which)' } as const
 const NOT_FOUND = { $ref: 'ErrorResponse#', description: 'no question with this id; GET /questions lists them' } as const
@@ -23,6 +23,8 @@ export function registerGradingRoutes (app: FastifyInstance, grader: Grader, acc
   const authorize = async (request: { headers: { authorization?: string } }): Promise<void> => access.check(request.headers.authorization)
 
   typed.get('/questions', {
+    // COMPUTATIONS=token: the bank names each question's computation request, so it closes too.
+    onRequest: access.computationsClosed ? async (request) => access.check(request.headers.authorization, 'computations') : [],
     schema: {
       operationId: 'listQuestions',
       summary: 'The question bank: every computational question with its default params',
@@ -30,7 +32,7 @@ export function registerGradingRoutes (app: FastifyInstance, grader: Grader, acc
         'the computation that answers it (and the request body that does), the params and their JSON Schema, the answer\'s shape ' +
         'and the default comparison (PrairieLearn\'s rules). Answers are not listed: POST /grade checks them.',
       tags: ['grading'],
-      response: { 200: QuestionList }
+      response: { 200: QuestionList, 401: CLOSED_COMPUTATIONS }
     }
   }, async () => grader.list())
 

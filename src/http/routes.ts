@@ -2,9 +2,10 @@
  * REST routes generated from the operations table: POST <path>, body and every response
  * status declared by schema, so validation, serialization and openapi.yaml share one source.
  */
-import type { FastifyInstance, FastifyReply, FastifySchemaCompiler } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv } from 'ajv'
+import type { GraderAccess } from '../grading/access.js'
 import type { Operation } from '../operations/operation.js'
 import { disconnection } from '../runtime/disconnection.js'
 import type { Answer, ComputationPool } from '../runtime/pool.js'
@@ -21,6 +22,9 @@ export const ERROR_RESPONSES = {
   500: { $ref: 'ErrorResponse#', description: 'an internal error; no details are returned' },
   503: { $ref: 'ErrorResponse#', description: 'overloaded (every worker busy and the queue full, or the server under pressure) or over the time budget: retry after Retry-After seconds' }
 } as const
+
+/** The 401 of a route that COMPUTATIONS=token closes. */
+export const CLOSED_COMPUTATIONS = { $ref: 'ErrorResponse#', description: 'only when the server sets COMPUTATIONS=token (during an exam): the request has no `Authorization: Bearer <token>` with the grader token' } as const
 
 /**
  * The body validator of an operation's route: Fastify's checks with the same Ajv options and
@@ -49,11 +53,17 @@ export async function sendAnswer (reply: FastifyReply, answer: Answer): Promise<
   return await reply.type(type).send(Buffer.from(answer.bytes.buffer, answer.bytes.byteOffset, answer.bytes.byteLength))
 }
 
-export function registerOperationRoutes (app: FastifyInstance, operations: readonly Operation[], pool: ComputationPool): void {
+/**
+ * @param access - with COMPUTATIONS=token, each route needs the grader token, checked before
+ *   the body is read
+ */
+export function registerOperationRoutes (app: FastifyInstance, operations: readonly Operation[], pool: ComputationPool, access: GraderAccess): void {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>()
   const validatorCompiler = bodyValidator()
+  const onRequest = access.computationsClosed ? [async (request: FastifyRequest) => access.check(request.headers.authorization, 'computations')] : []
   for (const operation of operations) {
     typed.post(operation.path, {
+      onRequest,
       validatorCompiler,
       bodyLimit: pool.limits[operation.bodyLimit ?? 'bodyLimit'],
       // JSON.stringify, not fast-json-stringify: the per-row unions (a vector, or one per row)
@@ -74,7 +84,8 @@ export function registerOperationRoutes (app: FastifyInstance, operations: reado
                 description: `the answer; with Accept: ${SVG_TYPE}, a self-contained SVG picture of it`,
                 content: { 'application/json': { schema: operation.response }, [SVG_TYPE]: { schema: { type: 'string', description: 'an SVG document' } } }
               },
-          ...ERROR_RESPONSES
+          ...ERROR_RESPONSES,
+          401: CLOSED_COMPUTATIONS
         }
       }
     }, (request, reply) => {

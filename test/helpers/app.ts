@@ -14,11 +14,11 @@ export async function build (t: { teardown: (fn: () => unknown) => void }, optio
 }
 
 /** POST a JSON body; a string is sent verbatim (for bodies JSON.stringify cannot write, like 1e999). */
-export async function post (app: FastifyInstance, url: string, body: unknown): Promise<LightMyRequestResponse> {
+export async function post (app: FastifyInstance, url: string, body: unknown, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
   return app.inject({
     method: 'POST',
     url,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     payload: typeof body === 'string' ? body : JSON.stringify(body)
   })
 }

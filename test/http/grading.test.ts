@@ -10,6 +10,7 @@ import { Value } from '@sinclair/typebox/value'
 import { GRADE_EXAMPLES, GradeResult, QuestionList, Variant } from '../../src/grading/schemas.js'
 import { questions } from '../../src/grading/questions.js'
 import { ErrorResponse } from '../../src/operations/schemas.js'
+import { operations } from '../../src/operations/index.js'
 import { build, post } from '../helpers/app.js'
 import { loadFixture } from '../helpers/fixtures.js'
 
@@ -87,6 +88,32 @@ t.test('the grader token: RFC 6750 challenges on /grade and variants, computatio
   t.equal((await app.inject({ method: 'POST', url: '/grade', headers: { authorization: `bearer  ${TOKEN}` }, payload: { items: [{ question: '3.2-param-count', answer: 284682 }] } })).statusCode, 200, 'the scheme is case-insensitive (RFC 7235)')
   t.equal((await post(app, '/param-count', { sizes: [32, 512, 512, 10] })).statusCode, 200, 'computations need no token')
   t.equal((await app.inject({ url: '/questions' })).statusCode, 200, 'nor does the question list')
+})
+
+t.test('COMPUTATIONS=token closes the solver: every computation, /questions and /graphql need the token', async (t) => {
+  const lines: string[] = []
+  const stream = new Writable({ write (chunk, _encoding, done) { lines.push(String(chunk)); done() } })
+  const app = await build(t, { grading: { ...grading, computations: 'token' }, logger: { level: 'info', stream } })
+  t.match(lines.join(''), /need the grader token \(COMPUTATIONS=token\)/, 'the start-up log says so')
+  const closed: InjectOptions[] = [
+    ...operations.map((operation) => ({ method: 'POST' as const, url: operation.path, payload: operation.examples[0].value as object })),
+    { method: 'GET' as const, url: '/questions' },
+    { method: 'POST' as const, url: '/graphql', payload: { query: '{ __typename }' } },
+    { method: 'GET' as const, url: '/graphql?query=%7B__typename%7D' }
+  ]
+  for (const request of closed) {
+    const refused = await app.inject(request)
+    t.equal(refused.statusCode, 401, `${request.method} ${request.url} without the token`)
+    t.equal(refused.headers['www-authenticate'], 'Bearer realm="dlcheck"')
+    t.match(JSON.stringify(refused.json()), /computations need the grader token \(COMPUTATIONS=token/)
+  }
+  const wrong = await post(app, '/param-count', { sizes: [2, 3] }, { authorization: `Bearer ${TOKEN}x` })
+  t.equal(wrong.statusCode, 401)
+  t.equal(wrong.headers['www-authenticate'], 'Bearer realm="dlcheck", error="invalid_token"')
+  t.equal((await post(app, '/param-count', { sizes: [2, 3] }, bearer)).statusCode, 200, 'with the token: answered')
+  t.equal((await app.inject({ url: '/questions', headers: bearer })).statusCode, 200)
+  t.strictSame((await app.inject({ method: 'POST', url: '/graphql', headers: bearer, payload: { query: '{ paramCount(input: {sizes: [2, 3]}) { total } }' } })).json(), { data: { paramCount: { total: 9 } } })
+  for (const url of ['/health', '/ready', '/', '/graphiql', '/docs/api.md']) t.equal((await app.inject({ url })).statusCode, 200, `${url} stays open`)
 })
 
 t.test('without GRADER_TOKEN grading is open, and the start-up log says so once', async (t) => {
