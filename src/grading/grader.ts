@@ -3,6 +3,7 @@
  * grading an answer sheet. Expected answers come from the same computations as the
  * computation routes (each question's operation.run), never from a second implementation.
  */
+import { createHmac } from 'node:crypto'
 import { Ajv, type ValidateFunction } from 'ajv'
 import { describeValue, AJV_OPTIONS, schemaErrorFormatter } from '../validation.js'
 import { ComputationError, ImpossibleInputError, LimitExceededError } from '../math/errors.js'
@@ -12,7 +13,7 @@ import type { GradingLimits } from './limits.js'
 import { isClose, resolveComparison, type ResolvedComparison } from './comparison.js'
 import { questions, questionsById, type Answer, type Question } from './questions.js'
 import { ANSWER_MAX_NESTING, type GradeBody, type GradedItem, type GradeResult } from './schemas.js'
-import { VariantRandom } from './variants.js'
+import { studentId, VariantRandom } from './variants.js'
 
 type Nested = number | Nested[]
 
@@ -135,9 +136,13 @@ export class Grader {
     return question.variant(new VariantRandom(this.secret, question.id, student))
   }
 
-  /** GET /questions/{id}/variant */
-  variant (id: string, student: string) {
+  /**
+   * GET /questions/{id}/variant, for the student's identity (studentId)
+   * @param where - the field naming the student in the request, for the 400's message
+   */
+  variant (id: string, given: string, where = 'querystring/student') {
     const question = this.question(id, 'id')
+    const student = identity(given, where)
     const params = this.variantParams(question, student)
     return { question: id, student, params: params as Record<string, unknown>, statement: question.statement(params) }
   }
@@ -157,12 +162,13 @@ export class Grader {
     if (sheet.items.length > this.limits.gradeMaxItems) {
       throw new LimitExceededError(`${dataVar}/items has ${sheet.items.length} entries, over the limit of ${this.limits.gradeMaxItems} (GRADE_MAX_ITEMS); send them in several requests`)
     }
+    const student = sheet.student === undefined ? undefined : identity(sheet.student, `${dataVar}/student`)
     const items = sheet.items.map((item, i): PreparedItem => {
       const where = `${dataVar}/items/${i}`
       const question = this.question(item.question, `${where}/question`)
       let params: unknown = item.params
       if (params === undefined) {
-        params = sheet.student === undefined ? question.defaults : this.variantParams(question, sheet.student)
+        params = student === undefined ? question.defaults : this.variantParams(question, student)
       } else {
         const validate = this.validators.get(question.id)!
         if (!validate(params)) throw new SchemaValidationError(schemaErrorFormatter(validate.errors!, `${where}/params`).message)
@@ -175,13 +181,41 @@ export class Grader {
       const comparison = item.comparison === undefined ? question.comparison : resolveComparison(item.comparison)
       return { where, question: question.id, params, answer: item.answer, comparison, weight: item.weight ?? 1 }
     })
-    return sheet.student === undefined ? { items } : { student: sheet.student, items }
+    return student === undefined ? { items } : { student, items }
+  }
+
+  /**
+   * The audit trail of a graded sheet, one record per item, for the log: what a dispute needs
+   * (question, score, the comparison applied) and the student as a keyed hash, never in clear
+   * (Québec's Law 25 applies to a course's grades). The hash is HMAC-SHA256(VARIANT_SECRET,
+   * "audit", student), its first 16 hex digits: stable across replicas and restarts, so an
+   * instructor who knows the student can find their lines (`auditId`), and nobody without the
+   * secret can tell whose they are.
+   */
+  audit (result: GradeResult): AuditRecord[] {
+    const student = result.student === undefined ? undefined : this.auditId(result.student)
+    return result.items.map((item) => ({ question: item.question, ...(student === undefined ? {} : { student }), score: item.score, maxScore: item.maxScore, correct: item.correct, comparison: item.comparison }))
+  }
+
+  /** A student's id in the audit lines (see `audit`). */
+  auditId (student: string): string {
+    return createHmac('sha256', this.secret).update(`audit\0${studentId(student)}`).digest('hex').slice(0, 16)
   }
 
   /** POST /grade in one step, inline (tests and the examples; the doors go through prepare and the pool). */
   grade (sheet: GradeBody, dataVar: string): GradeResult {
     return gradeSheet(this.prepare(sheet, dataVar), this.limits)
   }
+}
+
+/**
+ * The student's identity (studentId).
+ * @throws {SchemaValidationError} when nothing is left once normalised and trimmed
+ */
+function identity (given: string, where: string): string {
+  const student = studentId(given)
+  if (student === '') throw new SchemaValidationError(`${where} is blank once trimmed; send the student's identifier (an e-mail or an LMS user id)`)
+  return student
 }
 
 /** How deep lists and objects nest in `value`, counted up to `max + 1` and no further (iterative). */
@@ -209,6 +243,8 @@ export interface PreparedItem {
   weight: number
 }
 export interface PreparedSheet { student?: string, items: PreparedItem[] }
+/** One graded item in the audit log (Grader.audit). */
+export interface AuditRecord { question: string, student?: string, score: number, maxScore: number, correct: boolean, comparison: unknown }
 
 /** The estimated CPU of grading a sheet, in nanoseconds: its items' computations. */
 export function sheetCost (sheet: PreparedSheet): number {

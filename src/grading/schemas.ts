@@ -10,7 +10,7 @@ const QuestionId = Type.String({ minLength: 1, maxLength: 100, description: 'a q
 export const Student = Type.String({
   minLength: 1,
   maxLength: 256,
-  description: 'the student\'s identifier (e.g. an e-mail or a Gradescope user id), used exactly as given: it seeds the variant'
+  description: 'the student\'s identifier (e.g. an e-mail or a Gradescope user id); one identity whatever the spelling: NFKC, trimmed, lower-cased (the answer echoes it); it seeds the variant'
 })
 const Params = Type.Object({}, { additionalProperties: true, description: 'the question\'s parameters; their schema is the question\'s paramsSchema' })
 /** Any JSON: the answer a student gave, or a computed answer. */

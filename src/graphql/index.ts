@@ -135,12 +135,16 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
   query.questions = () => grader.list().questions
   query.variant = (_root: unknown, args: { question: string, student: string }, context: Context) => {
     authorized(context)
-    return resolve(validateVariant, { student: args.student }, 'args', context, () => grader.variant(args.question, args.student))
+    return resolve(validateVariant, { student: args.student }, 'args', context, () => grader.variant(args.question, args.student, 'args/student'))
   }
   const mutation = {
     grade: (_root: unknown, args: { input: unknown }, context: Context) => {
       authorized(context)
-      return resolve(validateGrade, args.input, 'input', context, async (input) => answerOf(await pool.grade(grader.prepare(input, 'input'), { disconnection: () => disconnectionOf(context.reply) }), '/grade', context.reply))
+      return resolve(validateGrade, args.input, 'input', context, async (input) => {
+        const answer = await pool.grade(grader.prepare(input, 'input'), { disconnection: () => disconnectionOf(context.reply) })
+        for (const record of grader.audit(answerValue(answer) as GradeResult)) context.reply.request.log.info({ audit: record }, 'graded')
+        return answerOf(answer, '/grade', context.reply)
+      })
     }
   }
   await app.register(mercurius, {

@@ -11,6 +11,8 @@ import { GRADE_EXAMPLES, GradeResult, QuestionList, Variant } from '../../src/gr
 import { questions } from '../../src/grading/questions.js'
 import { ErrorResponse } from '../../src/operations/schemas.js'
 import { operations } from '../../src/operations/index.js'
+import { Grader } from '../../src/grading/grader.js'
+import { DEFAULT_SERVICE_LIMITS } from '../../src/limits.js'
 import { build, post } from '../helpers/app.js'
 import { loadFixture } from '../helpers/fixtures.js'
 
@@ -61,6 +63,30 @@ t.test('variants: 200 with the token, the same for the same student, 4xx otherwi
   const unknown = await get('/questions/9.9-nothing/variant?student=ada')
   t.equal(unknown.statusCode, 404)
   t.match(unknown.json(), { code: 'DLCHECK_NOT_FOUND', message: /^id: no question '9\.9-nothing'/ })
+})
+
+t.test('one identity per student: NFKC, trimmed, lower-cased, on every door, and echoed', async (t) => {
+  const app = await build(t, { grading })
+  const variant = async (student: string) => (await app.inject({ url: `/questions/3.2-param-count/variant?student=${encodeURIComponent(student)}`, headers: bearer })).json()
+  const ada = await variant('ada@example.edu')
+  // A roster's spelling, an LMS export's, a trailing space, full-width letters (NFKC).
+  for (const spelling of [' Ada@Example.EDU ', 'ADA@EXAMPLE.EDU', 'ada@example.edu\t', 'ａｄａ@example.edu']) {
+    t.strictSame(await variant(spelling), ada, JSON.stringify(spelling))
+  }
+  t.not((await variant('bob@example.edu')).params, ada.params, 'another student, another variant')
+  const blank = await app.inject({ url: '/questions/3.2-param-count/variant?student=%20%20', headers: bearer })
+  t.equal(blank.statusCode, 400)
+  t.match(blank.json().message, /^querystring\/student is blank once trimmed/)
+  const graded = await post(app, '/grade', { student: ' Ada@Example.EDU ', items: [{ question: '3.2-param-count' }] }, bearer)
+  t.equal(graded.json().student, 'ada@example.edu', '/grade echoes the identity')
+  t.strictSame(graded.json().items[0].params, ada.params, 'and grades that student\'s variant')
+  t.match((await post(app, '/grade', { student: ' ', items: [{ question: '3.2-param-count' }] }, bearer)).json(), { statusCode: 400, message: /^body\/student is blank once trimmed/ })
+  const graphql = await post(app, '/graphql', { query: '{ variant(question: "3.2-param-count", student: " Ada@Example.EDU ") { student params } }' }, bearer)
+  t.strictSame(graphql.json().data.variant, { student: 'ada@example.edu', params: ada.params }, 'GraphQL too')
+  const mutation = await post(app, '/graphql', { query: 'mutation { grade(input: {student: "ADA@example.edu", items: [{question: "3.2-param-count"}]}) { student } }' }, bearer)
+  t.strictSame(mutation.json().data.grade, { student: 'ada@example.edu' })
+  const blankField = await post(app, '/graphql', { query: '{ variant(question: "3.2-param-count", student: " ") { student } }' }, bearer)
+  t.match(blankField.json().errors[0], { message: /^args\/student is blank once trimmed/, extensions: { statusCode: 400 } })
 })
 
 t.test('the grader token: RFC 6750 challenges on /grade and variants, computations stay open', async (t) => {
@@ -114,6 +140,34 @@ t.test('COMPUTATIONS=token closes the solver: every computation, /questions and 
   t.equal((await app.inject({ url: '/questions', headers: bearer })).statusCode, 200)
   t.strictSame((await app.inject({ method: 'POST', url: '/graphql', headers: bearer, payload: { query: '{ paramCount(input: {sizes: [2, 3]}) { total } }' } })).json(), { data: { paramCount: { total: 9 } } })
   for (const url of ['/health', '/ready', '/', '/graphiql', '/docs/api.md']) t.equal((await app.inject({ url })).statusCode, 200, `${url} stays open`)
+})
+
+t.test('privacy: no student id in any log line; one audit line per graded item, the student hashed', async (t) => {
+  const lines: string[] = []
+  const stream = new Writable({ write (chunk, _encoding, done) { lines.push(String(chunk)); done() } })
+  const app = await build(t, { grading, logger: { level: 'debug', stream } })
+  const student = 'Canary.Student@Example.EDU'
+  await app.inject({ url: `/questions/3.2-param-count/variant?student=${encodeURIComponent(student)}`, headers: bearer })
+  await app.inject({ url: `/questions/3.2-param-count/variant?student=${encodeURIComponent(student)}` })
+  const rest = await post(app, '/grade', { student, items: [{ question: '3.2-param-count' }, { question: '5.3-receptive-field', answer: [7, 7] }] }, bearer)
+  t.equal(rest.statusCode, 200)
+  await post(app, '/graphql', { query: 'mutation ($s: String!) { grade(input: {student: $s, items: [{question: "3.2-param-count"}]}) { score } }', variables: { s: student } }, bearer)
+  await app.inject({ url: `/graphql?query=${encodeURIComponent(`{ variant(question: "3.2-param-count", student: "${student}") { student } }`)}`, headers: bearer })
+  const log = lines.join('')
+  t.ok(lines.length > 10, `${lines.length} log lines`)
+  t.notMatch(log, /canary/i, 'the id appears in no log line, in no spelling')
+  t.match(log, '"url":"/questions/3.2-param-count/variant?…"', 'query strings are left out of request lines')
+  const audit = lines.map((line) => JSON.parse(line) as { msg: string, audit?: Record<string, unknown> }).filter((line) => line.msg === 'graded').map((line) => line.audit)
+  const grader = new Grader(Buffer.from(SECRET, 'utf8'), DEFAULT_SERVICE_LIMITS)
+  const hashed = grader.auditId(student)
+  t.match(hashed, /^[0-9a-f]{16}$/)
+  t.equal(grader.auditId(' canary.student@example.edu'), hashed, 'the hash of the identity, whatever the spelling')
+  t.strictSame(audit, [
+    { question: '3.2-param-count', student: hashed, score: 0, maxScore: 1, correct: false, comparison: { mode: 'exact' } },
+    { question: '5.3-receptive-field', student: hashed, score: rest.json().items[1].score, maxScore: 1, correct: rest.json().items[1].correct, comparison: { mode: 'exact' } },
+    { question: '3.2-param-count', student: hashed, score: 0, maxScore: 1, correct: false, comparison: { mode: 'exact' } }
+  ], 'one audit line per graded item, REST and GraphQL')
+  t.notMatch(JSON.stringify(audit), /expected|answer/, 'no answer key in the audit lines')
 })
 
 t.test('without GRADER_TOKEN grading is open, and the start-up log says so once', async (t) => {
