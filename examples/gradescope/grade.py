@@ -246,6 +246,10 @@ def test_output(item, answered, config):
     lines = []
     if not answered:
         lines.append('{} has no answer for "{}".'.format(ANSWERS_FILE, item['question']))
+    elif item.get('invalid'):
+        # A format error, as PrairieLearn marks one: the answer could not be read, so it says
+        # nothing of the student's understanding; they fix the format and resubmit.
+        lines.append('Format error, not a wrong answer: your answer could not be read. Fix its format and resubmit.')
     # The service's feedback never states the expected value, so students may read it.
     lines.append(item['feedback'])
     lines.append('Your parameters: {}'.format(json.dumps(item['params'], ensure_ascii=False)))
@@ -273,6 +277,9 @@ def grade(config, student, answers):
     missing = [question for question in config['questions'] if question not in answers]
     if missing:
         notes.append('No answer in {} for: {}.'.format(ANSWERS_FILE, ', '.join(missing)))
+    unreadable = [item['question'] for item in result['items'] if item.get('invalid') and item['question'] in answers]
+    if unreadable:
+        notes.append('Answers that could not be read (a format error, see each question): {}.'.format(', '.join(unreadable)))
     unknown = sorted(key for key in answers if key not in config['questions'])
     if unknown:
         shown = ', '.join(json.dumps(key[:100], ensure_ascii=False) for key in unknown[:10]) + (', …' if len(unknown) > 10 else '')

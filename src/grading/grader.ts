@@ -33,6 +33,14 @@ function shapeText (expected: Answer): string {
 function flatten (answer: unknown, expected: Nested, path: string, into: number[]): string | undefined {
   if (answer === undefined) return 'no answer was given'
   if (typeof expected === 'number') {
+    if (typeof answer === 'string') {
+      const number = readNumber(answer)
+      if (number !== undefined) {
+        into.push(number)
+        return undefined
+      }
+      return `${at(path)} must be a number, got ${describeValue(answer)}${answer.includes(',') ? ': write it with a point for decimals and no thousands separator (284682, 0.4988, 2.5e-3)' : ''}`
+    }
     if (typeof answer !== 'number') return `${at(path)} must be a number, got ${describeValue(answer)}`
     if (!Number.isFinite(answer)) return `${at(path)} must be a finite number, got ${describeValue(answer)}`
     into.push(answer)
@@ -45,6 +53,16 @@ function flatten (answer: unknown, expected: Nested, path: string, into: number[
     if (problem !== undefined) return problem
   }
   return undefined
+}
+
+/**
+ * A number as a student types it: a string that reads as a plain decimal number, optionally
+ * signed, with an exponent (`"284682"`, `"-0.4988"`, `"2.5e-3"`, white space around it
+ * allowed), is that number, as PrairieLearn's pl-number-input reads a submission. Anything
+ * else (`"284,682"`, `"0,4988"`, `"1/2"`, `"Infinity"`) cannot be read: the answer is invalid.
+ */
+function readNumber (text: string): number | undefined {
+  return /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/.test(text) ? Number(text) : undefined
 }
 
 /** The path of the `index`-th number of `expected` in row-major order ("", "[2]", "[1][0]"). */
@@ -68,15 +86,17 @@ function ruleName (comparison: ResolvedComparison): string {
 }
 
 /**
- * An answer against the reference, element-wise; a wrong shape or a non-number is incorrect
- * with feedback, never an error. The feedback is meant for students: it names the rule, the
- * shape expected and the first entry off, but never the expected value, nor a tolerance
- * from which it could be worked out (relabs' atol + rtol·|e| would give |e|).
+ * An answer against the reference, element-wise, never an error. An answer that cannot be read
+ * as the expected shape of numbers (none, a wrong shape, text that is not a number) is invalid,
+ * as PrairieLearn marks a format error: score 0, and feedback saying the format, so the student
+ * fixes it rather than rethinks it. The feedback is meant for students: it names the rule, the
+ * shape expected and the first entry off, but never the expected value, nor a tolerance from
+ * which it could be worked out (relabs' atol + rtol·|e| would give |e|).
  */
-export function compareAnswer (answer: unknown, expected: Answer, comparison: ResolvedComparison): { correct: boolean, feedback: string } {
+export function compareAnswer (answer: unknown, expected: Answer, comparison: ResolvedComparison): { correct: boolean, invalid: boolean, feedback: string } {
   const numbers: number[] = []
   const problem = flatten(answer, expected, '', numbers)
-  if (problem !== undefined) return { correct: false, feedback: `expected ${shapeText(expected)}: ${problem}` }
+  if (problem !== undefined) return { correct: false, invalid: true, feedback: `invalid, expected ${shapeText(expected)}: ${problem}` }
   const references = typeof expected === 'number' ? [expected] : expected.flat()
   let wrong = 0
   let first = ''
@@ -85,9 +105,9 @@ export function compareAnswer (answer: unknown, expected: Answer, comparison: Re
     if (!isClose(numbers[i], references[i], comparison) && wrong++ === 0) first = `${at(pathOf(expected, i))}, ${numbers[i]},`
   }
   const count = references.length === 1 ? '' : ` (${references.length} entries)`
-  if (wrong === 0) return { correct: true, feedback: `correct${count}, ${ruleName(comparison)}` }
+  if (wrong === 0) return { correct: true, invalid: false, feedback: `correct${count}, ${ruleName(comparison)}` }
   const where = references.length === 1 ? `${first} is off` : `${wrong} of ${references.length} entries are off, the first: ${first} is off`
-  return { correct: false, feedback: `incorrect: ${where} (${ruleName(comparison)})` }
+  return { correct: false, invalid: false, feedback: `incorrect: ${where} (${ruleName(comparison)})` }
 }
 
 /** The question list: built once, since it never changes (GET /questions serves it as is). */
@@ -194,7 +214,7 @@ export class Grader {
    */
   audit (result: GradeResult): AuditRecord[] {
     const student = result.student === undefined ? undefined : this.auditId(result.student)
-    return result.items.map((item) => ({ question: item.question, ...(student === undefined ? {} : { student }), score: item.score, maxScore: item.maxScore, correct: item.correct, comparison: item.comparison }))
+    return result.items.map((item) => ({ question: item.question, ...(student === undefined ? {} : { student }), score: item.score, maxScore: item.maxScore, correct: item.correct, invalid: item.invalid, comparison: item.comparison }))
   }
 
   /** A student's id in the audit lines (see `audit`). */
@@ -244,7 +264,7 @@ export interface PreparedItem {
 }
 export interface PreparedSheet { student?: string, items: PreparedItem[] }
 /** One graded item in the audit log (Grader.audit). */
-export interface AuditRecord { question: string, student?: string, score: number, maxScore: number, correct: boolean, comparison: unknown }
+export interface AuditRecord { question: string, student?: string, score: number, maxScore: number, correct: boolean, invalid: boolean, comparison: unknown }
 
 /** The estimated CPU of grading a sheet, in nanoseconds: its items' computations. */
 export function sheetCost (sheet: PreparedSheet): number {
@@ -294,8 +314,8 @@ export function gradeSheet (sheet: PreparedSheet, limits: Limits): GradeResult {
       if (error instanceof ComputationError) throw new LocatedError(`${item.where} (${question.id})`, error)
       throw error
     }
-    const { correct, feedback } = compareAnswer(item.answer, expected, item.comparison)
-    return { question: question.id, correct, score: correct ? item.weight : 0, maxScore: item.weight, expected, feedback, params: item.params as Record<string, unknown>, comparison: item.comparison }
+    const { correct, invalid, feedback } = compareAnswer(item.answer, expected, item.comparison)
+    return { question: question.id, correct, invalid, score: correct ? item.weight : 0, maxScore: item.weight, expected, feedback, params: item.params as Record<string, unknown>, comparison: item.comparison }
   })
   return {
     ...(sheet.student === undefined ? {} : { student: sheet.student }),

@@ -60,7 +60,7 @@ export const GradeBody = Type.Object({
     params: Type.Optional(Params),
     // Optional: JSON.stringify drops a key whose value is undefined, so a missing answer is
     // the student's blank, graded incorrect, not the grader's error.
-    answer: Type.Optional(AnyJson('the student\'s answer: a number, a list, or a list of lists; anything else, or nothing, is graded incorrect with feedback')),
+    answer: Type.Optional(AnyJson('the student\'s answer: a number, a list, or a list of lists, where a number may be a string that reads as a plain decimal number ("284682", "2.5e-3"); anything else, or nothing, is invalid (score 0, feedback saying the format)')),
     comparison: Type.Optional(Comparison),
     weight: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e6, default: 1, description: 'points for a correct answer (PrairieLearn\'s weight)' }))
   }, { additionalProperties: false, title: 'GradeItem' }), { minItems: 1, description: 'the answers to grade; at most GRADE_MAX_ITEMS (default 100)' })
@@ -70,6 +70,7 @@ export type GradeBody = Static<typeof GradeBody>
 export const GradedItem = Type.Object({
   question: QuestionId,
   correct: Type.Boolean(),
+  invalid: Type.Boolean({ description: 'the answer could not be read as the expected shape of numbers (none, a wrong shape, text that is not a plain decimal number such as "0,4988"): a format error, as PrairieLearn marks one, score 0, the feedback says the format; distinct from an incorrect answer' }),
   score: Type.Number({ description: 'weight when correct, else 0' }),
   maxScore: Type.Number({ description: 'the weight' }),
   expected: AnyJson('the reference answer'),

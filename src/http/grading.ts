@@ -64,7 +64,8 @@ export function registerGradingRoutes (app: FastifyInstance, grader: Grader, acc
         'assignment\'s numbers), the answer and optionally a comparison: relabs (|a − e| ≤ atol + rtol·|e|, defaults rtol 1e-2, atol 1e-8), ' +
         'sigfig or decdig (strictly within 0.51 units of the last required digit of e, default 2 digits), or exact. Without one, the ' +
         'question\'s default applies (exact for integers, relabs rtol 1e-5, atol 1e-8 for real numbers). Vectors and matrices are compared ' +
-        'element-wise. A wrong-shaped or non-numeric answer is graded incorrect with feedback, never an error. ' +
+        'element-wise. A number may come as a string that reads as a plain decimal number ("284682", "2.5e-3"). An answer that cannot be read ' +
+        '(none, a wrong shape, "0,4988") is `invalid`: score 0, with feedback saying the format, never an error. ' +
         'Limit: GRADE_MAX_ITEMS items (default 100). Needs the grader token when GRADER_TOKEN is set.',
       tags: ['grading'],
       security: GRADER_SECURITY,

@@ -134,6 +134,18 @@ if (python.error !== undefined || python.status !== 0) {
     t.match(graded.output, /No answer in answers\.json for: 5\.3-receptive-field/)
   })
 
+  t.test('an answer written with a decimal comma is a format error, shown as such; a number as text is read', async (t) => {
+    const count = correct['3.2-param-count'] as number
+    const sheet: Record<string, unknown> = { ...correct, '3.2-param-count': count.toLocaleString('en-US'), '3.2-hessian-shape': (correct['3.2-hessian-shape'] as number[]).map(String) }
+    const root = await autograderRoot(t, JSON.stringify(sheet))
+    const { code, stderr } = await run(root, service)
+    t.equal(code, 0, stderr)
+    const graded = await results(root)
+    t.match(byName(graded, '3.2-param-count'), { score: 0, output: /^Format error, not a wrong answer: your answer could not be read\. Fix its format and resubmit\.\ninvalid, expected a number: .*a point for decimals and no thousands separator/ })
+    t.match(byName(graded, '3.2-hessian-shape'), { score: 1, output: /^correct/ }, 'numbers as text: read and graded')
+    t.match(graded.output, /Answers that could not be read \(a format error, see each question\): 3\.2-param-count\./)
+  })
+
   t.test('an answers.json that is not a JSON object is graded 0 with what was expected', async (t) => {
     await Promise.all(([
       ['{"3.2-param-count": 284682,', /answers\.json is not valid JSON/],

@@ -45,7 +45,7 @@ t.test('the new questions read their answers from the operations\' results', asy
   t.match(grade('1.1-swish', { beta: 10, interval: [-5, 5] }, 0.028), { correct: false, feedback: 'incorrect: the answer, 0.028, is off (sigfig, 3 significant digits)' })
   // Outside the maximiser: the endpoint of |x| nearest t*/β = 0.128, here x = 0.5 (the operation's own example).
   t.equal(grade('1.1-swish', { beta: 10, interval: [0.5, 2] }, 0.00335).expected, 0.003346425462142428)
-  t.match(grade('1.1-swish', { beta: 10, interval: [0.5, 2] }, [0.00335]), { correct: false, feedback: /^expected a number: the answer must be a number, got/ })
+  t.match(grade('1.1-swish', { beta: 10, interval: [0.5, 2] }, [0.00335]), { correct: false, invalid: true, feedback: /^invalid, expected a number: the answer must be a number, got/ })
   // A zero slope drops its ReLU term from the operation's result: its coefficient is 0.
   t.strictSame(grade('1.2-relu-decomposition', { breakpoints: [0, 1], slopes: [0, 1], at: { x: 0, y: 0 } }, [0, 1, 0]).expected, [0, 1, 0])
   t.strictSame(grade('1.2-relu-decomposition', { breakpoints: [-2, 0], slopes: [-1, 0], at: { x: 0, y: 3 } }, [1, 0, 3]).expected, [1, 0, 3])
@@ -59,11 +59,15 @@ t.test('the new questions read their answers from the operations\' results', asy
   t.strictSame([notProbabilities.statusCode, notProbabilities.message], [422, 'body/items/0 (2-logistic-mixture): pi must sum to 1 (|Σπ − 1| ≤ 1e-9), got Σπ = 0.8999999999999999'])
 })
 
-t.test('wrong shapes and non-numbers are graded incorrect with feedback, never an error', async (t) => {
+t.test('answers that cannot be read are invalid, with feedback on the format, never an error', async (t) => {
   const matrix = [[1, 2, 3], [4, 5, 6]]
   const exact = { mode: 'exact' } as const
   const cases: Array<[unknown, number | number[] | number[][], string]> = [
-    ['284682', 284682, 'expected a number: the answer must be a number, got the string "284682"'],
+    ['284,682', 284682, 'invalid, expected a number: the answer must be a number, got the string "284,682": write it with a point for decimals and no thousands separator (284682, 0.4988, 2.5e-3)'],
+    [['0,4988', 1], [0.4988, 1], 'entry [0] must be a number, got the string "0,4988": write it with a point'],
+    ['1/2', 0.5, 'the answer must be a number, got the string "1/2"'],
+    ['Infinity', 1, 'got the string "Infinity"'],
+    ['', 1, 'got the string ""'],
     [Infinity, 284682, 'the answer must be a finite number, got Infinity (a number outside float64, e.g. 1e999)'],
     [null, [9, 9], 'expected a list of 2 numbers: the answer must be a list of 2, got null'],
     [[9], [9, 9], 'the answer must have 2 entries, got 1'],
@@ -73,14 +77,22 @@ t.test('wrong shapes and non-numbers are graded incorrect with feedback, never a
     [[[1, 2, 3], 4], matrix, 'entry [1] must be a list of 3, got 4'],
     [[1, 2, 3, 4, 5, 6], matrix, 'the answer must have 2 entries, got 6'],
     [[1, [2, 3, 4]], matrix, 'entry [0] must be a list of 3, got 1'],
+    [undefined, 5, 'invalid, expected a number: no answer was given'],
     [[5], [5], 'correct, exact'],
     [[1], [5], 'incorrect: entry [0], 1, is off (exact)']
   ]
   for (const [answer, expected, feedback] of cases) {
     const verdict = compareAnswer(answer, expected, exact)
     t.equal(verdict.correct, feedback.startsWith('correct'), JSON.stringify(answer))
+    t.equal(verdict.invalid, !feedback.startsWith('correct') && !feedback.startsWith('incorrect'), `${JSON.stringify(answer)}: invalid, not incorrect`)
     t.match(verdict.feedback, feedback, JSON.stringify(answer))
   }
+  // As a student types a number: a plain decimal, signed, with an exponent, spaces around.
+  for (const [typed, value] of [['284682', 284682], [' 284682 ', 284682], ['-0.4988', -0.4988], ['+.5', 0.5], ['5.', 5], ['2.5e-3', 0.0025], ['1E3', 1000]] as const) {
+    t.match(compareAnswer(typed, value, exact), { correct: true, invalid: false }, `${JSON.stringify(typed)} reads as ${value}`)
+  }
+  t.match(compareAnswer(['1', '2.0'], [1, 2], exact), { correct: true }, 'entry by entry too')
+  t.match(compareAnswer('284681', 284682, exact), { correct: false, invalid: false, feedback: 'incorrect: the answer, 284681, is off (exact)' }, 'read, then compared: incorrect, not invalid')
   const scalar = compareAnswer(284000, 284682, exact)
   t.equal(scalar.feedback, 'incorrect: the answer, 284000, is off (exact)', 'a scalar has no entry count')
   const several = compareAnswer([[1, 2, 3], [4, 0, 0]], matrix, { mode: 'relabs', rtol: 1e-5, atol: 1e-8 })
@@ -93,7 +105,7 @@ t.test('wrong shapes and non-numbers are graded incorrect with feedback, never a
 t.test('params: given, the student\'s variant, or the defaults', async (t) => {
   const withParams = grader.grade({ items: [{ question: '3.2-param-count', params: { sizes: [3, 4, 2], bias: false }, answer: 20 }] }, 'body')
   t.strictSame(withParams.items[0], {
-    question: '3.2-param-count', correct: true, score: 1, maxScore: 1, expected: 20, feedback: 'correct, exact', params: { sizes: [3, 4, 2], bias: false }, comparison: { mode: 'exact' }
+    question: '3.2-param-count', correct: true, invalid: false, score: 1, maxScore: 1, expected: 20, feedback: 'correct, exact', params: { sizes: [3, 4, 2], bias: false }, comparison: { mode: 'exact' }
   })
   const variant = grader.variant('5.3-receptive-field', 'ada@example.edu')
   const graded = grader.grade({ student: 'ada@example.edu', items: [{ question: '5.3-receptive-field', answer: [0, 0], weight: 2.5 }] }, 'body')
@@ -153,5 +165,5 @@ t.test('statements say every param that is given', async (t) => {
     'slope -2 for x < β, is constant for β < x < α, and has slope 3 for x > α, where β = -1 and α = 2; its graph passes through (4, 1)')
   t.match(statement('2-logistic-mixture', { pi: [0.2, 0.3, 0.5], weights: [[1], [2], [3]], x: [-1] }),
     'In a mixture of 3 logistic regressions, z ~ Categorical(π) with π = [0.2,0.3,0.5] and y ∣ z = k, x ~ Bernoulli(σ(w_kᵀx)) with w_1 = [1], w_2 = [2], w_3 = [3]. What is p(y = 1 ∣ x) for x = [-1]?')
-  t.equal(compareAnswer('x', [5], { mode: 'exact' }).feedback, 'expected a list of 1 number: the answer must be a list of 1, got the string "x"')
+  t.equal(compareAnswer('x', [5], { mode: 'exact' }).feedback, 'invalid, expected a list of 1 number: the answer must be a list of 1, got the string "x"')
 })

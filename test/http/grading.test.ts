@@ -163,9 +163,9 @@ t.test('privacy: no student id in any log line; one audit line per graded item, 
   t.match(hashed, /^[0-9a-f]{16}$/)
   t.equal(grader.auditId(' canary.student@example.edu'), hashed, 'the hash of the identity, whatever the spelling')
   t.strictSame(audit, [
-    { question: '3.2-param-count', student: hashed, score: 0, maxScore: 1, correct: false, comparison: { mode: 'exact' } },
-    { question: '5.3-receptive-field', student: hashed, score: rest.json().items[1].score, maxScore: 1, correct: rest.json().items[1].correct, comparison: { mode: 'exact' } },
-    { question: '3.2-param-count', student: hashed, score: 0, maxScore: 1, correct: false, comparison: { mode: 'exact' } }
+    { question: '3.2-param-count', student: hashed, score: 0, maxScore: 1, correct: false, invalid: true, comparison: { mode: 'exact' } },
+    { question: '5.3-receptive-field', student: hashed, score: rest.json().items[1].score, maxScore: 1, correct: rest.json().items[1].correct, invalid: false, comparison: { mode: 'exact' } },
+    { question: '3.2-param-count', student: hashed, score: 0, maxScore: 1, correct: false, invalid: true, comparison: { mode: 'exact' } }
   ], 'one audit line per graded item, REST and GraphQL')
   t.notMatch(JSON.stringify(audit), /expected|answer/, 'no answer key in the audit lines')
 })
@@ -194,7 +194,7 @@ t.test('POST /grade: the documented examples, and grader mistakes as 4xx', async
   const first = (await grade(GRADE_EXAMPLES[0].value)).json()
   t.strictSame([first.score, first.maxScore], [3, 3], 'the first example is a correct sheet')
   const second = (await grade(GRADE_EXAMPLES[1].value)).json()
-  t.match(second.items[1], { correct: false, score: 0, maxScore: 2, feedback: /^expected a \d+ × \d+ matrix/ })
+  t.match(second.items[1], { correct: false, score: 0, maxScore: 2, feedback: /^invalid, expected a \d+ × \d+ matrix/ })
 
   const cases: Array<[unknown, number, RegExp]> = [
     [{ items: [] }, 400, /body\/items must NOT have fewer than 1 items/],
