@@ -7,9 +7,15 @@ Reads, under AUTOGRADER_ROOT (default /autograder):
   submission_metadata.json   the submitter (users[0].email, or users[0].id)
   submission/answers.json    {"<question id>": <answer>, ...}
   source/config.json         optional: url, token, questions, weights, student_field,
-                             visibility, timeout
+                             visibility, timeout, retry_seconds
 and the environment, which overrides config.json: DLCHECK_URL, DLCHECK_TOKEN,
-DLCHECK_QUESTIONS (comma-separated ids), DLCHECK_STUDENT_FIELD, DLCHECK_TIMEOUT.
+DLCHECK_QUESTIONS (comma-separated ids), DLCHECK_STUDENT_FIELD, DLCHECK_TIMEOUT,
+DLCHECK_RETRY_SECONDS.
+
+A busy or briefly unreachable service (429, 502, 503, 504, a refused or reset connection, a
+timeout) is tried again, after the Retry-After the service sends or else 1, 2, 4, ... s (at
+most 30), for up to retry_seconds in all (default 120): the deadline rush is when a blip
+happens.
 
 Writes results/results.json in Gradescope's format, one test per question, and exits 0.
 A missing or unreadable answers.json is the student's problem: score 0 and a top-level
@@ -25,11 +31,15 @@ import math
 import os
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 
 DEFAULT_URL = 'http://127.0.0.1:3000'
 DEFAULT_TIMEOUT = 60.0
+DEFAULT_RETRY_SECONDS = 120.0
+# Answers that say "try again shortly": too many requests, a proxy's bad gateway or timeout, overload.
+RETRYABLE_STATUSES = (429, 502, 503, 504)
 # The service's GET /questions, in its order; a question not listed here is named by its id alone.
 TITLES = {
     '1.1-swish': 'How far Swish is from ReLU',
@@ -87,7 +97,8 @@ def load_config(root):
     if not isinstance(config, dict):
         raise StaffError('{} must hold a JSON object, e.g. {{"url": "https://dlcheck.example.edu", "token": "..."}}'.format(path))
     for key, name in (('url', 'DLCHECK_URL'), ('token', 'DLCHECK_TOKEN'), ('questions', 'DLCHECK_QUESTIONS'),
-                      ('student_field', 'DLCHECK_STUDENT_FIELD'), ('timeout', 'DLCHECK_TIMEOUT')):
+                      ('student_field', 'DLCHECK_STUDENT_FIELD'), ('timeout', 'DLCHECK_TIMEOUT'),
+                      ('retry_seconds', 'DLCHECK_RETRY_SECONDS')):
         if env(name) is not None:
             config[key] = env(name)
 
@@ -129,10 +140,16 @@ def load_config(root):
         raise StaffError('timeout (config.json, or DLCHECK_TIMEOUT) must be a number of seconds')
     if not timeout > 0:
         raise StaffError('timeout (config.json, or DLCHECK_TIMEOUT) must be positive')
+    try:
+        retry_seconds = float(config.get('retry_seconds', DEFAULT_RETRY_SECONDS))
+    except (TypeError, ValueError):
+        raise StaffError('retry_seconds (config.json, or DLCHECK_RETRY_SECONDS) must be a number of seconds')
+    if not retry_seconds >= 0 or not math.isfinite(retry_seconds):
+        raise StaffError('retry_seconds (config.json, or DLCHECK_RETRY_SECONDS) must be 0 (no retry) or more')
     return {
         'url': url.rstrip('/'), 'token': token, 'questions': unique, 'weights': weights,
         'student_field': student_field,
-        'visibility': visibility, 'timeout': timeout,
+        'visibility': visibility, 'timeout': timeout, 'retry_seconds': retry_seconds,
     }
 
 
@@ -206,7 +223,52 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def redacted(message):
+    """The message with the token, wherever it came from, replaced: it is never printed."""
+    for secret in SECRETS + [env('DLCHECK_TOKEN') or '']:
+        if secret:
+            message = message.replace(secret, '[token]')
+    return message
+
+
+class TryAgain(StaffError):
+    """A failure that may pass: the service busy or briefly unreachable."""
+
+    def __init__(self, message, retry_after=None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def retry_after_seconds(value):
+    """Retry-After in seconds (RFC 9110 §10.2.3); the HTTP-date form is left to the backoff."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if seconds >= 0 and math.isfinite(seconds) else None
+
+
 def post_grade(config, body):
+    """POST /grade, tried again while the service is busy or unreachable, within retry_seconds."""
+    deadline = time.monotonic() + config['retry_seconds']
+    backoff = 1.0
+    attempts = 1
+    while True:
+        try:
+            return post_grade_once(config, body)
+        except TryAgain as error:
+            wait = error.retry_after if error.retry_after is not None else backoff
+            if time.monotonic() + wait > deadline:
+                if attempts == 1:
+                    raise
+                raise StaffError('{} (gave up after {} attempts over {:g} s, DLCHECK_RETRY_SECONDS)'.format(error, attempts, config['retry_seconds']))
+            print('dlcheck: {}; trying again in {:g} s'.format(redacted(str(error)), wait), file=sys.stderr)
+            time.sleep(wait)
+            backoff = min(backoff * 2, 30.0)
+            attempts += 1
+
+
+def post_grade_once(config, body):
     url = config['url'] + '/grade'
     headers = {'Content-Type': 'application/json', 'Accept': 'application/json'}
     if config['token'] is not None:
@@ -225,9 +287,12 @@ def post_grade(config, body):
             pass
         if 300 <= error.code < 400:
             detail = 'a redirect to {}, not followed: set the URL to where the service is'.format(error.headers.get('Location'))
-        raise StaffError('POST {} answered {}: {}'.format(url, error.code, detail))
+        message = 'POST {} answered {}: {}'.format(url, error.code, detail)
+        if error.code in RETRYABLE_STATUSES:
+            raise TryAgain(message, retry_after_seconds(error.headers.get('Retry-After')))
+        raise StaffError(message)
     except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
-        raise StaffError('cannot reach the service at {}: {}'.format(url, getattr(error, 'reason', error)))
+        raise TryAgain('cannot reach the service at {}: {}'.format(url, getattr(error, 'reason', error)))
     try:
         result = json.loads(text)
         items = result['items']
@@ -332,10 +397,6 @@ if __name__ == '__main__':
     try:
         main()
     except StaffError as error:
-        message = str(error)
-        for secret in SECRETS + [env('DLCHECK_TOKEN') or '']:
-            if secret:
-                message = message.replace(secret, '[token]')
         print('dlcheck autograder: {}\nresults.json was not written: fix this, then re-run the autograder on the affected submissions.'.format(
-            message), file=sys.stderr)
+            redacted(str(error))), file=sys.stderr)
         sys.exit(1)

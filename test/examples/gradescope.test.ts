@@ -6,6 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -165,10 +166,11 @@ if (python.error !== undefined || python.status !== 0) {
 
   t.test('when the service refuses or cannot be reached: exit 1, no results.json, no token printed', async (t) => {
     const wrongToken = 'not-the-token-' + 'y'.repeat(20)
-    await Promise.all([
+    await Promise.all(([
       { env: { ...service, DLCHECK_TOKEN: wrongToken }, error: /POST http:\/\/127\.0\.0\.1:\d+\/grade answered 401/ },
-      { env: { DLCHECK_URL: 'http://127.0.0.1:1', DLCHECK_TOKEN: TOKEN }, error: /cannot reach the service at http:\/\/127\.0\.0\.1:1\/grade/ }
-    ].map(async ({ env, error }) => {
+      { env: { DLCHECK_URL: 'http://127.0.0.1:1', DLCHECK_TOKEN: TOKEN, DLCHECK_RETRY_SECONDS: '0' }, error: /cannot reach the service at http:\/\/127\.0\.0\.1:1\/grade/ },
+      { env: { DLCHECK_URL: 'http://127.0.0.1:1', DLCHECK_TOKEN: TOKEN, DLCHECK_RETRY_SECONDS: '2' }, error: /cannot reach the service .* \(gave up after 2 attempts over 2 s, DLCHECK_RETRY_SECONDS\)/ }
+    ] as Array<{ env: Record<string, string>, error: RegExp }>).map(async ({ env, error }) => {
       const root = await autograderRoot(t, JSON.stringify(correct))
       const { code, stdout, stderr } = await run(root, env)
       t.equal(code, 1)
@@ -177,6 +179,42 @@ if (python.error !== undefined || python.status !== 0) {
       t.notMatch(stdout + stderr, wrongToken)
       t.notMatch(stdout + stderr, TOKEN)
     }))
+  })
+
+  t.test('a busy service is tried again after its Retry-After; a 401 is not', async (t) => {
+    // In front of the service: the first POST gets 503 with Retry-After: 1, as an overloaded
+    // replica answers; the next ones go through.
+    let posts = 0
+    const front = createServer((request, response) => {
+      const chunks: Buffer[] = []
+      request.on('data', (chunk: Buffer) => chunks.push(chunk))
+      request.on('end', () => {
+        if (posts++ === 0) {
+          response.writeHead(503, { 'retry-after': '1', 'content-type': 'application/json' }).end('{"statusCode":503,"code":"DLCHECK_OVERLOADED","error":"Service Unavailable","message":"busy; retry in 1 s"}')
+          return
+        }
+        fetch(url + request.url!, { method: 'POST', headers: { authorization: request.headers.authorization!, 'content-type': 'application/json' }, body: Buffer.concat(chunks) })
+          .then(async (answer) => response.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text()), (error: Error) => response.destroy(error))
+      })
+    })
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve))
+    t.teardown(() => front.close())
+    const frontUrl = `http://127.0.0.1:${(front.address() as { port: number }).port}`
+    const root = await autograderRoot(t, JSON.stringify(correct))
+    const started = Date.now()
+    const { code, stderr } = await run(root, { DLCHECK_URL: frontUrl, DLCHECK_TOKEN: TOKEN })
+    t.equal(code, 0, stderr)
+    t.equal(posts, 2, 'tried twice')
+    t.ok(Date.now() - started >= 1000, 'after the Retry-After second')
+    t.match(stderr, /answered 503: Service Unavailable \(DLCHECK_OVERLOADED\): busy; retry in 1 s; trying again in 1 s/)
+    t.notMatch(stderr, TOKEN)
+    t.equal((await results(root)).score, 12)
+
+    posts = 0
+    const refused = await autograderRoot(t, JSON.stringify(correct))
+    const unauthorized = await run(refused, { DLCHECK_URL: url, DLCHECK_TOKEN: 'not-the-token-' + 'z'.repeat(20) })
+    t.equal(unauthorized.code, 1)
+    t.notMatch(unauthorized.stderr, /trying again/, 'a 401 is for staff to fix, not to wait out')
   })
 
   t.test('deployed as Gradescope does: config.json in source/, run_autograder copied to the root', async (t) => {
