@@ -6,13 +6,17 @@
  *
  * Grammar (whitespace allowed between tokens, names case-insensitive):
  *
- *   architecture := element (arrow element)*          arrow := "→" | "->"
+ *   architecture := element (arrow element)*          arrow := "→" | "->" | "\to" | "\rightarrow"
  *   element      := name ["-" size] group*
- *   name         := word (" " word)*                  e.g. "Global Avg. Pool"
- *   size         := integer [("x" | "×") integer]     "3x3", "5", "128"
+ *   name         := word (space word)*                e.g. "Global Avg. Pool"
+ *   size         := integer [("x" | "×" | "\times") integer]     "3x3", "5", "128"
  *   group        := "(" setting ("," setting)* ")"
  *   setting      := key "=" value | "Output"          value := size | "true" | "false"
  *
+ * As the assignment writes it in LaTeX too: `\to`, `\rightarrow` and `\longrightarrow` are
+ * arrows, `\times` is ×, LaTeX's spaces (`\ `, `~`) are spaces (`Global \ Avg. \ Pool`), and
+ * `$` delimiters are ignored (`$Image \rightarrow Conv\text{-}3x3 \to \dots$` is not: `\text`
+ * and the rest of LaTeX are not notation).
  * `Image`/`Input` may open the chain and `Output` close it; they are markers, not layers.
  * Conv settings: stride, padding, dilation, out (channels), bias; pools: stride, padding
  * (and dilation for max pooling, as torch.nn.MaxPool2d); FC: bias. "Conv-3x3" without
@@ -23,6 +27,14 @@ import { ELEMENTWISE_TYPES, type LayerSpec, type LayerType } from './layers.js'
 import type { Pair } from './pair.js'
 
 type Marker = 'input' | 'output'
+
+/** An arrow between two elements: Unicode, ASCII or LaTeX. */
+const ARROW = /^(?:→|->|\\(?:long)?rightarrow(?![A-Za-z])|\\to(?![A-Za-z]))/
+
+/** How many arrows `text` has: its elements less one, without parsing it (for cost estimates). */
+export function arrowCount (text: string): number {
+  return text.match(/→|->|\\(?:long)?rightarrow(?![A-Za-z])|\\to(?![A-Za-z])/g)?.length ?? 0
+}
 
 /** Normalised name (lower case, no spaces, dots, hyphens or underscores) → layer type. */
 const NAMES: Record<string, LayerType | Marker> = {
@@ -74,8 +86,9 @@ class Scanner {
   position = 0
   constructor (readonly text: string, readonly field: string) {}
 
+  /** White space, LaTeX's spaces (`\ `, `~`) and math delimiters (`$`). */
   skipSpaces (): void {
-    while (this.position < this.text.length && /\s/.test(this.text[this.position])) this.position++
+    this.take(/^(?:\s|~|\$|\\ )+/)
   }
 
   atEnd (): boolean { return this.position >= this.text.length }
@@ -85,7 +98,7 @@ class Scanner {
     const rest = this.text.slice(this.position).trimStart()
     if (rest === '') return 'end of input'
     // The last alternative matches any non-space character, so there is always a match.
-    return /^(→|->|[A-Za-z_][\w.]*|\d+|\S)/.exec(rest)![0]
+    return /^(→|->|\\[A-Za-z]+|[A-Za-z_][\w.]*|\d+|\S)/.exec(rest)![0]
   }
 
   fail (detail: string, position = this.position, token = this.token()): never {
@@ -113,7 +126,7 @@ function parseSize (scanner: Scanner): Pair | undefined {
   const first = scanner.take(/^\d+/)
   if (first === undefined) return undefined
   const height = parseInteger(scanner, first, start)
-  if (scanner.take(/^\s*[x×X]\s*/) === undefined) return [height, height]
+  if (scanner.take(/^\s*(?:[x×X]|\\times(?![A-Za-z]))\s*/) === undefined) return [height, height]
   const secondStart = scanner.position
   const second = scanner.take(/^\d+/) ?? scanner.fail('expected an integer after "x", as in 3x3')
   return [height, parseInteger(scanner, second, secondStart)]
@@ -174,9 +187,9 @@ export function parseArchitecture (text: string, field = 'architecture'): Archit
     scanner.skipSpaces()
     if (ended) scanner.fail('Output must be the last element')
     const start = scanner.position
-    const name = scanner.take(/^[A-Za-z][A-Za-z0-9_.]*(?: +[A-Za-z][A-Za-z0-9_.]*)*/) ??
+    const name = scanner.take(/^[A-Za-z][A-Za-z0-9_.]*(?:(?: |~|\\ )+[A-Za-z][A-Za-z0-9_.]*)*/) ??
       scanner.fail(scanner.atEnd() ? 'expected a layer such as Conv-3x3' : 'expected a layer name such as Conv-3x3, ReLU or FC-128')
-    const normalised = name.toLowerCase().replace(/[\s._-]/g, '')
+    const normalised = name.toLowerCase().replace(/[\s._~\\-]/g, '')
     const type = NAMES[normalised] ?? scanner.fail(`unknown layer '${name}'; known: Image, Conv-KxK, MaxPool-KxK, AvgPool-KxK, Global Avg. Pool, Global Max Pool, FC-N, Flatten, ${ELEMENTWISE_TYPES.join(', ')}, Output`, start, name)
     if (type === 'input') {
       if (index > 0) scanner.fail(`${name} may only open the chain`, start, name)
@@ -204,13 +217,14 @@ export function parseArchitecture (text: string, field = 'architecture'): Archit
         if (scanner.text[scanner.position] !== '(') break
         if (parseGroup(scanner, layer, SETTINGS[type] ?? [])) ended = true
       }
-      layer.name = text.slice(start, scanner.position).trim()
+      // Without the spaces (and LaTeX's) skipped after it.
+      layer.name = text.slice(start, scanner.position).replace(/(?:\s|~|\$|\\ )+$/, '')
       layers.push(layer)
     }
     index++
     scanner.skipSpaces()
     if (scanner.atEnd()) break
-    if (scanner.take(/^(→|->)/) === undefined) scanner.fail('expected "→" or "->" between layers')
+    if (scanner.take(ARROW) === undefined) scanner.fail('expected "→" or "->" between layers')
   }
   if (layers.length === 0) scanner.fail('the architecture has no layers', 0, text.trim().slice(0, 20))
   return layers

@@ -3,7 +3,7 @@
  * assignment's notation) — turned into one list of layer specs, with the layer-count limit.
  */
 import { Type } from '@sinclair/typebox'
-import { parseArchitecture } from '../math/architecture.js'
+import { arrowCount, parseArchitecture } from '../math/architecture.js'
 import { InvalidRequestError, LimitExceededError } from '../math/errors.js'
 import { LAYER_TYPES, type LayerSpec } from '../math/layers.js'
 import { toPair } from '../math/pair.js'
@@ -59,10 +59,7 @@ export function layersFromRequest (
  * an upper bound on its layers (Image and Output are markers), for the cost estimates.
  */
 export function architectureElementCount (text: string): number {
-  let count = 1
-  for (let at = text.indexOf('→'); at >= 0; at = text.indexOf('→', at + 1)) count++
-  for (let at = text.indexOf('->'); at >= 0; at = text.indexOf('->', at + 2)) count++
-  return count
+  return 1 + arrowCount(text)
 }
 
 /** @throws {LimitExceededError} over MAX_LAYERS */

@@ -30,7 +30,9 @@ t.test('numbers the JSON contract rejects are 400, never coerced', async (t) => 
     ['/param-count', '{"sizes": 5}', /body\/sizes must be array, got 5/],
     ['/param-count', '{}', /body must have exactly one of sizes and architecture/],
     ['/param-count', '[1, 2]', /body must be object, got an array/],
-    ['/param-count', '{"sizes": [', /Body is not valid JSON/]
+    ['/param-count', '{"sizes": [', /^Body is not valid JSON but content-type is set to 'application\/json': the body ends too soon at line 1, column 12$/],
+    ['/swish', '{"beta": 0,5}', /^Body is not valid JSON but content-type is set to 'application\/json': unexpected "5" at line 1, column 12; a decimal comma\? JSON numbers take a point: 0\.5, not 0,5$/],
+    ['/param-count', '{\n  "sizes": [32,\n    512,, 10]\n}', /: unexpected "," at line 3, column 9$/]
   ]
   for (const [url, body, message] of bodies) {
     const response = await post(app, url, body)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { parseArchitecture } from '../../src/math/architecture.js'
+import { arrowCount, parseArchitecture } from '../../src/math/architecture.js'
 import { NotationSyntaxError } from '../../src/math/errors.js'
 
 t.test('the assignment\'s notation, verbatim', async (t) => {
@@ -61,4 +61,15 @@ t.test('syntax errors give the position and the token', async (t) => {
     }
   }
   t.throws(() => parseArchitecture('Conv-3x3 → Rleu', 'layers'), { message: /^layers: syntax error at position 12 near 'Rleu'/ })
+})
+
+t.test('the notation as the assignment writes it in LaTeX: \\to, \\rightarrow, \\times, LaTeX spaces, $…$', async (t) => {
+  const plain = parseArchitecture('Image → Conv-5x5(out=16) → ReLU → Global Avg. Pool → FC-1 (Output)')
+  const latex = parseArchitecture('$Image \\rightarrow Conv-5x5(out=16) \\longrightarrow ReLU \\to Global \\ Avg. \\ Pool \\to FC-1 (Output)$')
+  t.strictSame(latex.map(({ position, name, ...layer }) => layer), plain.map(({ position, name, ...layer }) => layer), 'the same layers')
+  t.strictSame(latex.map((layer) => layer.name), ['Conv-5x5(out=16)', 'ReLU', 'Global \\ Avg. \\ Pool', 'FC-1 (Output)'], 'named as written, without the spaces after them')
+  t.match(parseArchitecture('Conv-3 \\times 5 -> Global~Max~Pool'), [{ type: 'conv', kernel: [3, 5] }, { type: 'globalmaxpool' }])
+  t.equal(arrowCount('A \\to B \\rightarrow C \\longrightarrow D → E -> F \\tofu'), 5, 'arrows counted without parsing; \\tofu is not \\to')
+  t.throws(() => parseArchitecture('Conv-3x3 \\tofu ReLU'), { position: 10, token: '\\tofu', message: /expected "→" or "->" between layers/ })
+  t.throws(() => parseArchitecture('Conv\\text{-}3x3'), { message: /near '\\text'/ }, 'the rest of LaTeX is not notation')
 })
