@@ -6,11 +6,11 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
-import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
+import { flakyFront } from '../helpers/flaky-front.js'
 import { repositoryPath } from '../helpers/repository.js'
 
 const EXAMPLE = repositoryPath('examples/gradescope/')
@@ -184,33 +184,19 @@ if (python.error !== undefined || python.status !== 0) {
   t.test('a busy service is tried again after its Retry-After; a 401 is not', async (t) => {
     // In front of the service: the first POST gets 503 with Retry-After: 1, as an overloaded
     // replica answers; the next ones go through.
-    let posts = 0
-    const front = createServer((request, response) => {
-      const chunks: Buffer[] = []
-      request.on('data', (chunk: Buffer) => chunks.push(chunk))
-      request.on('end', () => {
-        if (posts++ === 0) {
-          response.writeHead(503, { 'retry-after': '1', 'content-type': 'application/json' }).end('{"statusCode":503,"code":"DLCHECK_OVERLOADED","error":"Service Unavailable","message":"busy; retry in 1 s"}')
-          return
-        }
-        fetch(url + request.url!, { method: 'POST', headers: { authorization: request.headers.authorization!, 'content-type': 'application/json' }, body: Buffer.concat(chunks) })
-          .then(async (answer) => response.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text()), (error: Error) => response.destroy(error))
-      })
-    })
-    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve))
-    t.teardown(() => front.close())
-    const frontUrl = `http://127.0.0.1:${(front.address() as { port: number }).port}`
+    const front = await flakyFront(url)
+    t.teardown(front.close)
+    const frontUrl = front.url
     const root = await autograderRoot(t, JSON.stringify(correct))
     const started = Date.now()
     const { code, stderr } = await run(root, { DLCHECK_URL: frontUrl, DLCHECK_TOKEN: TOKEN })
     t.equal(code, 0, stderr)
-    t.equal(posts, 2, 'tried twice')
+    t.equal(front.requests(), 2, 'tried twice')
     t.ok(Date.now() - started >= 1000, 'after the Retry-After second')
     t.match(stderr, /answered 503: Service Unavailable \(DLCHECK_OVERLOADED\): busy; retry in 1 s; trying again in 1 s/)
     t.notMatch(stderr, TOKEN)
     t.equal((await results(root)).score, 12)
 
-    posts = 0
     const refused = await autograderRoot(t, JSON.stringify(correct))
     const unauthorized = await run(refused, { DLCHECK_URL: url, DLCHECK_TOKEN: 'not-the-token-' + 'z'.repeat(20) })
     t.equal(unauthorized.code, 1)

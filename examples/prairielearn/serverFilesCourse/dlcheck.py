@@ -1,0 +1,118 @@
+"""dlcheck for PrairieLearn questions: each student's variant from the service, graded by it.
+
+Python 3.6+ standard library only. Put this file in the course's serverFilesCourse/ (on the
+path of every question's server.py, never sent to students) with dlcheck_config.json beside it:
+
+    {"url": "https://dlcheck.example.edu", "token": "<GRADER_TOKEN>"}
+
+DLCHECK_URL and DLCHECK_TOKEN in the environment override the file (for tests).
+
+PrairieLearn gives server.py no student identity, only data["variant_seed"]: a variant is
+seeded by it ("pl-variant-<seed>"), so each PrairieLearn variant has its own numbers, drawn by
+the service's HMAC and checked by the service's computation.
+"""
+import json
+import math
+import os
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+# A question's code must answer within PrairieLearn's own time limit: retries stop well before.
+TIMEOUT_SECONDS = 5.0
+RETRY_SECONDS = 10.0
+RETRYABLE_STATUSES = (429, 502, 503, 504)
+
+
+class ServiceError(Exception):
+    """The service could not be used: the variant cannot be built, or the answer graded."""
+
+
+def config():
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'dlcheck_config.json')
+    settings = {}
+    if os.path.exists(path):
+        with open(path, encoding='utf-8') as handle:
+            settings = json.load(handle)
+    url = os.environ.get('DLCHECK_URL') or settings.get('url') or 'http://127.0.0.1:3000'
+    token = os.environ.get('DLCHECK_TOKEN') or settings.get('token')
+    return url.rstrip('/'), token
+
+
+def call(method, path, body=None):
+    """One request, tried again while the service is busy or unreachable (Retry-After honoured)."""
+    url, token = config()
+    headers = {'Accept': 'application/json'}
+    if token:
+        headers['Authorization'] = 'Bearer ' + token
+    data = None
+    if body is not None:
+        headers['Content-Type'] = 'application/json'
+        data = json.dumps(body).encode('utf-8')
+    deadline = time.monotonic() + RETRY_SECONDS
+    backoff = 0.5
+    while True:
+        wait = backoff
+        try:
+            request = urllib.request.Request(url + path, data=data, headers=headers, method=method)
+            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+                return json.loads(response.read().decode('utf-8'))
+        except urllib.error.HTTPError as error:
+            if error.code not in RETRYABLE_STATUSES:
+                raise ServiceError('{} {} answered {}: {}'.format(method, path, error.code, error.read(2000).decode('utf-8', 'replace')))
+            problem = 'answered {}'.format(error.code)
+            try:
+                given = float(error.headers.get('Retry-After'))
+                wait = given if given >= 0 and math.isfinite(given) else backoff
+            except (TypeError, ValueError):
+                pass
+        except (urllib.error.URLError, OSError) as error:
+            problem = 'cannot be reached: {}'.format(getattr(error, 'reason', error))
+        if time.monotonic() + wait > deadline:
+            raise ServiceError('{} {}: the service {}, and was still so after {:g} s'.format(method, path, problem, RETRY_SECONDS))
+        time.sleep(wait)
+        backoff = min(backoff * 2, 4.0)
+
+
+def variant(question, seed):
+    """The service's variant of `question` for a PrairieLearn variant seed: params and statement."""
+    student = 'pl-variant-{}'.format(seed)
+    return call('GET', '/questions/{}/variant?student={}'.format(urllib.parse.quote(question), urllib.parse.quote(student)))
+
+
+def graded(question, params, answer):
+    """The service's verdict on one answer for `params`: correct, invalid, feedback, expected."""
+    result = call('POST', '/grade', {'items': [{'question': question, 'params': params, 'answer': answer}]})
+    return result['items'][0]
+
+
+def generate(data, question, name='answer'):
+    """server.py's generate(): the variant's params, its statement, and the correct answer."""
+    found = variant(question, data['variant_seed'])
+    data['params']['dlcheck'] = found['params']
+    data['params']['statement'] = found['statement']
+    # An empty answer is graded invalid, with the expected answer beside it: the correct answer.
+    data['correct_answers'][name] = graded(question, found['params'], None)['expected']
+
+
+def grade(data, question, name='answer'):
+    """server.py's grade(): what the student typed, graded by the service.
+
+    An answer the service cannot read (a decimal comma, a wrong shape) becomes a format error,
+    as PrairieLearn's own inputs report one: the submission is invalid, not wrong, and does not
+    use up an attempt.
+    """
+    typed = data['raw_submitted_answers'].get(name)
+    try:
+        answer = json.loads(typed) if isinstance(typed, str) and typed.strip().startswith('[') else typed
+    except ValueError:
+        answer = typed
+    item = graded(question, data['params']['dlcheck'], answer)
+    if item['invalid']:
+        data['format_errors'][name] = item['feedback']
+        return
+    score = 1.0 if item['correct'] else 0.0
+    data['partial_scores'][name] = {'score': score, 'weight': 1, 'feedback': item['feedback']}
+    data['feedback'][name] = item['feedback']
+    data['score'] = score
