@@ -71,7 +71,8 @@ const ROUTES: Case[] = [
 async function startServer (entry: string, logLevel: string): Promise<{ url: string, process: ChildProcess }> {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build first (npm run bench and bench:http do)`)
   const child = spawn(process.execPath, [entry], {
-    env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: logLevel },
+    // Grading open on purpose (production refuses to start without a token otherwise): the bench computes, it does not grade.
+    env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production', ...(process.env.GRADER_TOKEN === undefined && { GRADING: 'open' }), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: logLevel },
     stdio: ['ignore', 'pipe', 'inherit']
   })
   const url = await new Promise<string>((resolve, reject) => {

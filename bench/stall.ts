@@ -194,7 +194,8 @@ class Server {
     const log = openSync(logPath, 'w')
     const child = spawn(process.execPath, [SERVER_ENTRY], {
       cwd: ROOT,
-      env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production', WORKERS: process.env.WORKERS ?? '1', ...extraEnv, HOST: '127.0.0.1', PORT: String(port) },
+      // Grading open on purpose where a case sets no token: production refuses to start otherwise.
+      env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production', WORKERS: process.env.WORKERS ?? '1', ...((extraEnv.GRADER_TOKEN ?? process.env.GRADER_TOKEN) === undefined && { GRADING: 'open' }), ...extraEnv, HOST: '127.0.0.1', PORT: String(port) },
       stdio: ['ignore', log, log]
     })
     closeSync(log)

@@ -62,7 +62,11 @@ function flatten (answer: unknown, expected: Nested, path: string, into: number[
  * else (`"284,682"`, `"0,4988"`, `"1/2"`, `"Infinity"`) cannot be read: the answer is invalid.
  */
 function readNumber (text: string): number | undefined {
-  return /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/.test(text) ? Number(text) : undefined
+  // One way to match each digit (no backtracking blow-up on a long answer), and a length no
+  // typed number needs.
+  if (text.length > 100 || !/^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/.test(text)) return undefined
+  const number = Number(text)
+  return Number.isFinite(number) ? number : undefined
 }
 
 /** The path of the `index`-th number of `expected` in row-major order ("", "[2]", "[1][0]"). */

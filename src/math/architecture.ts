@@ -212,13 +212,15 @@ export function parseArchitecture (text: string, field = 'architecture'): Archit
       } else if (SIZED_TYPES.includes(type)) {
         scanner.fail(`${name} needs a size, as in ${type === 'fc' ? 'FC-128' : `${name}-3x3`}`)
       }
+      // The element ends where its last part does, before the spaces (and LaTeX's) after it.
+      let end = scanner.position
       for (;;) {
         scanner.skipSpaces()
         if (scanner.text[scanner.position] !== '(') break
         if (parseGroup(scanner, layer, SETTINGS[type] ?? [])) ended = true
+        end = scanner.position
       }
-      // Without the spaces (and LaTeX's) skipped after it.
-      layer.name = text.slice(start, scanner.position).replace(/(?:\s|~|\$|\\ )+$/, '')
+      layer.name = text.slice(start, end)
       layers.push(layer)
     }
     index++

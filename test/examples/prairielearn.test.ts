@@ -46,7 +46,7 @@ if (python.error !== undefined || python.status !== 0) {
     t.ok(Number.isInteger(expected) && expected > 0, `the correct answer: ${expected}`)
     const thousands = expected.toLocaleString('en-US')
     t.match(thousands, /,/, 'large enough to be written with a thousands separator')
-    const driven = await drive('dlcheck-param-count', 7, [String(expected), String(expected + 1), thousands], service)
+    const driven = await drive('dlcheck-param-count', 7, [String(expected), String(expected + 1), thousands, '[NaN]'], service)
     const fromService = await variant('3.2-param-count', 7)
     t.strictSame(driven.generated.params, { dlcheck: fromService.params, statement: fromService.statement }, 'data["params"]: the service\'s variant for pl-variant-<seed>')
     t.not(JSON.stringify((await drive('dlcheck-param-count', 8, [], service)).generated.params), JSON.stringify(driven.generated.params), 'another seed, another variant')
@@ -54,6 +54,7 @@ if (python.error !== undefined || python.status !== 0) {
     t.match(right, { score: 1, partial_scores: { answer: { score: 1, feedback: 'correct, exact' } }, format_errors: {} })
     t.match(wrong, { score: 0, partial_scores: { answer: { score: 0, feedback: /^incorrect: the answer, \d+, is off \(exact\)$/ } }, format_errors: {} })
     t.match(comma, { score: 0, partial_scores: {}, format_errors: { answer: /^invalid, expected a number: .*a point for decimals and no thousands separator/ } }, 'a format error, not graded: PrairieLearn does not use up an attempt')
+    t.match(driven.submissions[3], { partial_scores: {}, format_errors: { answer: /^invalid, expected a number: the answer must be a number, got the string "\[NaN\]"/ } }, 'not JSON: a format error, not a broken question')
   })
 
   t.test('question 1.1: a real number, graded with the question\'s comparison', async (t) => {

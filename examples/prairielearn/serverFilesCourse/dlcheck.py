@@ -19,9 +19,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-# A question's code must answer within PrairieLearn's own time limit: retries stop well before.
-TIMEOUT_SECONDS = 5.0
-RETRY_SECONDS = 10.0
+# A question's code must finish within PrairieLearn's own time limit (questionTimeoutMilliseconds,
+# 10 s by default): every call of one generate() or grade() shares this budget, retries included.
+BUDGET_SECONDS = 8.0
 RETRYABLE_STATUSES = (429, 502, 503, 504)
 
 
@@ -40,8 +40,8 @@ def config():
     return url.rstrip('/'), token
 
 
-def call(method, path, body=None):
-    """One request, tried again while the service is busy or unreachable (Retry-After honoured)."""
+def call(method, path, body, deadline):
+    """One request, tried again while the service is busy or unreachable (Retry-After honoured), until `deadline`."""
     url, token = config()
     headers = {'Accept': 'application/json'}
     if token:
@@ -50,13 +50,12 @@ def call(method, path, body=None):
     if body is not None:
         headers['Content-Type'] = 'application/json'
         data = json.dumps(body).encode('utf-8')
-    deadline = time.monotonic() + RETRY_SECONDS
     backoff = 0.5
     while True:
         wait = backoff
         try:
             request = urllib.request.Request(url + path, data=data, headers=headers, method=method)
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+            with urllib.request.urlopen(request, timeout=max(0.1, deadline - time.monotonic())) as response:
                 return json.loads(response.read().decode('utf-8'))
         except urllib.error.HTTPError as error:
             if error.code not in RETRYABLE_STATUSES:
@@ -70,30 +69,42 @@ def call(method, path, body=None):
         except (urllib.error.URLError, OSError) as error:
             problem = 'cannot be reached: {}'.format(getattr(error, 'reason', error))
         if time.monotonic() + wait > deadline:
-            raise ServiceError('{} {}: the service {}, and was still so after {:g} s'.format(method, path, problem, RETRY_SECONDS))
+            raise ServiceError('{} {}: the service {}, and was still so when the time allowed ran out'.format(method, path, problem))
         time.sleep(wait)
         backoff = min(backoff * 2, 4.0)
 
 
-def variant(question, seed):
+def student(seed):
+    """The service's student for a PrairieLearn variant: its variant, and its lines in the audit log."""
+    return 'pl-variant-{}'.format(seed)
+
+
+def variant(question, seed, deadline):
     """The service's variant of `question` for a PrairieLearn variant seed: params and statement."""
-    student = 'pl-variant-{}'.format(seed)
-    return call('GET', '/questions/{}/variant?student={}'.format(urllib.parse.quote(question), urllib.parse.quote(student)))
+    path = '/questions/{}/variant?student={}'.format(urllib.parse.quote(question), urllib.parse.quote(student(seed)))
+    return call('GET', path, None, deadline)
 
 
-def graded(question, params, answer):
+def graded(question, seed, params, answer, deadline):
     """The service's verdict on one answer for `params`: correct, invalid, feedback, expected."""
-    result = call('POST', '/grade', {'items': [{'question': question, 'params': params, 'answer': answer}]})
+    item = {'question': question, 'params': params, 'answer': answer}
+    result = call('POST', '/grade', {'student': student(seed), 'items': [item]}, deadline)
     return result['items'][0]
 
 
 def generate(data, question, name='answer'):
     """server.py's generate(): the variant's params, its statement, and the correct answer."""
-    found = variant(question, data['variant_seed'])
+    deadline = time.monotonic() + BUDGET_SECONDS
+    found = variant(question, data['variant_seed'], deadline)
     data['params']['dlcheck'] = found['params']
     data['params']['statement'] = found['statement']
     # An empty answer is graded invalid, with the expected answer beside it: the correct answer.
-    data['correct_answers'][name] = graded(question, found['params'], None)['expected']
+    data['correct_answers'][name] = graded(question, data['variant_seed'], found['params'], None, deadline)['expected']
+
+
+def reject_constant(name):
+    """NaN and Infinity are not JSON: the list stays text, which the service reads as invalid."""
+    raise ValueError(name)
 
 
 def grade(data, question, name='answer'):
@@ -103,12 +114,13 @@ def grade(data, question, name='answer'):
     as PrairieLearn's own inputs report one: the submission is invalid, not wrong, and does not
     use up an attempt.
     """
-    typed = data['raw_submitted_answers'].get(name)
+    # As the input element parsed it (remove-spaces applied: "284 682" is 284682).
+    typed = data['submitted_answers'].get(name)
     try:
-        answer = json.loads(typed) if isinstance(typed, str) and typed.strip().startswith('[') else typed
-    except ValueError:
+        answer = json.loads(typed, parse_constant=reject_constant) if isinstance(typed, str) and typed.strip().startswith('[') else typed
+    except (ValueError, RecursionError):
         answer = typed
-    item = graded(question, data['params']['dlcheck'], answer)
+    item = graded(question, data['variant_seed'], data['params']['dlcheck'], answer, time.monotonic() + BUDGET_SECONDS)
     if item['invalid']:
         data['format_errors'][name] = item['feedback']
         return
