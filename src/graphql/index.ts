@@ -166,7 +166,11 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
     // Mercurius answers transport errors itself (its route's error handler, not the app's):
     // name the body limit, and the way around it, as REST does.
     errorFormatter: (execution, context) => {
-      const { statusCode, response } = mercurius.defaultErrorFormatter(execution, context)
+      // Mercurius' formatter logs each error's message at info, and graphql-js' messages quote
+      // the values they refuse (`String cannot represent a non string value: 20231234`, a
+      // student's id): it logs into nothing here, and the line written says only where.
+      const { statusCode, response } = mercurius.defaultErrorFormatter(execution, { ...context, reply: { log: { info: () => {} } } } as unknown as typeof context)
+      for (const error of execution.errors) context.reply.log.info({ graphqlError: { path: error.path, code: (error.originalError as { code?: string } | undefined)?.code } }, 'GraphQL error')
       const errors = response.errors!.map((formatted, i) => {
         // Mercurius may format one error into several, so errors[i] can be missing.
         const original = execution.errors[i]?.originalError as { code?: string } | undefined
