@@ -12,7 +12,7 @@ import type { Limits } from '../operations/limits.js'
 import type { GradingLimits } from './limits.js'
 import { isClose, resolveComparison, type ResolvedComparison } from './comparison.js'
 import { questions, questionsById, type Answer, type Question } from './questions.js'
-import { ANSWER_MAX_NESTING, type GradeBody, type GradedItem, type GradeResult } from './schemas.js'
+import { ANSWER_MAX_NESTING, STUDENT_MAX_LENGTH, type GradeBody, type GradedItem, type GradeResult } from './schemas.js'
 import { studentId, VariantRandom } from './variants.js'
 
 type Nested = number | Nested[]
@@ -239,6 +239,8 @@ export class Grader {
 function identity (given: string, where: string): string {
   const student = studentId(given)
   if (student === '') throw new SchemaValidationError(`${where} is blank once trimmed; send the student's identifier (an e-mail or an LMS user id)`)
+  // NFKC can lengthen a string (ﷺ is 18 characters): the schema's bound holds for the identity too.
+  if (student.length > STUDENT_MAX_LENGTH) throw new SchemaValidationError(`${where} is longer than ${STUDENT_MAX_LENGTH} characters once normalised (NFKC); send a shorter identifier`)
   return student
 }
 

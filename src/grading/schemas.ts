@@ -7,9 +7,11 @@ import { Comparison } from './comparison.js'
 import { ANSWER_SHAPES } from './questions.js'
 
 const QuestionId = Type.String({ minLength: 1, maxLength: 100, description: 'a question id from GET /questions, e.g. "3.2-param-count"' })
+/** The longest student id, as given and once normalised (studentId). */
+export const STUDENT_MAX_LENGTH = 256
 export const Student = Type.String({
   minLength: 1,
-  maxLength: 256,
+  maxLength: STUDENT_MAX_LENGTH,
   description: 'the student\'s identifier (e.g. an e-mail or a Gradescope user id); one identity whatever the spelling: NFKC, trimmed, lower-cased (the answer echoes it); it seeds the variant'
 })
 const Params = Type.Object({}, { additionalProperties: true, description: 'the question\'s parameters; their schema is the question\'s paramsSchema' })

@@ -8,16 +8,18 @@ import { createHmac } from 'node:crypto'
 
 /**
  * One identity per student, however a roster or an LMS export spells it: Unicode NFKC (UAX #15:
- * full-width and compatibility forms become their plain letters), white space trimmed at both
- * ends, then lower-cased (String.prototype.toLowerCase, Unicode's default lower-casing; it
- * differs from full case folding on a few letters, ß stays ß) and normalised again. So
+ * full-width and compatibility forms become their plain letters), invisible characters removed
+ * (Default_Ignorable_Code_Point: zero-width spaces, soft hyphens, a stray BOM pasted from a
+ * spreadsheet), white space trimmed at both ends, then lower-cased (String.prototype.toLowerCase,
+ * Unicode's default lower-casing; it differs from full case folding on a few letters, ß stays
+ * ß) and normalised again. So
  * `" Ada@Example.EDU "` and `ada@example.edu` are one student, with one variant. Every door
  * applies it (variants, /grade, GraphQL) and echoes the result.
  * @example studentId(' Ada@Example.EDU ') // 'ada@example.edu'
  * @example studentId('ａｄａ') // 'ada'
  */
 export function studentId (given: string): string {
-  return given.normalize('NFKC').trim().toLowerCase().normalize('NFKC')
+  return given.normalize('NFKC').replace(/\p{Default_Ignorable_Code_Point}/gu, '').trim().toLowerCase().normalize('NFKC')
 }
 
 /**

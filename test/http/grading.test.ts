@@ -70,13 +70,18 @@ t.test('one identity per student: NFKC, trimmed, lower-cased, on every door, and
   const variant = async (student: string) => (await app.inject({ url: `/questions/3.2-param-count/variant?student=${encodeURIComponent(student)}`, headers: bearer })).json()
   const ada = await variant('ada@example.edu')
   // A roster's spelling, an LMS export's, a trailing space, full-width letters (NFKC).
-  for (const spelling of [' Ada@Example.EDU ', 'ADA@EXAMPLE.EDU', 'ada@example.edu\t', 'ａｄａ@example.edu']) {
+  for (const spelling of [' Ada@Example.EDU ', 'ADA@EXAMPLE.EDU', 'ada@example.edu\t', 'ａｄａ@example.edu', 'ada\u200b@example.edu\ufeff']) {
     t.strictSame(await variant(spelling), ada, JSON.stringify(spelling))
   }
   t.not((await variant('bob@example.edu')).params, ada.params, 'another student, another variant')
   const blank = await app.inject({ url: '/questions/3.2-param-count/variant?student=%20%20', headers: bearer })
   t.equal(blank.statusCode, 400)
   t.match(blank.json().message, /^querystring\/student is blank once trimmed/)
+  const invisible = await app.inject({ url: '/questions/3.2-param-count/variant?student=%E2%80%8B', headers: bearer })
+  t.match(invisible.json(), { statusCode: 400, message: /is blank once trimmed/ }, 'a zero-width space alone is blank')
+  // U+FDFA is one character and 18 once NFKC spells it out: 15 of them pass the schema's 256.
+  const long = await app.inject({ url: `/questions/3.2-param-count/variant?student=${encodeURIComponent('\ufdfa'.repeat(15))}`, headers: bearer })
+  t.match(long.json(), { statusCode: 400, message: /^querystring\/student is longer than 256 characters once normalised \(NFKC\)/ })
   const graded = await post(app, '/grade', { student: ' Ada@Example.EDU ', items: [{ question: '3.2-param-count' }] }, bearer)
   t.equal(graded.json().student, 'ada@example.edu', '/grade echoes the identity')
   t.strictSame(graded.json().items[0].params, ada.params, 'and grades that student\'s variant')
