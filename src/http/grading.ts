@@ -10,7 +10,8 @@ import type { Grader } from '../grading/grader.js'
 import { GradeBody, GradeResult, QuestionList, Variant, VariantParams, VariantQuery } from '../grading/schemas.js'
 import { answerValue, type Answer, type ComputationPool } from '../runtime/pool.js'
 import { disconnection } from '../runtime/disconnection.js'
-import { CLOSED_COMPUTATIONS, ERROR_RESPONSES, sendAnswer } from './routes.js'
+import { CLOSED_COMPUTATIONS } from './openapi.js'
+import { ERROR_RESPONSES, sendAnswer } from './routes.js'
 
 const UNAUTHORIZED = { $ref: 'ErrorResponse#', description: 'GRADER_TOKEN is set and the request has no `Authorization: Bearer <token>` with it (WWW-Authenticate says which)' } as const
 const NOT_FOUND = { $ref: 'ErrorResponse#', description: 'no question with this id; GET /questions lists them' } as const

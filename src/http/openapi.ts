@@ -57,7 +57,11 @@ export const ERROR_EXAMPLES: Record<string, { statusCode: number, code: string, 
   500: { statusCode: 500, code: 'DLCHECK_INTERNAL', error: 'Internal Server Error', message: 'the server could not compute this answer; the error has been logged' }
 }
 
-type Document = { paths?: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { examples?: unknown }> }> }>> }
+/** The 401 of a route that COMPUTATIONS=token closes, and its example. */
+export const CLOSED_COMPUTATIONS = { $ref: 'ErrorResponse#', description: 'only when the server sets COMPUTATIONS=token (during an exam): the request has no `Authorization: Bearer <token>` with the grader token' } as const
+const CLOSED_COMPUTATIONS_EXAMPLE = { ...ERROR_EXAMPLES[401], message: 'this server\'s computations need the grader token (COMPUTATIONS=token, during an exam): send Authorization: Bearer <GRADER_TOKEN>' }
+
+type Document = { paths?: Record<string, Record<string, { responses?: Record<string, { description?: string, content?: Record<string, { examples?: unknown }> }> }>> }
 
 /**
  * Adds ERROR_EXAMPLES to every error response of the finished document (@fastify/swagger's
@@ -70,7 +74,7 @@ export const addErrorExamples: SwaggerTransformObject = (documentObject) => {
   for (const methods of Object.values(openapiObject.paths!)) {
     for (const operation of Object.values(methods)) {
       for (const [status, response] of Object.entries(operation.responses!)) {
-        const example = ERROR_EXAMPLES[status]
+        const example = response.description === CLOSED_COMPUTATIONS.description ? CLOSED_COMPUTATIONS_EXAMPLE : ERROR_EXAMPLES[status]
         // A copy per response, so the YAML has no anchors and aliases.
         if (example !== undefined) response.content!['application/json'].examples = { example: { summary: `${example.statusCode} ${example.error}`, value: { ...example } } }
       }

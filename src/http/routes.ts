@@ -12,6 +12,7 @@ import type { Answer, ComputationPool } from '../runtime/pool.js'
 import { WorkerBody } from './body.js'
 import { PICTURES, prefersSvg, SVG_TYPE } from './pictures.js'
 import { AJV_OPTIONS } from '../validation.js'
+import { CLOSED_COMPUTATIONS } from './openapi.js'
 
 export const ERROR_RESPONSES = {
   400: { $ref: 'ErrorResponse#', description: 'the body does not match the schema (the message names the field path), or a notation does not parse (position and token)' },
@@ -22,9 +23,6 @@ export const ERROR_RESPONSES = {
   500: { $ref: 'ErrorResponse#', description: 'an internal error; no details are returned' },
   503: { $ref: 'ErrorResponse#', description: 'overloaded (every worker busy and the queue full, or the server under pressure) or over the time budget: retry after Retry-After seconds' }
 } as const
-
-/** The 401 of a route that COMPUTATIONS=token closes. */
-export const CLOSED_COMPUTATIONS = { $ref: 'ErrorResponse#', description: 'only when the server sets COMPUTATIONS=token (during an exam): the request has no `Authorization: Bearer <token>` with the grader token' } as const
 
 /**
  * The body validator of an operation's route: Fastify's checks with the same Ajv options and
