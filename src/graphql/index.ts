@@ -142,8 +142,9 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
       authorized(context)
       return resolve(validateGrade, args.input, 'input', context, async (input) => {
         const answer = await pool.grade(grader.prepare(input, 'input'), { disconnection: () => disconnectionOf(context.reply) })
-        for (const record of grader.audit(answerValue(answer) as GradeResult)) context.reply.request.log.info({ audit: record }, 'graded')
-        return answerOf(answer, '/grade', context.reply)
+        const result = answerOf(answer, '/grade', context.reply) as GradeResult
+        for (const record of grader.audit(result)) context.reply.request.log.info({ audit: record }, 'graded')
+        return result
       })
     }
   }

@@ -8,7 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { GraderAccess } from '../grading/access.js'
 import type { Grader } from '../grading/grader.js'
 import { GradeBody, GradeResult, QuestionList, Variant, VariantParams, VariantQuery } from '../grading/schemas.js'
-import { answerValue, type Answer, type ComputationPool } from '../runtime/pool.js'
+import { answerValue, type ComputationPool } from '../runtime/pool.js'
 import { disconnection } from '../runtime/disconnection.js'
 import { CLOSED_COMPUTATIONS } from './openapi.js'
 import { ERROR_RESPONSES, sendAnswer } from './routes.js'
@@ -17,9 +17,6 @@ const UNAUTHORIZED = { $ref: 'ErrorResponse#', description: 'GRADER_TOKEN is set
 const NOT_FOUND = { $ref: 'ErrorResponse#', description: 'no question with this id; GET /questions lists them' } as const
 /** OpenAPI security requirement: the bearer token, named in openapiDocument's components. */
 const GRADER_SECURITY = [{ graderToken: [] }]
-
-/** A graded sheet, from a worker's bytes (at most GRADE_MAX_ITEMS items) or inline. */
-const gradeOf = (answer: Answer): GradeResult => answerValue(answer) as GradeResult
 
 export function registerGradingRoutes (app: FastifyInstance, grader: Grader, access: GraderAccess, pool: ComputationPool): void {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>()
@@ -76,7 +73,7 @@ export function registerGradingRoutes (app: FastifyInstance, grader: Grader, acc
   }, async (request, reply) => {
     const sheet = grader.prepare(request.body, 'body')
     const answer = await pool.grade(sheet, { disconnection: () => disconnection(reply.raw) })
-    for (const record of grader.audit(gradeOf(answer))) request.log.info({ audit: record }, 'graded')
+    for (const record of grader.audit(answerValue(answer) as GradeResult)) request.log.info({ audit: record }, 'graded')
     return await sendAnswer(reply, answer)
   })
 }

@@ -89,6 +89,10 @@ const EXTENSION = extname(fileURLToPath(import.meta.url))
 const WORKER = fileURLToPath(new URL(`./worker${EXTENSION}`, import.meta.url))
 const LOADER_FLAGS: Record<string, string[]> = { '.ts': ['--import', 'tsx'], '.js': [] }
 
+/** (503) A computation still running when the shutdown's grace ends. */
+const unfinishedAtShutdown = (): ServiceUnavailableError =>
+  new ServiceUnavailableError('the server is shutting down and this computation could not finish in time; retry (another replica answers)', 'DLCHECK_SHUTTING_DOWN', 1)
+
 /** A task admitted to a lane: waiting in its queue, or running on one of its threads. */
 interface Job {
   task: ComputationTask
@@ -290,14 +294,14 @@ export class ComputationPool {
       // returned already, and nothing else would stop it before the process exits.
       const graceMs = this.drainDeadline === undefined ? Infinity : this.drainDeadline - Date.now()
       const budgetMs = Math.min(this.options.computeTimeoutMs, graceMs)
-      const overrun = graceMs < this.options.computeTimeoutMs
-        ? new ServiceUnavailableError('the server is shutting down and this computation could not finish in time; retry (another replica answers)', 'DLCHECK_SHUTTING_DOWN', 1)
-        : new ServiceUnavailableError(`the computation ran over its time budget of ${this.options.computeTimeoutMs} ms (COMPUTE_TIMEOUT_MS), queue wait included, and was stopped; send a smaller input, or raise COMPUTE_TIMEOUT_MS on the server`, 'DLCHECK_TIMEOUT', 1)
       task.deadline = Date.now() + budgetMs
       // Tasks start in the order they were admitted, so the one running always reaches its
       // budget before those waiting behind it: this fires on a running task, and dispatch
       // refuses the waiting ones that can no longer finish in time.
-      const budget = setTimeout(() => this.stop(lane, job, overrun), budgetMs)
+      const overrun = (): Error => graceMs < this.options.computeTimeoutMs
+        ? unfinishedAtShutdown()
+        : new ServiceUnavailableError(`the computation ran over its time budget of ${this.options.computeTimeoutMs} ms (COMPUTE_TIMEOUT_MS), queue wait included, and was stopped; send a smaller input, or raise COMPUTE_TIMEOUT_MS on the server`, 'DLCHECK_TIMEOUT', 1)
+      const budget = setTimeout(() => this.stop(lane, job, overrun()), budgetMs)
       const hangUp = (): void => this.stop(lane, job, new ClientClosedError('the client closed the connection before the answer'))
       signal?.addEventListener('abort', hangUp, { once: true })
       job.resolve = (answer) => { clearTimeout(budget); signal?.removeEventListener('abort', hangUp); resolve(answer) }
@@ -370,7 +374,7 @@ export class ComputationPool {
     while (pending().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
     for (const lane of lanes) {
       for (const job of [...lane.running, ...lane.waiting]) {
-        this.stop(lane, job, new ServiceUnavailableError('the server is shutting down and this computation could not finish in time; retry (another replica answers)', 'DLCHECK_SHUTTING_DOWN', 1))
+        this.stop(lane, job, unfinishedAtShutdown())
       }
     }
   }
