@@ -132,7 +132,10 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   // /grade's sheet is parsed here too (its params and variants need the main thread's secret):
   // a hundred answers need far fewer values than a body of tiny lists could hold.
   const gradeValues = { max: GRADE_MAX_VALUES, message: `the body holds more than ${GRADE_MAX_VALUES} values in lists and objects; send the answers in several requests` }
-  registerBodyParsing(app, runtime.workerBodyBytes, new Set(operations.map((operation) => operation.path)), new Map([['/graphql', graphqlValues], ['/grade', gradeValues]]))
+  // A roster's students and question ids, and room to spare: a roster just over
+  // ROSTER_MAX_STUDENTS reaches the route, whose 413 names the limit.
+  const rosterValues = { max: 2 * limits.rosterMaxStudents + 200, message: `the body holds far more values than a roster of ROSTER_MAX_STUDENTS (${limits.rosterMaxStudents}) students needs; send the roster in several requests` }
+  registerBodyParsing(app, runtime.workerBodyBytes, new Set(operations.map((operation) => operation.path)), new Map([['/graphql', graphqlValues], ['/grade', gradeValues], ['/variants', rosterValues]]))
   const pool = new ComputationPool(runtime, limits)
   app.decorate('computations', pool)
   // Shutdown: the computations admitted are answered (within SHUTDOWN_TIMEOUT_MS, less a
@@ -142,7 +145,7 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   app.addHook('preClose', (done) => { drained = pool.drain(Math.max(0, runtime.shutdownTimeoutMs - 1000)); done() })
   app.addHook('onClose', async () => { await drained; await pool.close() })
   await registerProtection(app, runtime, pool, shedder)
-  const { graderToken, variantSecret, computations } = options.grading ?? {}
+  const { graderToken, variantSecret, computations, publicUrl } = options.grading ?? {}
   const access = new GraderAccess(graderToken, computations === 'token')
   registerOperationRoutes(app, operations, pool, access)
   if (access.computationsClosed) {
@@ -155,7 +158,7 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     app.log.warn('VARIANT_SECRET is not set: variants come from a random secret of this process, so they change on restart and differ between replicas')
   }
   const grader = new Grader(variantSecret === undefined ? randomBytes(32) : Buffer.from(variantSecret, 'utf8'), limits)
-  registerGradingRoutes(app, grader, access, pool)
+  registerGradingRoutes(app, grader, access, pool, publicUrl)
   await registerGraphql(app, operations, limits, pool, grader, access)
   await registerPlaygrounds(app, operations)
   return app

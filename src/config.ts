@@ -24,7 +24,8 @@ export const GradingSettings = Type.Object({
   GRADER_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'bearer token required by `/grade` and the variants; unset: grading is open (logged at start; refused under `NODE_ENV=production` unless `GRADING=open`); at least 16 characters' })),
   VARIANT_SECRET: Type.Optional(Type.String({ minLength: 16, description: 'HMAC key of the variants, the same on every replica; unset: a random per-process secret (logged); required with `GRADER_TOKEN`; at least 16 characters' })),
   GRADING: Type.Optional(Type.Literal('open', { description: '`open`: serve grading without a token on purpose, even under `NODE_ENV=production` (anyone may read every variant\'s expected answers); not with `GRADER_TOKEN`' })),
-  COMPUTATIONS: Type.Union([Type.Literal('open'), Type.Literal('token')], { default: 'open', description: '`token`: the computation routes, `/questions` and `/graphql` need the grader token too (an exam: the service stops being an open solver); needs `GRADER_TOKEN`' })
+  COMPUTATIONS: Type.Union([Type.Literal('open'), Type.Literal('token')], { default: 'open', description: '`token`: the computation routes, `/questions` and `/graphql` need the grader token too (an exam: the service stops being an open solver); needs `GRADER_TOKEN`' }),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/?#\\s]+$', description: 'the address students reach the service at, scheme and host only (e.g. `https://dlcheck.example.edu`), for the personal links of `POST /variants`; unset: the request\'s own (its Host, or X-Forwarded-Host and -Proto with `TRUST_PROXY`)' }))
 })
 
 /** Every setting, in the order docs/limits.md lists them. */
@@ -51,6 +52,8 @@ export interface GradingSecrets {
   variantSecret?: string
   /** COMPUTATIONS: `token` closes the computations, the question bank and GraphQL behind the grader token */
   computations?: 'open' | 'token'
+  /** PUBLIC_URL: the origin of the personal links */
+  publicUrl?: string
 }
 
 /** Variables whose values never appear in a message or a log line. */
@@ -98,5 +101,5 @@ export function loadConfig (environment: Record<string, string | undefined> = pr
   }
   const limits: ServiceLimits = optionsOf(LimitsSchema, valid)
   const runtime: RuntimeOptions = optionsOf(RuntimeSettings, valid)
-  return { port: valid.PORT, host: valid.HOST, logLevel: valid.LOG_LEVEL, limits, runtime, grading: { graderToken: valid.GRADER_TOKEN, variantSecret: valid.VARIANT_SECRET, computations: valid.COMPUTATIONS } }
+  return { port: valid.PORT, host: valid.HOST, logLevel: valid.LOG_LEVEL, limits, runtime, grading: { graderToken: valid.GRADER_TOKEN, variantSecret: valid.VARIANT_SECRET, computations: valid.COMPUTATIONS, publicUrl: valid.PUBLIC_URL } }
 }

@@ -29,5 +29,6 @@ t.test('the imports of src/ point down only', async (t) => {
   t.strictSame(pointingInto('grading', ['http', 'graphql', 'playgrounds', 'app', 'server']), [], 'grading imports no transport')
   t.strictSame(pointingInto('operations', ['http', 'graphql', 'playgrounds', 'grading', 'runtime', 'app', 'server']), [], 'operations import only the math below them')
   t.strictSame(pointingInto('runtime', ['http', 'graphql', 'playgrounds', 'app', 'server']), [], 'the worker pool imports no transport')
+  t.strictSame(pointingInto('pages', ['http', 'graphql', 'playgrounds', 'runtime', 'app', 'server']), [], 'the pages render grading\'s data, and import no transport')
   t.strictSame(pointingInto('svg', ['http', 'graphql', 'playgrounds', 'runtime', 'grading', 'app', 'server']), [], 'the pictures import only the operations and the math')
 })

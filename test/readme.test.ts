@@ -30,19 +30,30 @@ t.test('every whole curl example in the README and docs/ answers what they show'
   }
 })
 
-// The autograding session: requests with the grader token, replayed against an app with the
-// README's token and secret (variants depend on the secret).
+// The autograding sessions: requests with the grader token (and a student's page, which needs
+// none), replayed against an app with the README's token and secret (variants and personal
+// links depend on the secret), on the host the docs show. An output is every line up to the
+// next command: JSON compared as JSON, anything else (a roster's CSV) as text.
 const token = /^\$ export GRADER_TOKEN=(\S+)$/m.exec(readme)![1]
 const secret = /VARIANT_SECRET=([\w-]+)/.exec(readme)![1]
-const graded = [...readme.matchAll(/^\$ curl -s '?localhost:3000([^' ]+)'? -H "authorization: Bearer \$GRADER_TOKEN"(?: -H 'content-type: application\/json' -d '(.*)')?\n(.*)$/gm)]
-  .map(([, url, body, output]) => ({ url, body, output }))
+const graded = [...readme.matchAll(/^\$ curl -s '?localhost:3000([^' ]+)'?((?: -H (?:"authorization: Bearer \$GRADER_TOKEN"|'[A-Za-z-]+: [^']*'))*)(?: -d '(.*)')?\n((?:(?!\$ |```).*\n)+)/gm)]
+  .map(([, url, headers, body, output]) => ({ url, headers: [...headers.matchAll(/'([A-Za-z-]+): ([^']*)'/g)].map(([, name, value]) => [name.toLowerCase(), value]), authorized: headers.includes('$GRADER_TOKEN'), body, output: output.trimEnd() }))
+  .filter((example) => example.authorized || example.url.startsWith('/statements'))
 
 t.test('every curl example with the grader token answers what the docs show', async (t) => {
-  t.ok(graded.length >= 4, `${graded.length} examples`)
+  t.ok(graded.length >= 8, `${graded.length} examples`)
+  t.ok(graded.some((example) => example.url.startsWith('/statements')) && graded.some((example) => example.headers.some(([, value]) => value === 'text/csv')), 'the walk-through\'s roster and page are among them')
   const app = await build(t, { grading: { graderToken: token, variantSecret: secret } })
-  for (const { url, body, output } of graded) {
-    const response = await app.inject({ method: body === undefined ? 'GET' : 'POST', url, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: body })
-    t.strictSame(response.json(), JSON.parse(output), `${url} ${(body ?? '').slice(0, 80)}`)
+  for (const { url, headers, authorized, body, output } of graded) {
+    const response = await app.inject({
+      method: body === undefined ? 'GET' : 'POST',
+      url,
+      headers: { host: 'localhost:3000', ...Object.fromEntries(headers), ...(authorized ? { authorization: `Bearer ${token}` } : {}) },
+      payload: body
+    })
+    const name = `${url} ${(body ?? '').slice(0, 80)}`
+    if (output.startsWith('{')) t.strictSame(response.json(), JSON.parse(output), name)
+    else t.equal(response.body.replace(/\r\n/g, '\n').trimEnd(), output, name)
   }
 })
 

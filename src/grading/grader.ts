@@ -5,132 +5,38 @@
  */
 import { createHmac } from 'node:crypto'
 import { Ajv, type ValidateFunction } from 'ajv'
-import { describeValue, AJV_OPTIONS, schemaErrorFormatter } from '../validation.js'
+import { AJV_OPTIONS, schemaErrorFormatter } from '../validation.js'
 import { ComputationError, ImpossibleInputError, LimitExceededError } from '../math/errors.js'
 import { LocatedError, NotFoundError, SchemaValidationError } from '../errors.js'
 import type { Limits } from '../operations/limits.js'
 import type { GradingLimits } from './limits.js'
-import { isClose, resolveComparison, type ResolvedComparison } from './comparison.js'
+import { resolveComparison, type ResolvedComparison } from './comparison.js'
+import { compareAnswer } from './feedback.js'
+import { LANGUAGES, type Language, type Localized } from './language.js'
+import { PersonalLinks, rosterQuestions, type RosterTask, type StatementsTask } from './roster.js'
+import { statementOf } from './statements.js'
 import { questions, questionsById, type Answer, type Question } from './questions.js'
-import { ANSWER_MAX_NESTING, STUDENT_MAX_LENGTH, type GradeBody, type GradedItem, type GradeResult } from './schemas.js'
-import { studentId, VariantRandom } from './variants.js'
+import { ANSWER_MAX_NESTING, type GradeBody, type RosterBody, type GradedItem, type GradeResult, type QuestionList } from './schemas.js'
+import { identity, studentId, VariantRandom } from './variants.js'
 
-type Nested = number | Nested[]
-
-/** "the answer", "[2]", "[1][0]": where in the answer something is. */
-const at = (path: string): string => path === '' ? 'the answer' : `entry ${path}`
-
-function shapeText (expected: Answer): string {
-  if (typeof expected === 'number') return 'a number'
-  if (expected.length > 0 && Array.isArray(expected[0])) return `a ${expected.length} × ${(expected[0]).length} matrix (a list of ${expected.length} rows of ${(expected[0]).length} numbers)`
-  return `a list of ${expected.length} number${expected.length === 1 ? '' : 's'}`
-}
-
-/**
- * The answer's numbers in the expected answer's order, or what is wrong with its shape.
- * JSON.parse turns 1e999 into Infinity, so a number can still be non-finite here.
- */
-function flatten (answer: unknown, expected: Nested, path: string, into: number[]): string | undefined {
-  if (answer === undefined) return 'no answer was given'
-  if (typeof expected === 'number') {
-    if (typeof answer === 'string') {
-      const number = readNumber(answer)
-      if (number !== undefined) {
-        into.push(number)
-        return undefined
-      }
-      return `${at(path)} must be a number, got ${describeValue(answer)}${answer.includes(',') ? ': write it with a point for decimals and no thousands separator (284682, 0.4988, 2.5e-3)' : ''}`
-    }
-    if (typeof answer !== 'number') return `${at(path)} must be a number, got ${describeValue(answer)}`
-    if (!Number.isFinite(answer)) return `${at(path)} must be a finite number, got ${describeValue(answer)}`
-    into.push(answer)
-    return undefined
-  }
-  if (!Array.isArray(answer)) return `${at(path)} must be a list of ${expected.length}, got ${describeValue(answer)}`
-  if (answer.length !== expected.length) return `${at(path)} must have ${expected.length} entries, got ${answer.length}`
-  for (let i = 0; i < expected.length; i++) {
-    const problem = flatten(answer[i], expected[i], `${path}[${i}]`, into)
-    if (problem !== undefined) return problem
-  }
-  return undefined
-}
-
-/**
- * A number as a student types it: a string that reads as a plain decimal number, optionally
- * signed, with an exponent (`"284682"`, `"-0.4988"`, `"2.5e-3"`, white space around it
- * allowed), is that number, as PrairieLearn's pl-number-input reads a submission. Anything
- * else (`"284,682"`, `"0,4988"`, `"1/2"`, `"Infinity"`) cannot be read: the answer is invalid.
- */
-function readNumber (text: string): number | undefined {
-  // One way to match each digit (no backtracking blow-up on a long answer), and a length no
-  // typed number needs.
-  if (text.length > 100 || !/^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/.test(text)) return undefined
-  const number = Number(text)
-  return Number.isFinite(number) ? number : undefined
-}
-
-/** The path of the `index`-th number of `expected` in row-major order ("", "[2]", "[1][0]"). */
-function pathOf (expected: Nested, index: number): string {
-  if (typeof expected === 'number') return ''
-  let i = 0
-  let rest = index
-  // index < count(expected): the loop stops inside it.
-  while (rest >= count(expected[i])) rest -= count(expected[i++])
-  return `[${i}]${pathOf(expected[i], rest)}`
-}
-const count = (value: Nested): number => typeof value === 'number' ? 1 : value.reduce((total: number, inner) => total + count(inner), 0)
-
-function ruleName (comparison: ResolvedComparison): string {
-  switch (comparison.mode) {
-    case 'relabs': return `relabs, rtol = ${comparison.rtol}, atol = ${comparison.atol}`
-    case 'sigfig': return `sigfig, ${comparison.digits} significant digit${comparison.digits === 1 ? '' : 's'}`
-    case 'decdig': return `decdig, ${comparison.digits} decimal digit${comparison.digits === 1 ? '' : 's'}`
-    case 'exact': return 'exact'
-  }
-}
-
-/**
- * An answer against the reference, element-wise, never an error. An answer that cannot be read
- * as the expected shape of numbers (none, a wrong shape, text that is not a number) is invalid,
- * as PrairieLearn marks a format error: score 0, and feedback saying the format, so the student
- * fixes it rather than rethinks it. The feedback is meant for students: it names the rule, the
- * shape expected and the first entry off, but never the expected value, nor a tolerance from
- * which it could be worked out (relabs' atol + rtol·|e| would give |e|).
- */
-export function compareAnswer (answer: unknown, expected: Answer, comparison: ResolvedComparison): { correct: boolean, invalid: boolean, feedback: string } {
-  const numbers: number[] = []
-  const problem = flatten(answer, expected, '', numbers)
-  if (problem !== undefined) return { correct: false, invalid: true, feedback: `invalid, expected ${shapeText(expected)}: ${problem}` }
-  const references = typeof expected === 'number' ? [expected] : expected.flat()
-  let wrong = 0
-  let first = ''
-  for (let i = 0; i < references.length; i++) {
-    // The path is worked out for the first wrong entry only: most answers have none.
-    if (!isClose(numbers[i], references[i], comparison) && wrong++ === 0) first = `${at(pathOf(expected, i))}, ${numbers[i]},`
-  }
-  const count = references.length === 1 ? '' : ` (${references.length} entries)`
-  if (wrong === 0) return { correct: true, invalid: false, feedback: `correct${count}, ${ruleName(comparison)}` }
-  const where = references.length === 1 ? `${first} is off` : `${wrong} of ${references.length} entries are off, the first: ${first} is off`
-  return { correct: false, invalid: false, feedback: `incorrect: ${where} (${ruleName(comparison)})` }
-}
-
-/** The question list: built once, since it never changes (GET /questions serves it as is). */
-const QUESTION_LIST = {
+/** The question list in each language: built once, since it never changes (GET /questions serves it as is). */
+const QUESTION_LISTS = Object.fromEntries(LANGUAGES.map((language) => [language, {
   questions: questions.map((question) => ({
     id: question.id,
-    title: question.title,
+    title: question.title[language],
     question: question.question,
-    statement: question.statement(question.defaults),
+    statement: statementOf(question, question.defaults, language),
     computation: { name: question.operation.name, path: question.operation.path, request: question.request(question.defaults) },
     params: question.defaults as Record<string, unknown>,
     paramsSchema: question.params as unknown,
     answer: question.answer,
     comparison: question.comparison
   }))
-}
+}])) as Localized<QuestionList>
 
 export class Grader {
   private readonly validators: ReadonlyMap<string, ValidateFunction>
+  private readonly links: PersonalLinks
 
   /**
    * @param secret - VARIANT_SECRET's bytes: the HMAC key of every variant
@@ -138,11 +44,12 @@ export class Grader {
   constructor (private readonly secret: Buffer, private readonly limits: Limits & GradingLimits) {
     const ajv = new Ajv({ ...AJV_OPTIONS, strict: false })
     this.validators = new Map(questions.map((question) => [question.id, ajv.compile(question.params)]))
+    this.links = new PersonalLinks(secret)
   }
 
   /** GET /questions: every question with its default params. */
-  list (): typeof QUESTION_LIST {
-    return QUESTION_LIST
+  list (language: Language = 'en'): QuestionList {
+    return QUESTION_LISTS[language]
   }
 
   /**
@@ -164,11 +71,11 @@ export class Grader {
    * GET /questions/{id}/variant, for the student's identity (studentId)
    * @param where - the field naming the student in the request, for the 400's message
    */
-  variant (id: string, given: string, where = 'querystring/student') {
+  variant (id: string, given: string, language: Language = 'en', where = 'querystring/student') {
     const question = this.question(id, 'id')
     const student = identity(given, where)
     const params = this.variantParams(question, student)
-    return { question: id, student, params: params as Record<string, unknown>, statement: question.statement(params) }
+    return { question: id, title: question.title[language], student, params: params as Record<string, unknown>, statement: statementOf(question, params, language) }
   }
 
   /**
@@ -182,7 +89,7 @@ export class Grader {
    * @throws {ComputationError} 404 for an unknown question, 400 for params that fail the
    *   question's schema, 413 over GRADE_MAX_ITEMS, each naming the item
    */
-  prepare (sheet: GradeBody, dataVar: string): PreparedSheet {
+  prepare (sheet: GradeBody, dataVar: string, language: Language = 'en'): PreparedSheet {
     if (sheet.items.length > this.limits.gradeMaxItems) {
       throw new LimitExceededError(`${dataVar}/items has ${sheet.items.length} entries, over the limit of ${this.limits.gradeMaxItems} (GRADE_MAX_ITEMS); send them in several requests`)
     }
@@ -205,7 +112,7 @@ export class Grader {
       const comparison = item.comparison === undefined ? question.comparison : resolveComparison(item.comparison)
       return { where, question: question.id, params, answer: item.answer, comparison, weight: item.weight ?? 1 }
     })
-    return student === undefined ? { items } : { student, items }
+    return student === undefined ? { items, language } : { student, items, language }
   }
 
   /**
@@ -221,27 +128,44 @@ export class Grader {
     return result.items.map((item) => ({ question: item.question, ...(student === undefined ? {} : { student }), score: item.score, maxScore: item.maxScore, correct: item.correct, invalid: item.invalid, comparison: item.comparison }))
   }
 
+  /**
+   * POST /variants, on the main thread: the roster's size and question ids, bounded checks.
+   * The students' identities, variants and links are the task's (src/grading/roster.ts), in a
+   * worker when the roster is large.
+   *
+   * @param origin - scheme and host of the personal links
+   * @throws {ComputationError} 413 over ROSTER_MAX_STUDENTS, 404 for an unknown question
+   */
+  roster (body: RosterBody, language: Language, origin: string, format: 'json' | 'csv'): RosterTask {
+    if (body.students.length > this.limits.rosterMaxStudents) {
+      throw new LimitExceededError(`body/students has ${body.students.length} entries, over the limit of ${this.limits.rosterMaxStudents} (ROSTER_MAX_STUDENTS); send the roster in several requests`)
+    }
+    rosterQuestions(body.questions, 'body')
+    return { secret: this.secret, request: body, language, origin, format }
+  }
+
+  /**
+   * GET /statements: the student and questions of a personal link's key.
+   * @throws {NotFoundError} for a key this service did not make (mistyped, cut short, or made
+   *   under another VARIANT_SECRET)
+   */
+  statements (key: string, language: Language, format: 'html' | 'json'): StatementsTask {
+    const content = this.links.read(key)
+    if (content === undefined) {
+      throw new NotFoundError('querystring/key is not the key of a personal link of this service: check that the link was copied whole, or ask your instructor for it again (links change when the service\'s VARIANT_SECRET does)')
+    }
+    return { secret: this.secret, student: content.student, questions: content.questions.map((question) => question.id), language, format, key }
+  }
+
   /** A student's id in the audit lines (see `audit`). */
   auditId (student: string): string {
     return createHmac('sha256', this.secret).update(`audit\0${studentId(student)}`).digest('hex').slice(0, 16)
   }
 
   /** POST /grade in one step, inline (tests and the examples; the doors go through prepare and the pool). */
-  grade (sheet: GradeBody, dataVar: string): GradeResult {
-    return gradeSheet(this.prepare(sheet, dataVar), this.limits)
+  grade (sheet: GradeBody, dataVar: string, language: Language = 'en'): GradeResult {
+    return gradeSheet(this.prepare(sheet, dataVar, language), this.limits)
   }
-}
-
-/**
- * The student's identity (studentId).
- * @throws {SchemaValidationError} when nothing is left once normalised and trimmed
- */
-function identity (given: string, where: string): string {
-  const student = studentId(given)
-  if (student === '') throw new SchemaValidationError(`${where} is blank once trimmed; send the student's identifier (an e-mail or an LMS user id)`)
-  // NFKC can lengthen a string (ﷺ is 18 characters): the schema's bound holds for the identity too.
-  if (student.length > STUDENT_MAX_LENGTH) throw new SchemaValidationError(`${where} is longer than ${STUDENT_MAX_LENGTH} characters once normalised (NFKC); send a shorter identifier`)
-  return student
 }
 
 /** How deep lists and objects nest in `value`, counted up to `max + 1` and no further (iterative). */
@@ -268,7 +192,8 @@ export interface PreparedItem {
   comparison: ResolvedComparison
   weight: number
 }
-export interface PreparedSheet { student?: string, items: PreparedItem[] }
+/** `language`: the feedback's. */
+export interface PreparedSheet { student?: string, items: PreparedItem[], language: Language }
 /** One graded item in the audit log (Grader.audit). */
 export interface AuditRecord { question: string, student?: string, score: number, maxScore: number, correct: boolean, invalid: boolean, comparison: unknown }
 
@@ -320,7 +245,7 @@ export function gradeSheet (sheet: PreparedSheet, limits: Limits): GradeResult {
       if (error instanceof ComputationError) throw new LocatedError(`${item.where} (${question.id})`, error)
       throw error
     }
-    const { correct, invalid, feedback } = compareAnswer(item.answer, expected, item.comparison)
+    const { correct, invalid, feedback } = compareAnswer(item.answer, expected, item.comparison, sheet.language)
     return { question: question.id, correct, invalid, score: correct ? item.weight : 0, maxScore: item.weight, expected, feedback, params: item.params as Record<string, unknown>, comparison: item.comparison }
   })
   return {

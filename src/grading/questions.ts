@@ -18,6 +18,8 @@ import { PairInput } from '../operations/schemas.js'
 import { softmaxStableOperation } from '../operations/softmax-stable.js'
 import { swishOperation } from '../operations/swish.js'
 import type { ResolvedComparison } from './comparison.js'
+import type { Language, Localized } from './language.js'
+import { code, texMatrix, texNumber, texPair, texSize, texVector } from './markdown.js'
 import type { VariantRandom } from './variants.js'
 
 /** An answer: a number, a vector, or a matrix (row-major). */
@@ -29,7 +31,7 @@ export type AnswerShape = typeof ANSWER_SHAPES[number]
 export interface Question<P extends TSchema = TSchema, B extends TSchema = TSchema, R extends TSchema = TSchema> {
   /** stable id: the assignment's question number and what is asked */
   id: string
-  title: string
+  title: Localized<string>
   /** the assignment's question number */
   question: string
   operation: Operation<B, R>
@@ -38,7 +40,11 @@ export interface Question<P extends TSchema = TSchema, B extends TSchema = TSche
   defaults: Static<P>
   answer: { shape: AnswerShape, description: string }
   comparison: ResolvedComparison
-  statement: (params: Static<P>) => string
+  /**
+   * The question for these params, in Markdown with LaTeX math between `$…$` (KaTeX renders
+   * it); the comparison's sentence is added by statementOf, from the question's comparison.
+   */
+  statement: Localized<(params: Static<P>) => string>
   /** the body of the computation's request that answers the question */
   request: (params: Static<P>) => Static<B>
   /** the answer, out of the computation's response; null entries are results outside float64 */
@@ -65,9 +71,18 @@ const CLOSE: ResolvedComparison = { mode: 'relabs', rtol: 1e-5, atol: 1e-8 }
  */
 const THREE_DIGITS: ResolvedComparison = { mode: 'sigfig', digits: 3 }
 
-const json = (value: unknown): string => JSON.stringify(value)
-/** A pair as people write an image size: 32 and [32, 32] are "32 × 32". */
-const size = (pair: number | number[]): string => (typeof pair === 'number' ? [pair, pair] : pair).join(' × ')
+/** [lo, hi] in LaTeX. */
+const interval = (pair: readonly number[]): string => `[${texNumber(pair[0])}, ${texNumber(pair[1])}]`
+/** w_1 = (…), w_2 = (…), each in math. */
+const weights = (rows: readonly number[][]): string => rows.map((w, k) => `$w_{${k + 1}} = ${texVector(w)}$`).join(', ')
+/** 32 → 512 → 10 in LaTeX. */
+const widths = (sizes: readonly number[]): string => sizes.join(' \\to ')
+/** Question 3.6's f: a formula as the student types it into /hvp, or another model as its JSON. */
+function hvpModel (model: ModelInput, language: Language): string {
+  if (model.kind === 'expression') return `$f(${model.variables.join(', ')}) =$ ${code(model.expression)}`
+  const text = code(JSON.stringify(model))
+  return language === 'en' ? `$f$ be the ${model.kind} model ${text}` : `$f$ le modèle ${model.kind === 'mlp' ? 'MLP' : 'quadratique'} ${text}`
+}
 const strict = <T extends Record<string, TSchema>>(properties: T) => Type.Object(properties, { additionalProperties: false })
 
 /**
@@ -243,7 +258,7 @@ const question5Network = (count: number, kernel: number, padding: number): strin
 export const questions: readonly Question[] = [
   defineQuestion({
     id: '1.1-swish',
-    title: 'How far Swish is from ReLU',
+    title: { en: 'How far Swish is from ReLU', fr: 'À quelle distance Swish est de ReLU' },
     question: '1.1',
     operation: swishOperation,
     params: strict({
@@ -253,9 +268,14 @@ export const questions: readonly Question[] = [
     defaults: { beta: 10, interval: [-5, 5] },
     answer: { shape: 'number', description: 'max over [lo, hi] of |x·σ(βx) − ReLU(x)|' },
     comparison: THREE_DIGITS,
-    statement: (p) => `Swish is h(x) = x·σ(βx), with σ(t) = 1/(1 + e^{−t}); it tends to ReLU as β → ∞. For β = ${p.beta}, ` +
-      `what is the largest distance between h and ReLU on the interval [${p.interval[0]}, ${p.interval[1]}], max_{${p.interval[0]} ≤ x ≤ ${p.interval[1]}} |x·σ(βx) − ReLU(x)|? ` +
-      'Give 3 significant digits.',
+    statement: {
+      en: (p) => String.raw`Swish is $h(x) = x\,\sigma(\beta x)$, with $\sigma(t) = 1/(1 + e^{-t})$; it tends to ReLU as $\beta \to \infty$. ` +
+        String.raw`For $\beta = ${texNumber(p.beta)}$, what is the largest distance between $h$ and ReLU on the interval $${interval(p.interval)}$, ` +
+        String.raw`that is, $\max_{${texNumber(p.interval[0])} \le x \le ${texNumber(p.interval[1])}} |x\,\sigma(\beta x) - \mathrm{ReLU}(x)|$?`,
+      fr: (p) => String.raw`La fonction Swish est $h(x) = x\,\sigma(\beta x)$, avec $\sigma(t) = 1/(1 + e^{-t})$; elle tend vers ReLU quand $\beta \to \infty$. ` +
+        String.raw`Pour $\beta = ${texNumber(p.beta)}$, quelle est la plus grande distance entre $h$ et ReLU sur l’intervalle $${interval(p.interval)}$, ` +
+        String.raw`c’est-à-dire $\max_{${texNumber(p.interval[0])} \le x \le ${texNumber(p.interval[1])}} |x\,\sigma(\beta x) - \mathrm{ReLU}(x)|$?`
+    },
     request: (p) => ({ beta: p.beta, interval: p.interval }),
     expected: (result) => result.distanceToRelu,
     variant: (random) => {
@@ -272,7 +292,7 @@ export const questions: readonly Question[] = [
   }),
   defineQuestion({
     id: '1.2-relu-decomposition',
-    title: 'A piecewise-linear function with ReLUs',
+    title: { en: 'A piecewise-linear function with ReLUs', fr: 'Une fonction affine par morceaux avec des ReLU' },
     question: '1.2',
     operation: reluDecompositionOperation,
     params: strict({
@@ -283,9 +303,14 @@ export const questions: readonly Question[] = [
     defaults: { breakpoints: [-1, 2], slopes: [-2, 3], at: { x: 4, y: 1 } },
     answer: { shape: 'vector', description: '[b, a, c] with f(x) = b·ReLU(β − x) + a·ReLU(x − α) + c' },
     comparison: CLOSE,
-    statement: (p) => `A continuous function f has slope ${p.slopes[0]} for x < β, is constant for β < x < α, and has slope ${p.slopes[1]} for x > α, ` +
-      `where β = ${p.breakpoints[0]} and α = ${p.breakpoints[1]}; its graph passes through (${p.at.x}, ${p.at.y}). ` +
-      'Written with ReLU and arithmetic only, f(x) = b·ReLU(β − x) + a·ReLU(x − α) + c. Give [b, a, c].',
+    statement: {
+      en: (p) => String.raw`A continuous function $f$ has slope $${texNumber(p.slopes[0])}$ for $x < \beta$, is constant for $\beta < x < \alpha$, and has slope $${texNumber(p.slopes[1])}$ for $x > \alpha$, ` +
+        String.raw`where $\beta = ${texNumber(p.breakpoints[0])}$ and $\alpha = ${texNumber(p.breakpoints[1])}$; its graph passes through $(${texNumber(p.at.x)}, ${texNumber(p.at.y)})$. ` +
+        'Written with ReLU and arithmetic only, $f(x) = b\\,\\mathrm{ReLU}(\\beta - x) + a\\,\\mathrm{ReLU}(x - \\alpha) + c$. Give $[b, a, c]$.',
+      fr: (p) => String.raw`Une fonction continue $f$ a une pente de $${texNumber(p.slopes[0])}$ pour $x < \beta$, est constante pour $\beta < x < \alpha$ et a une pente de $${texNumber(p.slopes[1])}$ pour $x > \alpha$, ` +
+        String.raw`où $\beta = ${texNumber(p.breakpoints[0])}$ et $\alpha = ${texNumber(p.breakpoints[1])}$; son graphe passe par le point $(${texNumber(p.at.x)}, ${texNumber(p.at.y)})$. ` +
+        'Écrite avec ReLU et des opérations arithmétiques seulement, $f(x) = b\\,\\mathrm{ReLU}(\\beta - x) + a\\,\\mathrm{ReLU}(x - \\alpha) + c$. Donnez $[b, a, c]$.'
+    },
     request: (p) => ({ breakpoints: p.breakpoints, slopes: [p.slopes[0], 0, p.slopes[1]], at: p.at }),
     expected: (result) => {
       // The operation drops zero terms: with the middle slope 0, the only unreflected term is
@@ -306,7 +331,7 @@ export const questions: readonly Question[] = [
   }),
   defineQuestion({
     id: '1.4-log-softmax',
-    title: 'Stable log-softmax',
+    title: { en: 'Stable log-softmax', fr: 'Log-softmax stable' },
     question: '1.4',
     operation: softmaxStableOperation,
     params: strict({
@@ -316,9 +341,14 @@ export const questions: readonly Question[] = [
     defaults: { x: [1000, 1001, 1002] },
     answer: { shape: 'vector', description: 'log S(x)_i for every i, one number per entry of x' },
     comparison: CLOSE,
-    statement: (p) => `Compute log S(x)_i = x_i − log Σ_j e^{x_j} for every i, with x = ${json(p.x)}${p.temperature === undefined ? '' : ` divided by the temperature T = ${p.temperature}`}. ` +
-      'Evaluated as written, e^{x_j} overflows when every x_j is large and underflows to log 0 when every x_j is very negative ' +
-      '(« si tous les x_j sont petits … si tous les x_j sont grands »); subtract max_j x_j first.',
+    statement: {
+      en: (p) => String.raw`Compute $\log S(x)_i = x_i - \log \sum_j e^{x_j}$ for every $i$, with $x = ${texVector(p.x)}$${p.temperature === undefined ? '' : ` divided by the temperature $T = ${texNumber(p.temperature)}$`}. ` +
+        'Evaluated as written, $e^{x_j}$ overflows when every $x_j$ is large and underflows to $\\log 0$ when every $x_j$ is very negative: ' +
+        'subtract $\\max_j x_j$ first. Give the list $[\\log S(x)_1, \\dots, \\log S(x)_n]$.',
+      fr: (p) => String.raw`Calculez $\log S(x)_i = x_i - \log \sum_j e^{x_j}$ pour tout $i$, avec $x = ${texVector(p.x)}$${p.temperature === undefined ? '' : ` divisé par la température $T = ${texNumber(p.temperature)}$`}. ` +
+        'Évaluée telle quelle, $e^{x_j}$ déborde si tous les $x_j$ sont grands, et s’annule (d’où $\\log 0$) si tous les $x_j$ sont très négatifs : ' +
+        'soustrayez d’abord $\\max_j x_j$. Donnez la liste $[\\log S(x)_1, \\dots, \\log S(x)_n]$.'
+    },
     request: (p) => ({ x: p.x, temperature: p.temperature }),
     expected: (result) => result.logSoftmax as Array<number | null>,
     variant: (random) => {
@@ -329,7 +359,7 @@ export const questions: readonly Question[] = [
   }),
   defineQuestion({
     id: '2-logistic-mixture',
-    title: 'A mixture of logistic regressions',
+    title: { en: 'A mixture of logistic regressions', fr: 'Un mélange de régressions logistiques' },
     question: '2',
     operation: logisticMixtureOperation,
     params: strict({
@@ -342,8 +372,12 @@ export const questions: readonly Question[] = [
     defaults: { pi: [0.3, 0.7], weights: [[1, -2], [0.5, 0.5]], x: [1, 2] },
     answer: { shape: 'number', description: 'p(y = 1 ∣ x) = Σ_k π_k·σ(w_kᵀx)' },
     comparison: CLOSE,
-    statement: (p) => `In a mixture of ${p.pi.length} logistic regressions, z ~ Categorical(π) with π = ${json(p.pi)} and y ∣ z = k, x ~ Bernoulli(σ(w_kᵀx)) with ` +
-      `${p.weights.map((w, k) => `w_${k + 1} = ${json(w)}`).join(', ')}. What is p(y = 1 ∣ x) for x = ${json(p.x)}? Give 6 significant digits.`,
+    statement: {
+      en: (p) => String.raw`In a mixture of ${p.pi.length} logistic regressions, $z \sim \mathrm{Categorical}(\pi)$ with $\pi = ${texVector(p.pi)}$, ` +
+        String.raw`and $y \mid z = k, x \sim \mathrm{Bernoulli}(\sigma(w_k^\top x))$ with ${weights(p.weights)}. What is $p(y = 1 \mid x)$ for $x = ${texVector(p.x)}$?`,
+      fr: (p) => String.raw`Dans un mélange de ${p.pi.length} régressions logistiques, $z \sim \mathrm{Cat}(\pi)$ (loi catégorielle) avec $\pi = ${texVector(p.pi)}$, ` +
+        String.raw`et $y \mid z = k, x \sim \mathrm{Bernoulli}(\sigma(w_k^\top x))$ avec ${weights(p.weights)}. Que vaut $p(y = 1 \mid x)$ pour $x = ${texVector(p.x)}$?`
+    },
     request: (p) => ({ pi: p.pi, weights: p.weights, x: p.x }),
     expected: (result) => result.probability,
     variant: (random) => {
@@ -362,37 +396,45 @@ export const questions: readonly Question[] = [
   }),
   defineQuestion({
     id: '3.2-param-count',
-    title: 'Parameters of an MLP',
+    title: { en: 'Parameters of an MLP', fr: 'Paramètres d’un MLP' },
     question: '3.2',
     operation: paramCountOperation,
     params: MlpParams,
     defaults: { sizes: [32, 512, 512, 10] },
     answer: { shape: 'integer', description: 'the number of parameters n, biases included' },
     comparison: EXACT,
-    statement: (p) => `A multilayer perceptron has layer widths ${p.sizes.join(' → ')} (input ${p.sizes[0]} features, output ${p.sizes.at(-1)!}), ` +
-      `fully connected${p.bias === false ? ', without biases' : ', with biases'}. How many parameters does it have? (« Combien de paramètres le modèle a-t-il ? »)`,
+    statement: {
+      en: (p) => String.raw`A multilayer perceptron has layer widths $${widths(p.sizes)}$ (${p.sizes[0]} input features, ${p.sizes.at(-1)!} outputs), ` +
+        String.raw`fully connected${p.bias === false ? ', without biases' : ', with biases'}. How many parameters does it have?`,
+      fr: (p) => String.raw`Un perceptron multicouche a des couches de largeurs $${widths(p.sizes)}$ (${p.sizes[0]} caractéristiques en entrée, ${p.sizes.at(-1)!} sorties), ` +
+        String.raw`entièrement connectées${p.bias === false ? ', sans biais' : ', avec biais'}. Combien de paramètres le modèle a-t-il?`
+    },
     request: (p) => ({ sizes: p.sizes, bias: p.bias }),
     expected: (result) => result.total,
     variant: drawMlp
   }),
   defineQuestion({
     id: '3.2-hessian-shape',
-    title: 'Shape of the Hessian of an MLP',
+    title: { en: 'Shape of the Hessian of an MLP', fr: 'Taille de la hessienne d’un MLP' },
     question: '3.2',
     operation: paramCountOperation,
     params: MlpParams,
     defaults: { sizes: [32, 512, 512, 10] },
     answer: { shape: 'integer-pair', description: '[n, n], the shape of the Hessian of the loss with respect to the n parameters' },
     comparison: EXACT,
-    statement: (p) => `A multilayer perceptron has layer widths ${p.sizes.join(' → ')}${p.bias === false ? ', without biases' : ', with biases'}. ` +
-      'What is the shape of the Hessian matrix H of the loss with respect to all its parameters? (« Quelle est la taille de la matrice H ? »)',
+    statement: {
+      en: (p) => String.raw`A multilayer perceptron has layer widths $${widths(p.sizes)}$${p.bias === false ? ', without biases' : ', with biases'}. ` +
+        'What is the shape of the Hessian matrix $H$ of the loss with respect to all its parameters? Give $[n, n]$.',
+      fr: (p) => String.raw`Un perceptron multicouche a des couches de largeurs $${widths(p.sizes)}$${p.bias === false ? ', sans biais' : ', avec biais'}. ` +
+        'Quelle est la taille de la matrice hessienne $H$ de la perte par rapport à tous ses paramètres? Donnez $[n, n]$.'
+    },
     request: (p) => ({ sizes: p.sizes, bias: p.bias }),
     expected: (result) => result.hessian.shape,
     variant: drawMlp
   }),
   defineQuestion({
     id: '3.6-hvp',
-    title: 'Exact Hessian-vector product',
+    title: { en: 'Exact Hessian-vector product', fr: 'Produit hessienne-vecteur exact' },
     question: '3.6',
     operation: hvpOperation,
     params: strict({
@@ -403,8 +445,12 @@ export const questions: readonly Question[] = [
     defaults: { model: { kind: 'expression', expression: 'x^2*y + sin(y)*z', variables: ['x', 'y', 'z'] }, w: [1, 2, 3], v: [1, 0, -1] },
     answer: { shape: 'vector', description: 'H(w)·v, one number per parameter' },
     comparison: CLOSE,
-    statement: (p) => `Let f be ${p.model.kind === 'expression' ? `f(${p.model.variables.join(', ')}) = ${p.model.expression}` : `the ${p.model.kind} model ${json(p.model)}`}. ` +
-      `With Pearlmutter's R-operator, R_v{∇f(w)} = ∂/∂r ∇f(w + r·v) at r = 0, compute the Hessian-vector product H(w)·v exactly at w = ${json(p.w)} for v = ${json(p.v)}.`,
+    statement: {
+      en: (p) => String.raw`Let ${hvpModel(p.model, 'en')}. With Pearlmutter’s R-operator, $\mathcal{R}_v\{\nabla f(w)\} = \frac{\partial}{\partial r} \nabla f(w + r v)\big|_{r=0}$, ` +
+        String.raw`compute the Hessian-vector product $H(w)\,v$ exactly at $w = ${texVector(p.w)}$ for $v = ${texVector(p.v)}$.`,
+      fr: (p) => String.raw`Soit ${hvpModel(p.model, 'fr')}. Avec l’opérateur R de Pearlmutter, $\mathcal{R}_v\{\nabla f(w)\} = \frac{\partial}{\partial r} \nabla f(w + r v)\big|_{r=0}$, ` +
+        String.raw`calculez exactement le produit hessienne-vecteur $H(w)\,v$ en $w = ${texVector(p.w)}$ pour $v = ${texVector(p.v)}$.`
+    },
     request: (p) => ({ model: p.model, w: p.w, v: p.v }),
     expected: (result) => result.hv,
     variant: (random) => {
@@ -418,15 +464,19 @@ export const questions: readonly Question[] = [
   }),
   defineQuestion({
     id: '4.1-output-shape',
-    title: 'Output resolution of a small CNN',
+    title: { en: 'Output resolution of a small CNN', fr: 'Résolution de sortie d’un petit CNN' },
     question: '4.1',
     operation: receptiveFieldOperation,
     params: ShapeParams,
     defaults: { input: 32, architecture: 'Image → Conv-3x3 → ReLU → Conv-3x3 → MaxPool-2x2 → Conv-3x3 → ReLU → Output' },
     answer: { shape: 'integer-pair', description: '[H, W] of the output feature map' },
     comparison: EXACT,
-    statement: (p) => `An image of size ${size(p.input)} goes through ${p.architecture}. Convolutions have stride 1 and no padding; pooling windows do not overlap. ` +
-      'What is the resolution [H, W] of the output?',
+    statement: {
+      en: (p) => String.raw`An image of size $${texSize(p.input)}$ goes through ${code(p.architecture)}. Convolutions have stride 1 and no padding; pooling windows do not overlap. ` +
+        'What is the resolution $[H, W]$ of the output?',
+      fr: (p) => String.raw`Une image de taille $${texSize(p.input)}$ traverse ${code(p.architecture)}. Les convolutions ont un pas de 1 et aucun remplissage; les fenêtres de pooling ne se chevauchent pas. ` +
+        'Quelle est la résolution $[H, W]$ de la sortie?'
+    },
     request: (p) => ({ input: p.input, architecture: p.architecture }),
     expected: (result) => result.outputShape as number[],
     variant: (random) => {
@@ -440,16 +490,21 @@ export const questions: readonly Question[] = [
   }),
   defineQuestion({
     id: '4.3-conv-matrix',
-    title: 'A convolution as a matrix',
+    title: { en: 'A convolution as a matrix', fr: 'Une convolution comme une matrice' },
     question: '4.3',
     operation: convMatrixOperation,
     params: strict({ input: PairInput(1, CONV_MAX_INPUT, convBound('input size [H, W]')), ...ConvSettings }),
     defaults: { input: 3, kernel: [[1, 2, 3], [4, 5, 6], [7, 8, 9]], stride: 2, padding: 1 },
     answer: { shape: 'matrix', description: 'A with y = A·x for x and y flattened row-major: one row per output pixel, one column per input pixel' },
     comparison: CLOSE,
-    statement: (p) => `A convolution (cross-correlation, as PyTorch) with kernel ${json(p.kernel)}, stride ${json(p.stride ?? 1)}, zero padding ${json(p.padding ?? 0)}` +
-      `${p.dilation === undefined ? '' : ` and dilation ${json(p.dilation)}`} is applied to an input of size ${size(p.input)}. ` +
-      'Write it as y = A·x with x and y flattened row-major (x_{0,0}, x_{0,1}, …): what is A?',
+    statement: {
+      en: (p) => String.raw`A convolution (a cross-correlation, as in PyTorch) with kernel $${texMatrix(p.kernel)}$, stride $${texPair(p.stride ?? 1)}$, zero padding $${texPair(p.padding ?? 0)}$` +
+        String.raw`${p.dilation === undefined ? '' : ` and dilation $${texPair(p.dilation)}$`} is applied to an input of size $${texSize(p.input)}$. ` +
+        'Write it as $y = A x$ with $x$ and $y$ flattened row-major ($x_{0,0}, x_{0,1}, \\dots$): what is $A$?',
+      fr: (p) => String.raw`Une convolution (une corrélation croisée, comme dans PyTorch) de noyau $${texMatrix(p.kernel)}$, de pas $${texPair(p.stride ?? 1)}$, avec un remplissage de zéros $${texPair(p.padding ?? 0)}$` +
+        String.raw`${p.dilation === undefined ? '' : ` et une dilatation $${texPair(p.dilation)}$`}, est appliquée à une entrée de taille $${texSize(p.input)}$. ` +
+        'Écrivez-la sous la forme $y = A x$, où $x$ et $y$ sont aplatis ligne par ligne ($x_{0,0}, x_{0,1}, \\dots$) : que vaut $A$?'
+    },
     request: (p) => ({ input: p.input, kernel: p.kernel, stride: p.stride, padding: p.padding, dilation: p.dilation }),
     expected: (result) => result.matrix as number[][],
     variant: (random) => {
@@ -460,7 +515,7 @@ export const questions: readonly Question[] = [
   }),
   defineQuestion({
     id: '4.4-transposed-conv-matrix',
-    title: 'A transposed convolution as a matrix',
+    title: { en: 'A transposed convolution as a matrix', fr: 'Une convolution transposée comme une matrice' },
     question: '4.4',
     operation: convMatrixOperation,
     params: strict({
@@ -471,8 +526,14 @@ export const questions: readonly Question[] = [
     defaults: { input: 2, kernel: [[1, 2], [3, 4]], stride: 2, padding: 0 },
     answer: { shape: 'matrix', description: 'A with y = A·x for x and y flattened row-major: one row per output pixel, one column per input pixel' },
     comparison: CLOSE,
-    statement: (p) => `A transposed convolution (PyTorch's conv_transpose2d) with kernel ${json(p.kernel)}, stride ${json(p.stride ?? 1)} and padding ${json(p.padding ?? 0)} ` +
-      `is applied to an input of size ${size(p.input)}. Write it as y = A·x with x and y flattened row-major: what is A?`,
+    statement: {
+      en: (p) => String.raw`A transposed convolution (PyTorch’s conv_transpose2d) with kernel $${texMatrix(p.kernel)}$, stride $${texPair(p.stride ?? 1)}$, padding $${texPair(p.padding ?? 0)}$` +
+        String.raw`${p.dilation === undefined ? '' : `, dilation $${texPair(p.dilation)}$`}${p.outputPadding === undefined ? '' : `, output padding $${texPair(p.outputPadding)}$`} ` +
+        String.raw`is applied to an input of size $${texSize(p.input)}$. Write it as $y = A x$ with $x$ and $y$ flattened row-major: what is $A$?`,
+      fr: (p) => String.raw`Une convolution transposée (conv_transpose2d de PyTorch) de noyau $${texMatrix(p.kernel)}$, de pas $${texPair(p.stride ?? 1)}$, de remplissage $${texPair(p.padding ?? 0)}$` +
+        String.raw`${p.dilation === undefined ? '' : `, de dilatation $${texPair(p.dilation)}$`}${p.outputPadding === undefined ? '' : `, de remplissage de sortie $${texPair(p.outputPadding)}$`} ` +
+        String.raw`est appliquée à une entrée de taille $${texSize(p.input)}$. Écrivez-la sous la forme $y = A x$, où $x$ et $y$ sont aplatis ligne par ligne : que vaut $A$?`
+    },
     request: (p) => ({ input: p.input, kernel: p.kernel, stride: p.stride, padding: p.padding, dilation: p.dilation, outputPadding: p.outputPadding, transposed: true }),
     expected: (result) => result.matrix as number[][],
     variant: (random) => {
@@ -483,14 +544,17 @@ export const questions: readonly Question[] = [
   }),
   defineQuestion({
     id: '5.1-output-shape',
-    title: 'Output resolution of a padded CNN',
+    title: { en: 'Output resolution of a padded CNN', fr: 'Résolution de sortie d’un CNN avec remplissage' },
     question: '5.1',
     operation: receptiveFieldOperation,
     params: ShapeParams,
     defaults: { input: 32, architecture: question5Network(4, 3, 1) },
     answer: { shape: 'integer-pair', description: '[H, W] of the output feature map' },
     comparison: EXACT,
-    statement: (p) => `An image of size ${size(p.input)} goes through ${p.architecture} (stride 1). What is the resolution [H, W] of the output?`,
+    statement: {
+      en: (p) => String.raw`An image of size $${texSize(p.input)}$ goes through ${code(p.architecture)} (stride 1). What is the resolution $[H, W]$ of the output?`,
+      fr: (p) => String.raw`Une image de taille $${texSize(p.input)}$ traverse ${code(p.architecture)} (pas de 1). Quelle est la résolution $[H, W]$ de la sortie?`
+    },
     request: (p) => ({ input: p.input, architecture: p.architecture }),
     expected: (result) => result.outputShape as number[],
     variant: (random) => {
@@ -501,15 +565,19 @@ export const questions: readonly Question[] = [
   }),
   defineQuestion({
     id: '5.3-receptive-field',
-    title: 'Receptive field of the output features',
+    title: { en: 'Receptive field of the output features', fr: 'Champ récepteur des caractéristiques de sortie' },
     question: '5.3',
     operation: receptiveFieldOperation,
     params: strict({ architecture: Architecture }),
     defaults: { architecture: question5Network(4, 3, 1) },
     answer: { shape: 'integer-pair', description: '[h, w], the size of the input region one output feature sees' },
     comparison: EXACT,
-    statement: (p) => `For the network ${p.architecture} (stride 1), what is the size [h, w] of the receptive field of one output feature, ` +
-      'that is, of the input region that can influence it?',
+    statement: {
+      en: (p) => String.raw`For the network ${code(p.architecture)} (stride 1), what is the size $[h, w]$ of the receptive field of one output feature, ` +
+        'that is, of the input region that can influence it?',
+      fr: (p) => String.raw`Pour le réseau ${code(p.architecture)} (pas de 1), quelle est la taille $[h, w]$ du champ récepteur d’une caractéristique de sortie, ` +
+        'c’est-à-dire de la région de l’entrée qui peut l’influencer?'
+    },
     request: (p) => ({ architecture: p.architecture }),
     expected: (result) => result.receptiveField as number[],
     variant: (random) => {

@@ -5,10 +5,9 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Comparison } from './comparison.js'
 import { ANSWER_SHAPES } from './questions.js'
+import { STUDENT_MAX_LENGTH } from './variants.js'
 
 const QuestionId = Type.String({ minLength: 1, maxLength: 100, description: 'a question id from GET /questions, e.g. "3.2-param-count"' })
-/** The longest student id, as given and once normalised (studentId). */
-export const STUDENT_MAX_LENGTH = 256
 export const Student = Type.String({
   minLength: 1,
   maxLength: STUDENT_MAX_LENGTH,
@@ -25,11 +24,18 @@ const ResolvedComparison = Type.Object({
   digits: Type.Optional(Type.Integer({ minimum: 0, maximum: 17 }))
 }, { title: 'Comparison', description: 'the comparison, PrairieLearn\'s defaults filled in' })
 
+const STATEMENT = 'the question in Markdown with LaTeX math between $…$ (KaTeX renders it), ending with how the answer is graded; in the language Accept-Language asks for (en, the default, or fr)'
+
+/** Accept-Language, documented: the language of statements and feedback. */
+export const LanguageHeaders = Type.Object({
+  'accept-language': Type.Optional(Type.String({ description: 'the language of statements and feedback: en (the default) or fr, e.g. "fr-CA,fr;q=0.9" (RFC 9110 §12.5.4)' }))
+})
+
 export const QuestionSummary = Type.Object({
   id: QuestionId,
   title: Type.String(),
   question: Type.String({ description: 'the assignment\'s question number' }),
-  statement: Type.String({ description: 'the question with its default params, in English' }),
+  statement: Type.String({ description: STATEMENT }),
   computation: Type.Object({
     name: Type.String({ description: 'the GraphQL field' }),
     path: Type.String({ description: 'the REST route (POST)' }),
@@ -45,6 +51,7 @@ export const QuestionSummary = Type.Object({
 }, { title: 'Question' })
 
 export const QuestionList = Type.Object({ questions: Type.Array(QuestionSummary) })
+export type QuestionList = Static<typeof QuestionList>
 
 export const VariantQuery = Type.Object({ student: Student }, { additionalProperties: false })
 export const VariantParams = Type.Object({ id: QuestionId })
@@ -52,7 +59,8 @@ export const Variant = Type.Object({
   question: QuestionId,
   student: Student,
   params: Params,
-  statement: Type.String({ description: 'the question with this student\'s params' })
+  title: Type.String(),
+  statement: Type.String({ description: `${STATEMENT}; with this student's params` })
 }, { title: 'Variant' })
 
 export const GradeBody = Type.Object({
@@ -118,3 +126,31 @@ export const GRADE_MAX_VALUES = 100_000
 
 /** How deep an answer's lists may nest: a matrix is 2; deeper is a malformed request. */
 export const ANSWER_MAX_NESTING = 8
+
+/** POST /variants: a roster. */
+export const RosterBody = Type.Object({
+  students: Type.Array(Student, { minItems: 1, description: 'the students, as the roster or the LMS export spells them; at most ROSTER_MAX_STUDENTS (default 1000); two spellings of one student (once normalised) are refused' }),
+  questions: Type.Optional(Type.Array(QuestionId, { minItems: 1, maxItems: 100, description: 'the questions to draw, by id (GET /questions); default: all of them. The answer keeps the bank\'s order' }))
+}, { additionalProperties: false, title: 'Roster' })
+export type RosterBody = Static<typeof RosterBody>
+
+export const RosterResult = Type.Object({
+  language: Type.String({ description: 'the statements\' language (Accept-Language)' }),
+  questions: Type.Array(Type.Object({ id: QuestionId, title: Type.String(), comparison: ResolvedComparison }, { title: 'RosterQuestion' })),
+  students: Type.Array(Type.Object({
+    student: Student,
+    page: Type.String({ description: 'the student\'s personal link: a page of their statements (HTML, or JSON with Accept: application/json); unguessable, the same every time for this student and these questions; send it to the student only' }),
+    variants: Type.Array(Type.Object({ question: QuestionId, params: Params, statement: Type.String({ description: STATEMENT }) }, { title: 'RosterVariant' }))
+  }, { title: 'RosterStudent' }))
+}, { title: 'RosterResult' })
+
+export const StatementsQuery = Type.Object({
+  key: Type.String({ minLength: 40, maxLength: 2048, pattern: '^[A-Za-z0-9_-]+$', description: 'the key of a personal link from POST /variants' }),
+  lang: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('fr')], { description: 'the page\'s language; default: Accept-Language\'s, else English' }))
+}, { additionalProperties: false })
+
+export const StatementsResult = Type.Object({
+  student: Student,
+  language: Type.String(),
+  variants: Type.Array(Type.Object({ question: QuestionId, title: Type.String(), params: Params, statement: Type.String({ description: STATEMENT }) }, { title: 'StudentVariant' }))
+}, { title: 'Statements' })

@@ -5,6 +5,10 @@
  * another student's (HMAC is a PRF: RFC 2104, Bellare 2006).
  */
 import { createHmac } from 'node:crypto'
+import { SchemaValidationError } from '../errors.js'
+
+/** The longest student id, as given and once normalised (studentId). */
+export const STUDENT_MAX_LENGTH = 256
 
 /**
  * One identity per student, however a roster or an LMS export spells it: Unicode NFKC (UAX #15:
@@ -20,6 +24,19 @@ import { createHmac } from 'node:crypto'
  */
 export function studentId (given: string): string {
   return given.normalize('NFKC').replace(/\p{Default_Ignorable_Code_Point}/gu, '').trim().toLowerCase().normalize('NFKC')
+}
+
+/**
+ * The student's identity (studentId), for every door and the rosters.
+ * @throws {SchemaValidationError} when nothing is left once normalised and trimmed, or the
+ *   normalised id is too long
+ */
+export function identity (given: string, where: string): string {
+  const student = studentId(given)
+  if (student === '') throw new SchemaValidationError(`${where} is blank once trimmed; send the student's identifier (an e-mail or an LMS user id)`)
+  // NFKC can lengthen a string (ﷺ is 18 characters): the schema's bound holds for the identity too.
+  if (student.length > STUDENT_MAX_LENGTH) throw new SchemaValidationError(`${where} is longer than ${STUDENT_MAX_LENGTH} characters once normalised (NFKC); send a shorter identifier`)
+  return student
 }
 
 /**

@@ -9,7 +9,9 @@ import type { GraderAccess } from '../grading/access.js'
 import type { Operation } from '../operations/operation.js'
 import { disconnection } from '../runtime/disconnection.js'
 import type { Answer, ComputationPool } from '../runtime/pool.js'
+import type { AnswerType } from '../runtime/worker.js'
 import { WorkerBody } from './body.js'
+import { vary } from './negotiation.js'
 import { PICTURES, prefersSvg, SVG_TYPE } from './pictures.js'
 import { AJV_OPTIONS } from '../validation.js'
 import { CLOSED_COMPUTATIONS } from './openapi.js'
@@ -44,11 +46,12 @@ function bodyValidator (): FastifySchemaCompiler<unknown> {
   }
 }
 
+const MEDIA_TYPES: Record<AnswerType, string> = { json: 'application/json', svg: SVG_TYPE, csv: 'text/csv', html: 'text/html' }
+
 /** Sends a worker's bytes as they are (a Buffer skips Fastify's serializer), or returns the value to serialise. */
 export async function sendAnswer (reply: FastifyReply, answer: Answer): Promise<unknown> {
   if (!('bytes' in answer)) return answer.value
-  const type = answer.type === 'svg' ? `${SVG_TYPE}; charset=utf-8` : 'application/json; charset=utf-8'
-  return await reply.type(type).send(Buffer.from(answer.bytes.buffer, answer.bytes.byteOffset, answer.bytes.byteLength))
+  return await reply.type(`${MEDIA_TYPES[answer.type]}; charset=utf-8`).send(Buffer.from(answer.bytes.buffer, answer.bytes.byteOffset, answer.bytes.byteLength))
 }
 
 /**
@@ -89,7 +92,7 @@ export function registerOperationRoutes (app: FastifyInstance, operations: reado
     }, (request, reply) => {
       const draw = PICTURES[operation.name]
       // The answer's type depends on Accept: caches must key on it (RFC 9110 §12.5.5).
-      if (draw !== undefined) void reply.header('vary', 'Accept')
+      if (draw !== undefined) vary(reply, 'Accept')
       const picture = draw !== undefined && prefersSvg(request.headers.accept)
       const body: unknown = request.body
       // Most requests are small: answered here without a promise (Fastify sends a value a

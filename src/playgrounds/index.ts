@@ -4,7 +4,7 @@
  * (React 18 and GraphiQL 3's UMD bundles from node_modules), Swagger UI at /docs
  * (@fastify/swagger-ui, which bundles swagger-ui-dist), and the OpenAPI document.
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import swaggerUi from '@fastify/swagger-ui'
@@ -14,6 +14,7 @@ import { schemaText } from '../graphql/index.js'
 import { readProjectFile } from '../project-file.js'
 import type { Operation } from '../operations/operation.js'
 import { renderPictureExamples } from '../http/pictures.js'
+import { escapeHtml, page, scriptJson } from '../pages/html.js'
 
 const require = createRequire(import.meta.url)
 
@@ -30,26 +31,6 @@ function packageFile (name: string, file: string): Buffer {
   return readFileSync(join(dirname(require.resolve(`${name}/package.json`)), file))
 }
 
-const escapeHtml = (text: string): string => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!)
-/** JSON inside a <script>: "</" would end the element. */
-const scriptJson = (value: unknown): string => JSON.stringify(value).replace(/</g, '\\u003c')
-
-function page (title: string, body: string, head = ''): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-${head}
-</head>
-<body>
-${body}
-</body>
-</html>
-`
-}
-
 /** The Markdown files served as they are: the README and every page it links to. */
 export const MARKDOWN = ['README.md', 'CONTRIBUTING.md', 'BENCHMARKS.md', 'docs/api.md', 'docs/graphql.md', 'docs/autograding.md', 'docs/limits.md', 'docs/production.md', 'docs/accuracy.md', 'docs/benchmarks.md', 'deploy/README.md']
 
@@ -60,6 +41,19 @@ export async function registerPlaygrounds (app: FastifyInstance, operations: rea
 
   app.get('/graphiql/assets/:name', hidden, async (request, reply) => {
     const asset = assets.get((request.params as { name: string }).name)
+    if (asset === undefined) return reply.callNotFound()
+    return reply.type(asset.type).header('cache-control', 'public, max-age=86400').send(asset.body)
+  })
+
+  // KaTeX's stylesheet and fonts for the students' pages (src/pages/statements.ts): the
+  // WOFF2 files only, which every browser KaTeX supports reads first in the stylesheet's list.
+  const katexDirectory = dirname(require.resolve('katex/package.json'))
+  const katex = new Map<string, { body: Buffer, type: string }>([['katex.min.css', { body: readFileSync(join(katexDirectory, 'dist/katex.min.css')), type: 'text/css; charset=utf-8' }]])
+  for (const file of readdirSync(join(katexDirectory, 'dist/fonts')).filter((name) => name.endsWith('.woff2'))) {
+    katex.set(`fonts/${file}`, { body: readFileSync(join(katexDirectory, 'dist/fonts', file)), type: 'font/woff2' })
+  }
+  app.get('/assets/katex/*', hidden, async (request, reply) => {
+    const asset = katex.get((request.params as { '*': string })['*'])
     if (asset === undefined) return reply.callNotFound()
     return reply.type(asset.type).header('cache-control', 'public, max-age=86400').send(asset.body)
   })

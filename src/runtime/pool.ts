@@ -36,13 +36,17 @@ import type { Limits } from '../operations/limits.js'
 import type { Operation } from '../operations/operation.js'
 import type { RuntimeOptions } from './options.js'
 import { overBudgetMessage, seconds } from './budget.js'
-import { taskBytes, type ComputationTask, type Outcome, type Task } from './worker.js'
+import { rosterCost, type RosterTask } from '../grading/roster.js'
+import type { StatementsTask } from '../grading/roster.js'
+import { statementsCost } from '../pages/statements.js'
+import { answerType, taskBytes, type AnswerType, type ComputationTask, type Outcome, type Task } from './worker.js'
 
 /**
  * A computation's answer: the value (run inline, serialised by the door), or the bytes a
- * worker wrote: JSON, or an SVG picture when one was asked for.
+ * worker (or the main thread, for text answers) wrote: JSON, an SVG picture when one was asked
+ * for, a roster's CSV, a page's HTML.
  */
-export type Answer = { value: unknown } | { bytes: Uint8Array, type: 'json' | 'svg' }
+export type Answer = { value: unknown } | { bytes: Uint8Array, type: AnswerType }
 
 /** The value of an answer, parsing a worker's JSON (GraphQL needs objects to select from). */
 export function answerValue (answer: Answer): unknown {
@@ -270,6 +274,24 @@ export class ComputationPool {
     return await this.submit({ kind: 'grade', sheet, limits: this.limits, estimateNs }, estimateNs, placement, options)
   }
 
+  /** A roster (src/grading/roster.ts), JSON or CSV: inline when small, else in a worker. */
+  async roster (roster: RosterTask, options: ExecuteOptions = {}): Promise<Answer> {
+    return await this.text({ kind: 'roster', roster, estimateNs: rosterCost(roster) }, '/variants', options)
+  }
+
+  /** A student's page of statements (src/pages/statements.ts): inline when small, else in a worker. */
+  async statements (page: StatementsTask, options: ExecuteOptions = {}): Promise<Answer> {
+    return await this.text({ kind: 'statements', page, estimateNs: statementsCost(page) }, '/statements', options)
+  }
+
+  /** A task whose answer is text written by the task itself, wherever it runs. */
+  private async text (task: ComputationTask & { estimateNs: number }, path: string, options: ExecuteOptions): Promise<Answer> {
+    const placement = this.placement(task.estimateNs)
+    if (placement === 'refused') throw new LimitExceededError(overBudgetMessage(task.estimateNs, this.options.computeTimeoutMs, path))
+    if (placement === 'inline') return { bytes: taskBytes(task), type: answerType(task) }
+    return await this.submit(task, task.estimateNs, placement, options)
+  }
+
   private async submit (task: ComputationTask, estimateNs: number, laneName: 'short' | 'long', options: ExecuteOptions, transferList?: ArrayBuffer[]): Promise<Answer> {
     if (this.closing) throw new ServiceUnavailableError('the server is shutting down; retry (another replica answers)', 'DLCHECK_SHUTTING_DOWN', 1)
     const lane = this.lanes![laneName]
@@ -325,11 +347,11 @@ export class ComputationPool {
       }
       job.startedAt = performance.now()
       lane.running.add(job)
-      const picture = 'picture' in job.task && job.task.picture
+      const type = answerType(job.task)
       // A job stopped meanwhile has been answered already: its resolve and reject are no-ops.
       lane.piscina.run(job.task, { signal: job.controller.signal, transferList: job.transferList }).then((outcome) => {
         try {
-          job.resolve(outcomeAnswer(outcome, picture))
+          job.resolve(outcomeAnswer(outcome, type))
         } catch (error) {
           job.reject(error as Error)
         }
@@ -389,8 +411,8 @@ export class ComputationPool {
 }
 
 /** A worker's outcome as an answer, or its error. */
-function outcomeAnswer (outcome: Outcome, picture: boolean): Answer {
-  if (outcome instanceof Uint8Array) return { bytes: outcome, type: picture ? 'svg' : 'json' }
+function outcomeAnswer (outcome: Outcome, type: AnswerType): Answer {
+  if (outcome instanceof Uint8Array) return { bytes: outcome, type }
   if ('error' in outcome) {
     const { statusCode, code, message, retryAfterSeconds } = outcome.error
     if (retryAfterSeconds !== undefined) throw new ServiceUnavailableError(message, code, retryAfterSeconds)

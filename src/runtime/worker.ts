@@ -7,7 +7,12 @@
  *   there): the worker decodes, parses and validates it with the same schema, Ajv options and
  *   messages as Fastify's (src/validation.ts), refuses it if its estimate is over the
  *   time budget, then computes;
- * - `grade`: a prepared answer sheet (src/grading/grader.ts).
+ * - `grade`: a prepared answer sheet (src/grading/grader.ts);
+ * - `roster`: every student's variants and personal links (src/grading/roster.ts), JSON or CSV;
+ * - `statements`: a student's page of statements (src/pages/statements.ts), HTML or JSON.
+ *
+ * The last two draw variants, so they carry VARIANT_SECRET: the threads are this process's
+ * own, and the secret never leaves it.
  *
  * With `picture`, the answer is the operation's SVG (src/svg/pictures.ts) rather than JSON.
  * Errors the client caused come back as data, since structured cloning keeps an Error's
@@ -17,6 +22,8 @@ import { inspect } from 'node:util'
 import { Ajv, type ValidateFunction } from 'ajv'
 import { move } from 'piscina'
 import { gradeSheet, type PreparedSheet } from '../grading/grader.js'
+import { rosterText, type RosterTask, type StatementsTask } from '../grading/roster.js'
+import { statementsText } from '../pages/statements.js'
 import { AJV_OPTIONS, schemaErrorFormatter } from '../validation.js'
 import { ComputationError, LimitExceededError } from '../math/errors.js'
 import { SchemaValidationError, ServiceUnavailableError } from '../errors.js'
@@ -37,10 +44,14 @@ export type Task =
   | { kind: 'operation', name: string, input: unknown, limits: Limits, picture: boolean, estimateNs: number, deadline?: number }
   | { kind: 'body', name: string, bytes: Uint8Array, limits: Limits, picture: boolean, budgetNs: number, deadline?: number }
   | { kind: 'grade', sheet: PreparedSheet, limits: Limits, estimateNs: number, deadline?: number }
+  | { kind: 'roster', roster: RosterTask, estimateNs: number, deadline?: number }
+  | { kind: 'statements', page: StatementsTask, estimateNs: number, deadline?: number }
   /** answered at once: the pool's check that a thread has loaded */
   | { kind: 'ping' }
 /** A task that computes something (the pool's queues hold these). */
 export type ComputationTask = Exclude<Task, { kind: 'ping' }>
+/** What an answer's bytes are: the media type a door sends them as. */
+export type AnswerType = 'json' | 'svg' | 'csv' | 'html'
 /** The answer's bytes, a 4xx the client caused, or an internal error (a bug: 500, logged on the main thread). */
 export type Outcome = Uint8Array | { error: { statusCode: number, code: string, message: string, retryAfterSeconds?: number } } | { internal: string }
 
@@ -80,12 +91,29 @@ function inTime (estimateNs: number, deadline: number | undefined): void {
   }
 }
 
+/** What a task's bytes are. */
+export function answerType (task: ComputationTask): AnswerType {
+  switch (task.kind) {
+    case 'grade': return 'json'
+    case 'roster': return task.roster.format
+    case 'statements': return task.page.format
+    default: return task.picture ? 'svg' : 'json'
+  }
+}
+
 /** The task's answer as bytes; throws the computation's errors. */
 export function taskBytes (task: Task): Uint8Array {
   if (task.kind === 'ping') return new Uint8Array(0)
-  if (task.kind === 'grade') {
-    inTime(task.estimateNs, task.deadline)
-    return encoded(JSON.stringify(gradeSheet(task.sheet, task.limits)))
+  switch (task.kind) {
+    case 'grade':
+      inTime(task.estimateNs, task.deadline)
+      return encoded(JSON.stringify(gradeSheet(task.sheet, task.limits)))
+    case 'roster':
+      inTime(task.estimateNs, task.deadline)
+      return encoded(rosterText(task.roster))
+    case 'statements':
+      inTime(task.estimateNs, task.deadline)
+      return encoded(statementsText(task.page))
   }
   const operation = byName.get(task.name)!
   const input = task.kind === 'body' ? parsedBody(operation, task.bytes) : task.input

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { Ajv } from 'ajv'
-import { compareAnswer, Grader } from '../../src/grading/grader.js'
+import { Grader } from '../../src/grading/grader.js'
+import { compareAnswer } from '../../src/grading/feedback.js'
 import { questions, questionsById, polynomial } from '../../src/grading/questions.js'
 import { AJV_OPTIONS } from '../../src/validation.js'
 import { DEFAULT_SERVICE_LIMITS } from '../../src/limits.js'
@@ -157,18 +158,56 @@ t.test('polynomial writes integer coefficients as a person would', async (t) => 
   t.equal(polynomial([[-1, 'x']]), '-x')
 })
 
-t.test('statements say every param that is given', async (t) => {
-  const statement = (id: string, params: unknown) => questionsById.get(id)!.statement(params)
-  t.match(statement('1.4-log-softmax', { x: [1, 2], temperature: 2 }), 'with x = [1,2] divided by the temperature T = 2')
-  t.match(statement('3.2-param-count', { sizes: [3, 4], bias: false }), '3 → 4 (input 3 features, output 4), fully connected, without biases')
-  t.match(statement('3.2-hessian-shape', { sizes: [3, 4], bias: false }), '3 → 4, without biases')
-  t.match(statement('3.6-hvp', { model: { kind: 'quadratic', A: [[2]] }, w: [1], v: [1] }), 'Let f be the quadratic model {"kind":"quadratic","A":[[2]]}')
-  t.match(statement('4.3-conv-matrix', { input: 5, kernel: [[1]], dilation: 2 }), 'kernel [[1]], stride 1, zero padding 0 and dilation 2 is applied to an input of size 5 × 5')
-  t.match(statement('4.4-transposed-conv-matrix', { input: [2, 3], kernel: [[1]] }), 'kernel [[1]], stride 1 and padding 0 is applied to an input of size 2 × 3')
-  t.match(statement('1.1-swish', { beta: 0.5, interval: [1.5, 4] }), 'For β = 0.5, what is the largest distance between h and ReLU on the interval [1.5, 4], max_{1.5 ≤ x ≤ 4} |x·σ(βx) − ReLU(x)|?')
+t.test('statements say every param that is given, in English and in French', async (t) => {
+  const statement = (id: string, params: unknown, language: 'en' | 'fr' = 'en') => questionsById.get(id)!.statement[language](params)
+  t.match(statement('1.4-log-softmax', { x: [1, 2], temperature: 2 }), 'with $x = (1, 2)$ divided by the temperature $T = 2$')
+  t.match(statement('1.4-log-softmax', { x: [1, 2], temperature: 2 }, 'fr'), 'avec $x = (1, 2)$ divisé par la température $T = 2$')
+  t.match(statement('3.2-param-count', { sizes: [3, 4], bias: false }), '$3 \\to 4$ (3 input features, 4 outputs), fully connected, without biases')
+  t.match(statement('3.2-param-count', { sizes: [3, 4], bias: false }, 'fr'), '$3 \\to 4$ (3 caractéristiques en entrée, 4 sorties), entièrement connectées, sans biais')
+  t.match(statement('3.2-hessian-shape', { sizes: [3, 4], bias: false }), '$3 \\to 4$, without biases')
+  t.match(statement('3.2-hessian-shape', { sizes: [3, 4] }, 'fr'), '$3 \\to 4$, avec biais')
+  t.match(statement('3.2-hessian-shape', { sizes: [3, 4], bias: false }, 'fr'), '$3 \\to 4$, sans biais')
+  t.match(statement('4.3-conv-matrix', { input: 3, kernel: [[1]], padding: 1 }, 'fr'), 'de pas $1$, avec un remplissage de zéros $1$, est appliquée')
+  t.match(statement('4.4-transposed-conv-matrix', { input: 2, kernel: [[1]] }, 'fr'), 'de pas $1$, de remplissage $0$ est appliquée')
+  t.match(statement('3.6-hvp', { model: { kind: 'quadratic', A: [[2]] }, w: [1], v: [1] }), 'Let $f$ be the quadratic model `{"kind":"quadratic","A":[[2]]}`')
+  t.match(statement('3.6-hvp', { model: { kind: 'mlp', sizes: [1, 1], inputs: [[1]], targets: [0] }, w: [1, 1], v: [1, 1] }, 'fr'), 'Soit $f$ le modèle MLP `{"kind":"mlp"')
+  t.match(statement('3.6-hvp', { model: { kind: 'quadratic', A: [[2]] }, w: [1], v: [1] }, 'fr'), 'Soit $f$ le modèle quadratique')
+  t.match(statement('4.3-conv-matrix', { input: 5, kernel: [[1]], dilation: 2 }), 'kernel $\\begin{pmatrix} 1 \\end{pmatrix}$, stride $1$, zero padding $0$ and dilation $2$ is applied to an input of size $5 \\times 5$')
+  t.match(statement('4.3-conv-matrix', { input: [5, 4], kernel: [[1, 2]], stride: [1, 2], dilation: 2 }, 'fr'), 'de noyau $\\begin{pmatrix} 1 & 2 \\end{pmatrix}$, de pas $(1, 2)$, avec un remplissage de zéros $0$ et une dilatation $2$, est appliquée à une entrée de taille $5 \\times 4$')
+  t.match(statement('4.4-transposed-conv-matrix', { input: [2, 3], kernel: [[1]] }), 'kernel $\\begin{pmatrix} 1 \\end{pmatrix}$, stride $1$, padding $0$ is applied to an input of size $2 \\times 3$')
+  t.match(statement('4.4-transposed-conv-matrix', { input: 2, kernel: [[1]], stride: 2, dilation: 2, outputPadding: 1 }), 'stride $2$, padding $0$, dilation $2$, output padding $1$ is applied')
+  t.match(statement('4.4-transposed-conv-matrix', { input: 2, kernel: [[1]], stride: 2, dilation: 2, outputPadding: 1 }, 'fr'), 'de pas $2$, de remplissage $0$, de dilatation $2$, de remplissage de sortie $1$ est appliquée')
+  t.match(statement('1.1-swish', { beta: 0.5, interval: [1.5, 4] }), 'For $\\beta = 0.5$, what is the largest distance between $h$ and ReLU on the interval $[1.5, 4]$, that is, $\\max_{1.5 \\le x \\le 4}')
+  t.match(statement('1.1-swish', { beta: 0.5, interval: [1.5, 4] }, 'fr'), 'Pour $\\beta = 0.5$, quelle est la plus grande distance entre $h$ et ReLU sur l’intervalle $[1.5, 4]$')
   t.match(statement('1.2-relu-decomposition', { breakpoints: [-1, 2], slopes: [-2, 3], at: { x: 4, y: 1 } }),
-    'slope -2 for x < β, is constant for β < x < α, and has slope 3 for x > α, where β = -1 and α = 2; its graph passes through (4, 1)')
+    'slope $-2$ for $x < \\beta$, is constant for $\\beta < x < \\alpha$, and has slope $3$ for $x > \\alpha$, where $\\beta = -1$ and $\\alpha = 2$; its graph passes through $(4, 1)$')
   t.match(statement('2-logistic-mixture', { pi: [0.2, 0.3, 0.5], weights: [[1], [2], [3]], x: [-1] }),
-    'In a mixture of 3 logistic regressions, z ~ Categorical(π) with π = [0.2,0.3,0.5] and y ∣ z = k, x ~ Bernoulli(σ(w_kᵀx)) with w_1 = [1], w_2 = [2], w_3 = [3]. What is p(y = 1 ∣ x) for x = [-1]?')
+    'In a mixture of 3 logistic regressions, $z \\sim \\mathrm{Categorical}(\\pi)$ with $\\pi = (0.2, 0.3, 0.5)$, and $y \\mid z = k, x \\sim \\mathrm{Bernoulli}(\\sigma(w_k^\\top x))$ with $w_{1} = (1)$, $w_{2} = (2)$, $w_{3} = (3)$. What is $p(y = 1 \\mid x)$ for $x = (-1)$?')
+  t.match(statement('5.3-receptive-field', { architecture: 'Conv-3x3 `odd` name' }), 'For the network ``Conv-3x3 `odd` name`` (stride 1)', 'a code span longer than the backticks inside')
   t.equal(compareAnswer('x', [5], { mode: 'exact' }).feedback, 'invalid, expected a list of 1 number: the answer must be a list of 1, got the string "x"')
+})
+
+t.test('feedback in French: the same verdicts, the student\'s language', async (t) => {
+  const exact = { mode: 'exact' } as const
+  t.strictSame(compareAnswer('284,682', 284682, exact, 'fr'), {
+    correct: false,
+    invalid: true,
+    feedback: 'invalide, attendu un nombre : la réponse doit être un nombre, reçu la chaîne "284,682" : écrivez-le avec un point décimal et sans séparateur de milliers (284682, 0.4988, 2.5e-3)'
+  })
+  t.equal(compareAnswer('284682', 284682, exact, 'fr').feedback, 'correct, exacte')
+  t.equal(compareAnswer(284681, 284682, exact, 'fr').feedback, 'incorrect : la réponse, 284681, ne correspond pas (exacte)')
+  t.equal(compareAnswer([[1, 2, 3], [4, 0, 0]], [[1, 2, 3], [4, 5, 6]], { mode: 'relabs', rtol: 1e-5, atol: 1e-8 }, 'fr').feedback,
+    'incorrect : 2 entrées sur 6 ne correspondent pas, la première : l’entrée [1][1], 0 (relabs, rtol = 0.00001, atol = 1e-8)')
+  t.equal(compareAnswer([1, 2], [1, 2], { mode: 'sigfig', digits: 3 }, 'fr').feedback, 'correct (2 entrées), sigfig, 3 chiffres significatifs')
+  t.equal(compareAnswer(1.5, 1.49, { mode: 'decdig', digits: 1 }, 'fr').feedback, 'correct, decdig, 1 décimale')
+  t.equal(compareAnswer([1], [[1, 2]], exact, 'fr').feedback, 'invalide, attendu une matrice 1 × 2 (une liste de 1 ligne de 2 nombres) : l’entrée [0] doit être une liste de 2, reçu 1')
+  t.equal(compareAnswer([1, 2], [1], exact, 'fr').feedback, 'invalide, attendu une liste de 1 nombre : la réponse doit avoir 1 entrée, reçu 2')
+  t.equal(compareAnswer(undefined, 1, exact, 'fr').feedback, 'invalide, attendu un nombre : aucune réponse n’a été donnée')
+  for (const [answer, described] of [[null, 'null'], [{}, 'un objet'], [[1], 'une liste'], [true, 'true'], ['x'.repeat(50), `la chaîne "${'x'.repeat(40)}…"`]] as const) {
+    t.equal(compareAnswer(answer, 1, exact, 'fr').feedback, `invalide, attendu un nombre : la réponse doit être un nombre, reçu ${described}`)
+  }
+  t.equal(compareAnswer(Infinity, 1, exact, 'fr').feedback, 'invalide, attendu un nombre : la réponse doit être un nombre fini, reçu Infinity (un nombre hors de float64, p. ex. 1e999)')
+  t.equal(compareAnswer(undefined, 1, exact).feedback, 'invalid, expected a number: no answer was given', 'English by default')
+  const grader = new Grader(Buffer.from('x'.repeat(32)), DEFAULT_SERVICE_LIMITS)
+  t.match(grader.grade({ items: [{ question: '3.2-param-count', answer: '284,682' }] }, 'body', 'fr').items[0], { invalid: true, feedback: /^invalide, attendu un nombre/ })
 })

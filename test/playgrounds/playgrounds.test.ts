@@ -109,6 +109,31 @@ t.test('in headless Chromium', { timeout: 180_000, skip: existsSync(CHROMIUM) ? 
   await page.waitForSelector(`${block} .live-responses-table .highlight-code`, { timeout: 30_000 })
   t.match(await page.textContent(`${block} .live-responses-table`), '4.248354255291589e-18', 'Swagger UI\'s Try it out ran the example')
 
+  // A student's personal page, from a roster: the math typeset by KaTeX with its own fonts,
+  // in French when the link says so, every resource answered.
+  const roster = await fetch(`${origin}/variants`, { method: 'POST', headers: { 'content-type': 'application/json', 'accept-language': 'fr' }, body: JSON.stringify({ students: [' Ada@Example.EDU '] }) })
+  const link = (await roster.json() as { students: Array<{ page: string }> }).students[0].page
+  t.match(link, `${origin}/statements?key=`, 'the personal link points at this server')
+  const failures: string[] = []
+  page.on('response', (response) => { if (response.status() >= 400) failures.push(`${response.status()} ${response.url()}`) })
+  page.on('console', (message) => { if (message.type() === 'error' || message.type() === 'warning') failures.push(message.text()) })
+  await page.goto(link)
+  await page.waitForLoadState('networkidle')
+  t.equal(await page.getAttribute('html', 'lang'), 'fr')
+  t.match(await page.textContent('h1'), 'Vos questions')
+  t.equal(await page.locator('section h2').count(), 12, 'one section per question')
+  t.equal(await page.locator('section').first().locator('.katex').count() > 3, true, 'the math is typeset')
+  t.equal(await page.locator('.katex-error').count(), 0, 'no LaTeX error')
+  t.match(await page.textContent('[id="3.2-param-count"]'), /Combien de paramètres.*Correction : valeur exacte/s, 'the statement and how it is graded')
+  const fonts = await page.evaluate('[...document.fonts].filter((font) => font.status === "loaded").map((font) => font.family)') as string[]
+  t.ok(fonts.includes('KaTeX_Main') && fonts.includes('KaTeX_Math'), `KaTeX's fonts load from this server (${fonts.join(', ')})`)
+  // A font is a visible difference: KaTeX_Math draws the italic x of every formula.
+  t.match(await page.evaluate('getComputedStyle(document.querySelector(".katex .mord.mathnormal")).fontFamily') as string, 'KaTeX_Math')
+  t.strictSame(failures, [], 'no request failed, no console error')
+  await page.click('nav a')
+  await page.waitForLoadState('networkidle')
+  t.match(await page.textContent('h1'), 'Your questions', 'the link to the other language')
+
   const elsewhere = [...new Set(requested.map((url) => new URL(url).origin))].filter((o) => o !== origin)
   t.strictSame(elsewhere, [], `every request went to ${origin} (${requested.length} requests)`)
 })

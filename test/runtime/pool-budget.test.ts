@@ -117,11 +117,11 @@ t.test('a task that can no longer finish in its budget when a thread is free is 
   const limits = DEFAULT_LIMITS
   const late = Date.now() - 1
   t.match(compute({ kind: 'operation', name: 'paramCount', input: { sizes: [2, 2] }, limits, picture: false, estimateNs: 1e6, deadline: late }), { error: { statusCode: 503, code: 'DLCHECK_OVERLOADED', retryAfterSeconds: 1, message: /could no longer finish within its time budget/ } })
-  t.match(compute({ kind: 'grade', sheet: { items: [] }, limits, estimateNs: 1e6, deadline: late }), { error: { statusCode: 503 } })
+  t.match(compute({ kind: 'grade', sheet: { items: [], language: 'en' }, limits, estimateNs: 1e6, deadline: late }), { error: { statusCode: 503 } })
   const body = Buffer.from('{"sizes": [2, 2]}')
   t.match(compute({ kind: 'body', name: 'paramCount', bytes: body, limits, picture: false, budgetNs: 1e12, deadline: late }), { error: { statusCode: 503 } }, 'a body: once its estimate is known')
   t.match(JSON.parse(Buffer.from(taskBytes({ kind: 'body', name: 'paramCount', bytes: body, limits, picture: false, budgetNs: 1e12, deadline: Date.now() + 60_000 })).toString()), { total: 6 })
-  t.match(JSON.parse(Buffer.from(taskBytes({ kind: 'grade', sheet: { items: [] }, limits, estimateNs: 0 })).toString()), { score: 0, maxScore: 0 })
+  t.match(JSON.parse(Buffer.from(taskBytes({ kind: 'grade', sheet: { items: [], language: 'en' }, limits, estimateNs: 0 })).toString()), { score: 0, maxScore: 0 })
   t.equal(taskBytes({ kind: 'ping' }).length, 0)
   const svg = Buffer.from(taskBytes({ kind: 'body', name: 'convMatrix', bytes: Buffer.from('{"input": 3, "kernelSize": 2}'), limits, picture: true, budgetNs: 1e12 })).toString()
   t.match(svg, /^<svg /)

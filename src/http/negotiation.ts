@@ -1,0 +1,29 @@
+/**
+ * Content negotiation (RFC 9110 §12). The language of statements and feedback: Accept-Language
+ * negotiated over the service's languages (§12.5.4; `fr-CA` asks for French), English when
+ * none is acceptable. A reply says which it chose (Content-Language) and what it depends on
+ * (Vary), so a cache keeps the French and English apart.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import Negotiator from 'negotiator'
+import { languageFor, type Language } from '../grading/language.js'
+
+/** The language Accept-Language asks for (languageFor), announced on the reply. */
+export function negotiateLanguage (request: FastifyRequest, reply: FastifyReply): Language {
+  const language = languageFor(request.headers['accept-language'])
+  reply.header('content-language', language)
+  vary(reply, 'Accept-Language')
+  return language
+}
+
+/** Adds a request header to the reply's Vary (RFC 9110 §12.5.5), keeping those already named. */
+export function vary (reply: FastifyReply, field: string): void {
+  const current = reply.getHeader('vary')
+  reply.header('vary', current === undefined ? field : `${String(current)}, ${field}`)
+}
+
+/** The media type of `offered` the request's Accept prefers (RFC 9110 §12.5.1); the first when it names none of them. */
+export function preferredType<T extends string> (request: FastifyRequest, offered: readonly T[]): T {
+  const chosen = new Negotiator({ headers: { accept: request.headers.accept } }).mediaType([...offered])
+  return (chosen ?? offered[0]) as T
+}
