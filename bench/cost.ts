@@ -13,6 +13,9 @@ import { cpus, loadavg } from 'node:os'
 import { operations } from '../src/operations/index.js'
 import { DEFAULT_LIMITS } from '../src/operations/limits.js'
 import type { Operation } from '../src/operations/operation.js'
+import { questions } from '../src/grading/questions.js'
+import { rosterCost, rosterText, type RosterTask, type StatementsTask } from '../src/grading/roster.js'
+import { statementsCost, statementsText } from '../src/pages/statements.js'
 import { uniformStream } from './timing.js'
 
 /** Measured time per case, about: small cases repeat more for a steadier median. */
@@ -162,22 +165,29 @@ const LARGER_CASES: Partial<Record<string, () => Case[]>> = {
   ]
 }
 
+/** An operation's run and its JSON: what a worker does with it. */
+const operationWork = (operation: Operation, input: unknown) => () => {
+  const answer = operation.run(input, DEFAULT_LIMITS)
+  return { answer, text: JSON.stringify(answer) }
+}
+
 /**
- * Median wall time of run + JSON.stringify, ms, after a warm-up; the median CPU time of the
- * process over the same runs (close to the wall time when nothing else competes for the core;
- * above it when the garbage collector's helper threads work); and the answer's length.
+ * Median wall time of `work` (a computation and the text of its answer), ms, after a warm-up;
+ * the median CPU time of the process over the same runs (close to the wall time when nothing
+ * else competes for the core; above it when the garbage collector's helper threads work); and
+ * the answer's length.
  */
-function measure (operation: Operation, input: unknown): { ms: number, cpuMs: number, repeats: number, bytes: number, answer: unknown } {
+function measure (work: () => { answer: unknown, text: string }): { ms: number, cpuMs: number, repeats: number, bytes: number, answer: unknown } {
   let bytes = 0
   let answer: unknown
   const once = (): [number, number] => {
     const cpu = process.cpuUsage()
     const start = process.hrtime.bigint()
-    answer = operation.run(input, DEFAULT_LIMITS)
-    const json = JSON.stringify(answer)
+    const done = work()
     const elapsed = Number(process.hrtime.bigint() - start) / 1e6
     const { user, system } = process.cpuUsage(cpu)
-    bytes = json.length
+    answer = done.answer
+    bytes = done.text.length
     return [elapsed, (user + system) / 1e3]
   }
   // Warm-up: at least one run, and more when they are short (up to 20 runs or 200 ms), so the
@@ -208,7 +218,7 @@ export function benchCost (filter: string[]): Array<{ operation: string, name: s
     const cases: Case[] = [...operation.costLadder().map(({ summary, value }): Case => [summary, value]), ...LARGER_CASES[operation.name]?.() ?? []]
     for (const [name, input] of cases) {
       const estimatedMs = operation.cost(input) / 1e6
-      const { ms, cpuMs, repeats, bytes, answer } = measure(operation, input)
+      const { ms, cpuMs, repeats, bytes, answer } = measure(operationWork(operation, input))
       // The estimate assumes every CG iteration allowed runs: say when fewer did.
       const iterations = operation.name === 'newtonStep' ? `, ${(answer as { iterations: number }).iterations} CG iterations` : ''
       const ratio = ms / estimatedMs
@@ -217,6 +227,7 @@ export function benchCost (filter: string[]): Array<{ operation: string, name: s
       rows.push({ operation: operation.name, name, estimatedMs, measuredMs: ms })
     }
   }
+  if (filter.length === 0 || filter.some((word) => 'grading'.includes(word.toLowerCase()))) rows.push(...benchGradingTasks())
   const corner = rows.filter((row) => row.operation === 'cornerExperiment' && /^both networks, \d+ epochs/.test(row.name))
   if (corner.length > 0) {
     const perEpoch = corner.map((row) => row.measuredMs / (2 * Number(/(\d+) epochs/.exec(row.name)![1])))
@@ -224,6 +235,37 @@ export function benchCost (filter: string[]): Array<{ operation: string, name: s
   }
   console.log(`load average ${loadavg().map((load) => load.toFixed(2)).join(' ')}`)
   return rows
+}
+
+/**
+ * The grading door's tasks that are not operations but go through the pool by their estimate:
+ * rosters (POST /variants) and students' pages (GET /statements). `npm run bench:cost -- grading`
+ * runs them alone.
+ */
+function benchGradingTasks (): Array<{ operation: string, name: string, estimatedMs: number, measuredMs: number }> {
+  const secret = Buffer.from('bench-variant-secret-0123456789')
+  const students = (count: number): string[] => Array.from({ length: count }, (_, i) => `student${i}@example.edu`)
+  const cases: Array<[string, string, number, () => string]> = []
+  for (const count of [10, 100, 1000]) {
+    for (const format of ['json', 'csv'] as const) {
+      const task: RosterTask = { secret, request: { students: students(count) }, language: 'fr', origin: 'https://dlcheck.example.edu', format }
+      cases.push(['roster', `${count} students × ${questions.length} questions, ${format}`, rosterCost(task), () => rosterText(task)])
+    }
+  }
+  for (const format of ['html', 'json'] as const) {
+    for (const chosen of [questions.slice(0, 1), questions]) {
+      const task: StatementsTask = { secret, student: 'ada@example.edu', questions: chosen.map((question) => question.id), language: 'fr', format, key: 'k'.repeat(60) }
+      cases.push(['statements', `${chosen.length} question${chosen.length === 1 ? '' : 's'}, ${format}`, statementsCost(task), () => statementsText(task)])
+    }
+  }
+  return cases.map(([kind, name, estimateNs, write]) => {
+    const estimatedMs = estimateNs / 1e6
+    const { ms, cpuMs, repeats, bytes } = measure(() => ({ answer: undefined, text: write() }))
+    const ratio = ms / estimatedMs
+    const flag = ratio > UNDERESTIMATE ? '  UNDER' : ratio < OVERESTIMATE ? '  OVER' : ''
+    console.log(`  ${kind.padEnd(18)} ${name.padEnd(50)} ${format(estimatedMs).padStart(10)} ${format(ms).padStart(10)} ${ratio.toFixed(2).padStart(6)} ${format(cpuMs).padStart(10)}  ${formatBytes(bytes)} ×${repeats}${flag}`)
+    return { operation: kind, name, estimatedMs, measuredMs: ms }
+  })
 }
 
 benchCost(process.argv.slice(2))
