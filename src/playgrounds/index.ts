@@ -47,16 +47,15 @@ export async function registerPlaygrounds (app: FastifyInstance, operations: rea
 
   // KaTeX's stylesheet and fonts for the students' pages (src/pages/statements.ts): the
   // WOFF2 files only, which every browser KaTeX supports reads first in the stylesheet's list.
-  const katexDirectory = dirname(require.resolve('katex/package.json'))
-  const katex = new Map<string, { body: Buffer, type: string }>([['katex.min.css', { body: readFileSync(join(katexDirectory, 'dist/katex.min.css')), type: 'text/css; charset=utf-8' }]])
-  for (const file of readdirSync(join(katexDirectory, 'dist/fonts')).filter((name) => name.endsWith('.woff2'))) {
-    katex.set(`fonts/${file}`, { body: readFileSync(join(katexDirectory, 'dist/fonts', file)), type: 'font/woff2' })
+  // One route each, exempt from load shedding as /health is: bytes already in memory, and a
+  // font refused while the page's own request went through would leave its math half drawn.
+  const katexDirectory = join(dirname(require.resolve('katex/package.json')), 'dist')
+  const katexFiles = ['katex.min.css', ...readdirSync(join(katexDirectory, 'fonts')).filter((name) => name.endsWith('.woff2')).map((name) => `fonts/${name}`)]
+  for (const file of katexFiles) {
+    const body = readFileSync(join(katexDirectory, file))
+    const type = file.endsWith('.css') ? 'text/css; charset=utf-8' : 'font/woff2'
+    app.get(`/assets/katex/${file}`, { ...hidden, config: { loadShedding: false } }, async (_request, reply) => reply.type(type).header('cache-control', 'public, max-age=86400').send(body))
   }
-  app.get('/assets/katex/*', hidden, async (request, reply) => {
-    const asset = katex.get((request.params as { '*': string })['*'])
-    if (asset === undefined) return reply.callNotFound()
-    return reply.type(asset.type).header('cache-control', 'public, max-age=86400').send(asset.body)
-  })
 
   app.get('/graphiql', hidden, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page('dlcheck — GraphiQL', `
 <div id="graphiql" style="height: 100vh">Loading GraphiQL…</div>

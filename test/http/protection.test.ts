@@ -205,6 +205,28 @@ t.test('a client pipelining into a stall: 503 for each request, then its connect
   t.strictSame(statuses(), [200, 503, 503, 503, 200])
 })
 
+t.test('during a stall, a student page\'s KaTeX fonts and stylesheet pass, as /health does', async (t) => {
+  const app = await started(t, { runtime: { maxEventLoopDelayMs: LIMIT } })
+  const url = new URL(await app.listen({ port: 0, host: '127.0.0.1' }))
+  const client = net.connect(Number(url.port), '127.0.0.1')
+  t.teardown(() => client.destroy())
+  await once(client, 'connect')
+  let received = ''
+  client.on('data', (chunk: Buffer) => { received += chunk.toString('latin1') })
+  const statuses = (): number[] => [...received.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((match) => Number(match[1]))
+  const get = (path: string): string => `GET ${path} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`
+  const body = JSON.stringify({ sizes: [2, 3] })
+  client.write(get('/health'))
+  await until(() => statuses().length === 1, 'the first answer')
+  block(2 * LIMIT)
+  await sleep(1)
+  // A page's assets first, then a computation: the assets pass, the computation is refused.
+  client.write(get('/assets/katex/fonts/KaTeX_Main-Regular.woff2') + get('/assets/katex/katex.min.css') +
+    `POST /param-count HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`)
+  await until(() => statuses().length === 4, 'the three answers')
+  t.strictSame(statuses(), [200, 200, 200, 503])
+})
+
 t.test('refused requests write no log lines; the heartbeat sums them up', async (t) => {
   const lines: string[] = []
   const app = await started(t, { runtime: { maxEventLoopDelayMs: LIMIT }, logger: { level: 'info', stream: new Writable({ write (chunk, _e, done) { lines.push(String(chunk)); done() } }) } })
