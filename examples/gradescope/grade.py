@@ -7,10 +7,10 @@ Reads, under AUTOGRADER_ROOT (default /autograder):
   submission_metadata.json   the submitter (users[0].email, or users[0].id)
   submission/answers.json    {"<question id>": <answer>, ...}
   source/config.json         optional: url, token, questions, weights, student_field,
-                             visibility, timeout, retry_seconds
+                             visibility, timeout, retry_seconds, language
 and the environment, which overrides config.json: DLCHECK_URL, DLCHECK_TOKEN,
 DLCHECK_QUESTIONS (comma-separated ids), DLCHECK_STUDENT_FIELD, DLCHECK_TIMEOUT,
-DLCHECK_RETRY_SECONDS.
+DLCHECK_RETRY_SECONDS, DLCHECK_LANGUAGE (the feedback's: en, the default, or fr).
 
 A busy or briefly unreachable service (429, 502, 503, 504, a refused or reset connection, a
 timeout) is tried again, after the Retry-After the service sends or else 1, 2, 4, ... s (at
@@ -56,6 +56,69 @@ TITLES = {
     '5.3-receptive-field': 'Receptive field of the output features',
 }
 DEFAULT_QUESTIONS = list(TITLES)
+# The same, in French (GET /questions with Accept-Language: fr).
+TITLES_FR = {
+    '1.1-swish': 'À quelle distance Swish est de ReLU',
+    '1.2-relu-decomposition': 'Une fonction affine par morceaux avec des ReLU',
+    '1.4-log-softmax': 'Log-softmax stable',
+    '2-logistic-mixture': 'Un mélange de régressions logistiques',
+    '3.2-param-count': 'Paramètres d’un MLP',
+    '3.2-hessian-shape': 'Taille de la hessienne d’un MLP',
+    '3.6-hvp': 'Produit hessienne-vecteur exact',
+    '4.1-output-shape': 'Résolution de sortie d’un petit CNN',
+    '4.3-conv-matrix': 'Une convolution comme une matrice',
+    '4.4-transposed-conv-matrix': 'Une convolution transposée comme une matrice',
+    '5.1-output-shape': 'Résolution de sortie d’un CNN avec remplissage',
+    '5.3-receptive-field': 'Champ récepteur des caractéristiques de sortie',
+}
+# What students read, in the configured language (the service's feedback follows it too).
+TEXT = {
+    'en': {
+        'titles': TITLES,
+        'no_answer': '{file} has no answer for "{question}".',
+        'format_error': 'Format error, not a wrong answer: your answer could not be read. Fix its format and resubmit.',
+        'parameters': 'Your parameters: {params}',
+        'graded': 'Graded {count} question{plural} against your own variant of each: {score:g} / {maximum:g}.',
+        'missing': 'No answer in {file} for: {questions}.',
+        'unreadable': 'Answers that could not be read (a format error, see each question): {questions}.',
+        'ignored': 'Ignored keys of {file} that are not questions of this assignment: {keys}. The ids are: {ids}.',
+        'ungraded': '{message}\nNothing was graded. Expected {file}: one JSON object mapping each question id to your answer for your own variant '
+                    '(a number, a list of numbers, or a matrix as a list of rows), e.g.\n{example}\nQuestion ids: {ids}.',
+        'not_graded': 'Not graded: {file} could not be read (see above).',
+        'no_file': 'No {file} in your submission. Submit a file named exactly {file}.',
+        'several': 'Found several {file} files ({names}); submit exactly one, at the top level.',
+        'unreadable_file': 'Could not read {file}: {error}.',
+        'too_large': '{file} is over {kib} KiB; it should hold only your answers.',
+        'not_utf8': '{file} is not UTF-8 text.',
+        'not_json': '{file} is not valid JSON: {error}.',
+        'too_deep': '{file} is nested too deeply to be an answer sheet.',
+        'not_object': '{file} must hold one JSON object mapping question ids to answers, not a {kind}.',
+        'kinds': {'list': 'list', 'str': 'string', 'int': 'number', 'float': 'number', 'bool': 'true/false', 'NoneType': 'null'},
+    },
+    'fr': {
+        'titles': TITLES_FR,
+        'no_answer': '{file} n’a pas de réponse pour « {question} ».',
+        'format_error': 'Erreur de format, pas une mauvaise réponse : votre réponse n’a pas pu être lue. Corrigez son format et soumettez à nouveau.',
+        'parameters': 'Vos paramètres : {params}',
+        'graded': '{count} question{plural} corrigée{plural} avec vos propres paramètres : {score:g} / {maximum:g}.',
+        'missing': 'Aucune réponse dans {file} pour : {questions}.',
+        'unreadable': 'Réponses illisibles (une erreur de format, voir chaque question) : {questions}.',
+        'ignored': 'Clés de {file} ignorées, qui ne sont pas des questions de ce devoir : {keys}. Les identifiants sont : {ids}.',
+        'ungraded': '{message}\nRien n’a été corrigé. {file} doit contenir un objet JSON qui associe à chaque identifiant de question votre réponse '
+                    'pour vos propres paramètres (un nombre, une liste de nombres, ou une matrice en liste de lignes), p. ex.\n{example}\n'
+                    'Identifiants des questions : {ids}.',
+        'not_graded': 'Non corrigée : {file} n’a pas pu être lu (voir plus haut).',
+        'no_file': 'Aucun fichier {file} dans votre soumission. Soumettez un fichier nommé exactement {file}.',
+        'several': 'Plusieurs fichiers {file} trouvés ({names}); soumettez-en un seul, au premier niveau.',
+        'unreadable_file': 'Impossible de lire {file} : {error}.',
+        'too_large': '{file} dépasse {kib} Kio; il ne doit contenir que vos réponses.',
+        'not_utf8': '{file} n’est pas du texte UTF-8.',
+        'not_json': '{file} n’est pas du JSON valide : {error}.',
+        'too_deep': '{file} est trop imbriqué pour être une feuille de réponses.',
+        'not_object': '{file} doit contenir un objet JSON qui associe des identifiants de questions à des réponses, pas {kind}.',
+        'kinds': {'list': 'une liste', 'str': 'une chaîne', 'int': 'un nombre', 'float': 'un nombre', 'bool': 'un booléen', 'NoneType': 'null'},
+    },
+}
 ANSWERS_FILE = 'answers.json'
 # Far above any real answer sheet (the largest answer is a 49 × 9 matrix), far below the
 # service's 1 MiB body limit: a student's huge file must not turn into a 413 staff must handle.
@@ -98,7 +161,7 @@ def load_config(root):
         raise StaffError('{} must hold a JSON object, e.g. {{"url": "https://dlcheck.example.edu", "token": "..."}}'.format(path))
     for key, name in (('url', 'DLCHECK_URL'), ('token', 'DLCHECK_TOKEN'), ('questions', 'DLCHECK_QUESTIONS'),
                       ('student_field', 'DLCHECK_STUDENT_FIELD'), ('timeout', 'DLCHECK_TIMEOUT'),
-                      ('retry_seconds', 'DLCHECK_RETRY_SECONDS')):
+                      ('retry_seconds', 'DLCHECK_RETRY_SECONDS'), ('language', 'DLCHECK_LANGUAGE')):
         if env(name) is not None:
             config[key] = env(name)
 
@@ -146,10 +209,14 @@ def load_config(root):
         raise StaffError('retry_seconds (config.json, or DLCHECK_RETRY_SECONDS) must be a number of seconds')
     if not retry_seconds >= 0 or not math.isfinite(retry_seconds):
         raise StaffError('retry_seconds (config.json, or DLCHECK_RETRY_SECONDS) must be 0 (no retry) or more')
+    language = config.get('language', 'en')
+    if language not in ('en', 'fr'):
+        raise StaffError('language (config.json, or DLCHECK_LANGUAGE) must be "en" or "fr", got {!r}'.format(language))
     return {
         'url': url.rstrip('/'), 'token': token, 'questions': unique, 'weights': weights,
         'student_field': student_field,
         'visibility': visibility, 'timeout': timeout, 'retry_seconds': retry_seconds,
+        'language': language,
     }
 
 
@@ -174,7 +241,7 @@ def parse_float(text):
     return number if math.isfinite(number) else text
 
 
-def find_answers(submission):
+def find_answers(submission, text):
     path = os.path.join(submission, ANSWERS_FILE)
     if os.path.isfile(path):
         return path
@@ -187,32 +254,32 @@ def find_answers(submission):
         return found[0]
     if found:
         names = ', '.join(sorted(os.path.relpath(name, submission) for name in found))
-        raise SubmissionError('Found several {} files ({}); submit exactly one, at the top level.'.format(ANSWERS_FILE, names))
-    raise SubmissionError('No {} in your submission. Submit a file named exactly {}.'.format(ANSWERS_FILE, ANSWERS_FILE))
+        raise SubmissionError(text['several'].format(file=ANSWERS_FILE, names=names))
+    raise SubmissionError(text['no_file'].format(file=ANSWERS_FILE))
 
 
-def load_answers(root):
-    """The student's answers, or SubmissionError saying what was expected."""
-    path = find_answers(os.path.join(root, 'submission'))
+def load_answers(root, text):
+    """The student's answers, or SubmissionError saying what was expected (in the configured language)."""
+    path = find_answers(os.path.join(root, 'submission'), text)
     name = os.path.relpath(path, os.path.join(root, 'submission'))
     try:
         with open(path, 'rb') as handle:
             data = handle.read(MAX_ANSWERS_BYTES + 1)
     except OSError as error:
-        raise SubmissionError('Could not read {}: {}.'.format(name, error.strerror or error))
+        raise SubmissionError(text['unreadable_file'].format(file=name, error=error.strerror or error))
     if len(data) > MAX_ANSWERS_BYTES:
-        raise SubmissionError('{} is over {} KiB; it should hold only your answers.'.format(name, MAX_ANSWERS_BYTES // 1024))
+        raise SubmissionError(text['too_large'].format(file=name, kib=MAX_ANSWERS_BYTES // 1024))
     try:
         answers = json.loads(data.decode('utf-8-sig'), parse_constant=keep_as_text, parse_float=parse_float)
     except UnicodeDecodeError:
-        raise SubmissionError('{} is not UTF-8 text.'.format(name))
+        raise SubmissionError(text['not_utf8'].format(file=name))
     except ValueError as error:
-        raise SubmissionError('{} is not valid JSON: {}.'.format(name, error))
+        raise SubmissionError(text['not_json'].format(file=name, error=error))
     except RecursionError:
-        raise SubmissionError('{} is nested too deeply to be an answer sheet.'.format(name))
+        raise SubmissionError(text['too_deep'].format(file=name))
     if not isinstance(answers, dict):
-        kind = {'list': 'list', 'str': 'string', 'int': 'number', 'float': 'number', 'bool': 'true/false'}.get(type(answers).__name__, 'null')
-        raise SubmissionError('{} must hold one JSON object mapping question ids to answers, not a {}.'.format(name, kind))
+        kind = text['kinds'].get(type(answers).__name__, 'null')
+        raise SubmissionError(text['not_object'].format(file=name, kind=kind))
     return answers
 
 
@@ -270,7 +337,7 @@ def post_grade(config, body):
 
 def post_grade_once(config, body):
     url = config['url'] + '/grade'
-    headers = {'Content-Type': 'application/json', 'Accept': 'application/json'}
+    headers = {'Content-Type': 'application/json', 'Accept': 'application/json', 'Accept-Language': config['language']}
     if config['token'] is not None:
         headers['Authorization'] = 'Bearer ' + config['token']
     request = urllib.request.Request(url, data=json.dumps(body).encode('utf-8'), headers=headers, method='POST')
@@ -303,21 +370,21 @@ def post_grade_once(config, body):
         raise StaffError('POST {} answered 200 but not a grading result ({}): {}'.format(url, error, text[:500]))
 
 
-def title(question):
-    return '{}: {}'.format(question, TITLES[question]) if question in TITLES else question
+def title(question, text):
+    return '{}: {}'.format(question, text['titles'][question]) if question in text['titles'] else question
 
 
-def test_output(item, answered, config):
+def test_output(item, answered, text):
     lines = []
     if not answered:
-        lines.append('{} has no answer for "{}".'.format(ANSWERS_FILE, item['question']))
+        lines.append(text['no_answer'].format(file=ANSWERS_FILE, question=item['question']))
     elif item.get('invalid'):
         # A format error, as PrairieLearn marks one: the answer could not be read, so it says
         # nothing of the student's understanding; they fix the format and resubmit.
-        lines.append('Format error, not a wrong answer: your answer could not be read. Fix its format and resubmit.')
+        lines.append(text['format_error'])
     # The service's feedback never states the expected value, so students may read it.
     lines.append(item['feedback'])
-    lines.append('Your parameters: {}'.format(json.dumps(item['params'], ensure_ascii=False)))
+    lines.append(text['parameters'].format(params=json.dumps(item['params'], ensure_ascii=False)))
     return '\n'.join(lines)
 
 
@@ -329,38 +396,36 @@ def grade(config, student, answers):
             item['weight'] = config['weights'][question]
         body['items'].append(item)
     result = post_grade(config, body)
+    text = TEXT[config['language']]
     tests = [{
-        'name': title(item['question']),
+        'name': title(item['question'], text),
         'score': item['score'],
         'max_score': item['maxScore'],
-        'output': test_output(item, item['question'] in answers, config),
+        'output': test_output(item, item['question'] in answers, text),
     } for item in result['items']]
     score = sum(test['score'] for test in tests)
     maximum = sum(test['max_score'] for test in tests)
-    notes = ['Graded {} question{} against your own variant of each: {:g} / {:g}.'.format(
-        len(tests), '' if len(tests) == 1 else 's', score, maximum)]
+    notes = [text['graded'].format(count=len(tests), plural='' if len(tests) == 1 else 's', score=score, maximum=maximum)]
     missing = [question for question in config['questions'] if question not in answers]
     if missing:
-        notes.append('No answer in {} for: {}.'.format(ANSWERS_FILE, ', '.join(missing)))
+        notes.append(text['missing'].format(file=ANSWERS_FILE, questions=', '.join(missing)))
     unreadable = [item['question'] for item in result['items'] if item.get('invalid') and item['question'] in answers]
     if unreadable:
-        notes.append('Answers that could not be read (a format error, see each question): {}.'.format(', '.join(unreadable)))
+        notes.append(text['unreadable'].format(questions=', '.join(unreadable)))
     unknown = sorted(key for key in answers if key not in config['questions'])
     if unknown:
         shown = ', '.join(json.dumps(key[:100], ensure_ascii=False) for key in unknown[:10]) + (', …' if len(unknown) > 10 else '')
-        notes.append('Ignored keys of {} that are not questions of this assignment: {}. The ids are: {}.'.format(
-            ANSWERS_FILE, shown, ', '.join(config['questions'])))
+        notes.append(text['ignored'].format(file=ANSWERS_FILE, keys=shown, ids=', '.join(config['questions'])))
     return {'score': score, 'output': '\n'.join(notes), 'tests': tests}
 
 
 def ungraded(config, message):
     """Score 0 for a submission whose answers could not be read, every question listed at 0."""
-    output = ('{}\nNothing was graded. Expected {}: one JSON object mapping each question id to your answer for your own variant '
-              '(a number, a list of numbers, or a matrix as a list of rows), e.g.\n{}\nQuestion ids: {}.').format(
-        message, ANSWERS_FILE, EXAMPLE, ', '.join(config['questions']))
+    text = TEXT[config['language']]
+    output = text['ungraded'].format(message=message, file=ANSWERS_FILE, example=EXAMPLE, ids=', '.join(config['questions']))
     tests = [{
-        'name': title(question), 'score': 0, 'max_score': config['weights'].get(question, 1),
-        'output': 'Not graded: {} could not be read (see above).'.format(ANSWERS_FILE),
+        'name': title(question, text), 'score': 0, 'max_score': config['weights'].get(question, 1),
+        'output': text['not_graded'].format(file=ANSWERS_FILE),
     } for question in config['questions']]
     return {'score': 0, 'output': output, 'tests': tests}
 
@@ -381,7 +446,7 @@ def main():
     config = load_config(root)
     student = load_student(root, config['student_field'])
     try:
-        answers = load_answers(root)
+        answers = load_answers(root, TEXT[config['language']])
     except SubmissionError as error:
         results = ungraded(config, str(error))
         print('dlcheck: not graded: {}'.format(error))

@@ -147,6 +147,28 @@ if (python.error !== undefined || python.status !== 0) {
     t.match(graded.output, /Answers that could not be read \(a format error, see each question\): 3\.2-param-count\./)
   })
 
+  t.test('in French (DLCHECK_LANGUAGE=fr): the titles of GET /questions, the service\'s feedback and the autograder\'s own words', async (t) => {
+    const count = correct['3.2-param-count'] as number
+    const sheet: Record<string, unknown> = { ...correct, '3.2-param-count': count.toLocaleString('en-US'), '5.3-receptive-field': [1, 1] }
+    delete sheet['1.1-swish']
+    const root = await autograderRoot(t, JSON.stringify(sheet))
+    const { code, stderr } = await run(root, { ...service, DLCHECK_LANGUAGE: 'fr' })
+    t.equal(code, 0, stderr)
+    const graded = await results(root)
+    const titles = await (await fetch(`${url}/questions`, { headers: { 'accept-language': 'fr' } })).json() as { questions: Array<{ id: string, title: string }> }
+    t.strictSame(graded.tests.map((test) => test.name), titles.questions.map((question) => `${question.id}: ${question.title}`), 'the service\'s French titles')
+    t.match(byName(graded, '3.2-param-count').output, /^Erreur de format, pas une mauvaise réponse : .*\ninvalide, attendu un nombre : .*point décimal.*\nVos paramètres : /s)
+    t.match(byName(graded, '5.3-receptive-field').output, /^incorrect : /)
+    t.match(byName(graded, '1.1-swish').output, /^answers\.json n’a pas de réponse pour « 1\.1-swish »\.\ninvalide, attendu un nombre : la réponse doit être un nombre, reçu null/)
+    t.match(graded.output, /^12 questions corrigées avec vos propres paramètres : 9 \/ 12\.\nAucune réponse dans answers\.json pour : 1\.1-swish\.\nRéponses illisibles .*: 3\.2-param-count\./)
+    const unreadable = await autograderRoot(t, '[1, 2]')
+    t.equal((await run(unreadable, { ...service, DLCHECK_LANGUAGE: 'fr' })).code, 0)
+    t.match((await results(unreadable)).output, /^answers\.json doit contenir un objet JSON .*, pas une liste\.\nRien n’a été corrigé\./)
+    const wrong = await run(await autograderRoot(t, '{}'), { ...service, DLCHECK_LANGUAGE: 'de' })
+    t.equal(wrong.code, 1)
+    t.match(wrong.stderr, 'language (config.json, or DLCHECK_LANGUAGE) must be "en" or "fr", got \'de\'')
+  })
+
   t.test('an answers.json that is not a JSON object is graded 0 with what was expected', async (t) => {
     await Promise.all(([
       ['{"3.2-param-count": 284682,', /answers\.json is not valid JSON/],

@@ -3,9 +3,10 @@
 Python 3.6+ standard library only. Put this file in the course's serverFilesCourse/ (on the
 path of every question's server.py, never sent to students) with dlcheck_config.json beside it:
 
-    {"url": "https://dlcheck.example.edu", "token": "<GRADER_TOKEN>"}
+    {"url": "https://dlcheck.example.edu", "token": "<GRADER_TOKEN>", "language": "fr"}
 
-DLCHECK_URL and DLCHECK_TOKEN in the environment override the file (for tests).
+"language" (en, the default, or fr) is the language of the statements and of the feedback.
+DLCHECK_URL, DLCHECK_TOKEN and DLCHECK_LANGUAGE in the environment override the file (for tests).
 
 PrairieLearn gives server.py no student identity, only data["variant_seed"]: a variant is
 seeded by it ("pl-variant-<seed>"), so each PrairieLearn variant has its own numbers, drawn by
@@ -37,13 +38,14 @@ def config():
             settings = json.load(handle)
     url = os.environ.get('DLCHECK_URL') or settings.get('url') or 'http://127.0.0.1:3000'
     token = os.environ.get('DLCHECK_TOKEN') or settings.get('token')
-    return url.rstrip('/'), token
+    language = os.environ.get('DLCHECK_LANGUAGE') or settings.get('language') or 'en'
+    return url.rstrip('/'), token, language
 
 
 def call(method, path, body, deadline):
     """One request, tried again while the service is busy or unreachable (Retry-After honoured), until `deadline`."""
-    url, token = config()
-    headers = {'Accept': 'application/json'}
+    url, token, language = config()
+    headers = {'Accept': 'application/json', 'Accept-Language': language}
     if token:
         headers['Authorization'] = 'Bearer ' + token
     data = None
