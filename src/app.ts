@@ -134,7 +134,7 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   const gradeValues = { max: GRADE_MAX_VALUES, message: `the body holds more than ${GRADE_MAX_VALUES} values in lists and objects; send the answers in several requests` }
   // A roster's students and question ids, and room to spare: a roster just over
   // ROSTER_MAX_STUDENTS reaches the route, whose 413 names the limit.
-  const rosterValues = { max: 2 * limits.rosterMaxStudents + 200, message: `the body holds far more values than a roster of ROSTER_MAX_STUDENTS (${limits.rosterMaxStudents}) students needs; send the roster in several requests` }
+  const rosterValues = { max: 2 * limits.rosterMaxStudents + 200, message: `the body holds far more values than a roster of ROSTER_MAX_STUDENTS (${limits.rosterMaxStudents}) students needs; send the roster in several requests`, tooLarge: true }
   registerBodyParsing(app, runtime.workerBodyBytes, new Set(operations.map((operation) => operation.path)), new Map([['/graphql', graphqlValues], ['/grade', gradeValues], ['/variants', rosterValues]]))
   const pool = new ComputationPool(runtime, limits)
   app.decorate('computations', pool)

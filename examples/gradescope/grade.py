@@ -58,7 +58,7 @@ TITLES = {
 DEFAULT_QUESTIONS = list(TITLES)
 # The same, in French (GET /questions with Accept-Language: fr).
 TITLES_FR = {
-    '1.1-swish': 'À quelle distance Swish est de ReLU',
+    '1.1-swish': 'Distance entre Swish et ReLU',
     '1.2-relu-decomposition': 'Une fonction affine par morceaux avec des ReLU',
     '1.4-log-softmax': 'Log-softmax stable',
     '2-logistic-mixture': 'Un mélange de régressions logistiques',
@@ -119,6 +119,10 @@ TEXT = {
         'kinds': {'list': 'une liste', 'str': 'une chaîne', 'int': 'un nombre', 'float': 'un nombre', 'bool': 'un booléen', 'NoneType': 'null'},
     },
 }
+# French punctuation as the Office québécois de la langue française sets it, as the service
+# does: a no-break space before a colon and inside « », so no line starts with either.
+TEXT['fr'] = {key: value.replace(' :', '\u00a0:').replace('« ', '«\u00a0').replace(' »', '\u00a0»') if isinstance(value, str) else value
+              for key, value in TEXT['fr'].items()}
 ANSWERS_FILE = 'answers.json'
 # Far above any real answer sheet (the largest answer is a 49 × 9 matrix), far below the
 # service's 1 MiB body limit: a student's huge file must not turn into a 413 staff must handle.

@@ -5,7 +5,7 @@
  */
 import { describeValue } from '../validation.js'
 import { isClose, type ResolvedComparison } from './comparison.js'
-import type { Language, Localized } from './language.js'
+import { frenchSpacing, type Language, type Localized } from './language.js'
 import type { Answer } from './questions.js'
 
 type Nested = number | Nested[]
@@ -58,7 +58,7 @@ const MESSAGES: Localized<Messages> = {
     correct: (entries, rule) => `correct${entries === 1 ? '' : ` (${entries} entries)`}, ${rule}`,
     incorrect: (first, wrong, entries, rule) => entries === 1
       ? `incorrect: ${first}, is off (${rule})`
-      : `incorrect: ${wrong} of ${entries} entries are off, the first: ${first}, is off (${rule})`,
+      : `incorrect: ${wrong} of ${entries} entries ${wrong === 1 ? 'is' : 'are'} off, the first: ${first}, is off (${rule})`,
     rule: (comparison) => {
       switch (comparison.mode) {
         case 'relabs': return `relabs, rtol = ${comparison.rtol}, atol = ${comparison.atol}`
@@ -75,22 +75,22 @@ const MESSAGES: Localized<Messages> = {
     list: (count) => `une liste de ${plural(count, 'nombre', 'nombres')}`,
     matrix: (rows, columns) => `une matrice ${rows} × ${columns} (une liste de ${plural(rows, 'ligne', 'lignes')} de ${plural(columns, 'nombre', 'nombres')})`,
     noAnswer: 'aucune réponse n’a été donnée',
-    notANumber: (at, got) => `${at} doit être un nombre, reçu ${got}`,
+    notANumber: (at, got) => `${at} doit être un nombre, et non ${got}`,
     decimalComma: ' : écrivez-le avec un point décimal et sans séparateur de milliers (284682, 0.4988, 2.5e-3)',
-    notFinite: (at, got) => `${at} doit être un nombre fini, reçu ${got}`,
-    notAList: (at, count, got) => `${at} doit être une liste de ${count}, reçu ${got}`,
-    entries: (at, count, got) => `${at} doit avoir ${plural(count, 'entrée', 'entrées')}, reçu ${got}`,
+    notFinite: (at, got) => `${at} doit être un nombre fini, et non ${got}`,
+    notAList: (at, count, got) => `${at} doit être une liste de ${count}, et non ${got}`,
+    entries: (at, count, got) => `${at} doit avoir ${plural(count, 'entrée', 'entrées')}, et non ${got}`,
     invalid: (shape, problem) => `invalide, attendu ${shape} : ${problem}`,
     correct: (entries, rule) => `correct${entries === 1 ? '' : ` (${entries} entrées)`}, ${rule}`,
     incorrect: (first, wrong, entries, rule) => entries === 1
       ? `incorrect : ${first}, ne correspond pas (${rule})`
-      : `incorrect : ${wrong} entrées sur ${entries} ne correspondent pas, la première : ${first} (${rule})`,
+      : `incorrect : ${wrong === 1 ? `1 entrée sur ${entries} ne correspond pas, la voici` : `${wrong} entrées sur ${entries} ne correspondent pas, la première`} : ${first} (${rule})`,
     rule: (comparison) => {
       switch (comparison.mode) {
         case 'relabs': return `relabs, rtol = ${comparison.rtol}, atol = ${comparison.atol}`
         case 'sigfig': return `sigfig, ${plural(comparison.digits, 'chiffre significatif', 'chiffres significatifs')}`
         case 'decdig': return `decdig, ${plural(comparison.digits, 'décimale', 'décimales')}`
-        case 'exact': return 'exacte'
+        case 'exact': return 'comparaison exacte'
       }
     }
   }
@@ -166,9 +166,11 @@ const count = (value: Nested): number => typeof value === 'number' ? 1 : value.r
  */
 export function compareAnswer (answer: unknown, expected: Answer, comparison: ResolvedComparison, language: Language = 'en'): { correct: boolean, invalid: boolean, feedback: string } {
   const text = MESSAGES[language]
+  // French spaced as French is (frenchSpacing), the whole sentence at once.
+  const say = language === 'fr' ? frenchSpacing : (sentence: string) => sentence
   const numbers: number[] = []
   const problem = flatten(answer, expected, '', numbers, text)
-  if (problem !== undefined) return { correct: false, invalid: true, feedback: text.invalid(shapeText(expected, text), problem) }
+  if (problem !== undefined) return { correct: false, invalid: true, feedback: say(text.invalid(shapeText(expected, text), problem)) }
   const references = typeof expected === 'number' ? [expected] : expected.flat()
   let wrong = 0
   let first = ''
@@ -177,6 +179,6 @@ export function compareAnswer (answer: unknown, expected: Answer, comparison: Re
     if (!isClose(numbers[i], references[i], comparison) && wrong++ === 0) first = `${text.at(pathOf(expected, i))}, ${numbers[i]}`
   }
   const rule = text.rule(comparison)
-  if (wrong === 0) return { correct: true, invalid: false, feedback: text.correct(references.length, rule) }
-  return { correct: false, invalid: false, feedback: text.incorrect(first, wrong, references.length, rule) }
+  if (wrong === 0) return { correct: true, invalid: false, feedback: say(text.correct(references.length, rule)) }
+  return { correct: false, invalid: false, feedback: say(text.incorrect(first, wrong, references.length, rule)) }
 }

@@ -41,10 +41,15 @@ export class Grader {
   /**
    * @param secret - VARIANT_SECRET's bytes: the HMAC key of every variant
    */
-  constructor (private readonly secret: Buffer, private readonly limits: Limits & GradingLimits) {
+  private readonly secret: Buffer
+
+  constructor (secret: Buffer, private readonly limits: Limits & GradingLimits) {
+    // A copy in a buffer of its own: Buffer.from on a short string returns a view into Node's
+    // shared pool, and a task cloned to a worker would carry the whole pool with it.
+    this.secret = Buffer.from(Uint8Array.prototype.slice.call(secret))
     const ajv = new Ajv({ ...AJV_OPTIONS, strict: false })
     this.validators = new Map(questions.map((question) => [question.id, ajv.compile(question.params)]))
-    this.links = new PersonalLinks(secret)
+    this.links = new PersonalLinks(this.secret)
   }
 
   /** GET /questions: every question with its default params. */

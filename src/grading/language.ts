@@ -20,3 +20,12 @@ export function languageFor (acceptLanguage: string | undefined): Language {
   const chosen = new Negotiator({ headers: { 'accept-language': acceptLanguage } }).language([...LANGUAGES])
   return isLanguage(chosen) ? chosen : DEFAULT_LANGUAGE
 }
+
+/**
+ * French punctuation as the Office québécois de la langue française sets it (Banque de
+ * dépannage linguistique, on spacing around punctuation): a no-break space before the colon
+ * and inside « », so that a line never starts with ":" or "»"; no space before ? ! ; in
+ * Québec usage, so none is added there. The texts are written with plain spaces.
+ * @example frenchSpacing('Correction : exacte') // 'Correction\u00a0: exacte'
+ */
+export const frenchSpacing = (text: string): string => text.replace(/ :/g, '\u00a0:').replace(/« /g, '«\u00a0').replace(/ »/g, '\u00a0»')

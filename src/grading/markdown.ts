@@ -17,7 +17,8 @@ export function texNumber (value: number): string {
   const exponent = /^(-?[\d.]+)e([+-]\d+)$/.exec(String(value))
   if (exponent === null) return String(value)
   const power = `10^{${Number(exponent[2])}}`
-  return exponent[1] === '1' ? power : `${exponent[1]} \\times ${power}`
+  if (exponent[1] === '1' || exponent[1] === '-1') return `${exponent[1].slice(0, -1)}${power}`
+  return `${exponent[1]} \\times ${power}`
 }
 
 /** A vector as (1, 2, 3). */

@@ -71,6 +71,12 @@ const CLOSE: ResolvedComparison = { mode: 'relabs', rtol: 1e-5, atol: 1e-8 }
  */
 const THREE_DIGITS: ResolvedComparison = { mode: 'sigfig', digits: 3 }
 
+/** "a, b and c" (or "et"): the parts given, in order; empty ones left out. */
+function listing (conjunction: 'and' | 'et', parts: readonly string[]): string {
+  const given = parts.filter((part) => part !== '')
+  return `${given.slice(0, -1).join(', ')} ${conjunction} ${given.at(-1)!}`
+}
+
 /** [lo, hi] in LaTeX. */
 const interval = (pair: readonly number[]): string => `[${texNumber(pair[0])}, ${texNumber(pair[1])}]`
 /** w_1 = (…), w_2 = (…), each in math. */
@@ -81,7 +87,7 @@ const widths = (sizes: readonly number[]): string => sizes.join(' \\to ')
 function hvpModel (model: ModelInput, language: Language): string {
   if (model.kind === 'expression') return `$f(${model.variables.join(', ')}) =$ ${code(model.expression)}`
   const text = code(JSON.stringify(model))
-  return language === 'en' ? `$f$ be the ${model.kind} model ${text}` : `$f$ le modèle ${model.kind === 'mlp' ? 'MLP' : 'quadratique'} ${text}`
+  return language === 'en' ? `$f$ be the ${model.kind === 'mlp' ? 'MLP' : 'quadratic'} model ${text}` : `$f$ le modèle ${model.kind === 'mlp' ? 'MLP' : 'quadratique'} ${text}`
 }
 const strict = <T extends Record<string, TSchema>>(properties: T) => Type.Object(properties, { additionalProperties: false })
 
@@ -258,7 +264,7 @@ const question5Network = (count: number, kernel: number, padding: number): strin
 export const questions: readonly Question[] = [
   defineQuestion({
     id: '1.1-swish',
-    title: { en: 'How far Swish is from ReLU', fr: 'À quelle distance Swish est de ReLU' },
+    title: { en: 'How far Swish is from ReLU', fr: 'Distance entre Swish et ReLU' },
     question: '1.1',
     operation: swishOperation,
     params: strict({
@@ -498,8 +504,8 @@ export const questions: readonly Question[] = [
     answer: { shape: 'matrix', description: 'A with y = A·x for x and y flattened row-major: one row per output pixel, one column per input pixel' },
     comparison: CLOSE,
     statement: {
-      en: (p) => String.raw`A convolution (a cross-correlation, as in PyTorch) with kernel $${texMatrix(p.kernel)}$, stride $${texPair(p.stride ?? 1)}$, zero padding $${texPair(p.padding ?? 0)}$` +
-        String.raw`${p.dilation === undefined ? '' : ` and dilation $${texPair(p.dilation)}$`} is applied to an input of size $${texSize(p.input)}$. ` +
+      en: (p) => `A convolution (a cross-correlation, as in PyTorch) with ${listing('and', [`kernel $${texMatrix(p.kernel)}$`, `stride $${texPair(p.stride ?? 1)}$`,
+        `zero padding $${texPair(p.padding ?? 0)}$`, p.dilation === undefined ? '' : `dilation $${texPair(p.dilation)}$`])} is applied to an input of size $${texSize(p.input)}$. ` +
         'Write it as $y = A x$ with $x$ and $y$ flattened row-major ($x_{0,0}, x_{0,1}, \\dots$): what is $A$?',
       fr: (p) => String.raw`Une convolution (une corrélation croisée, comme dans PyTorch) de noyau $${texMatrix(p.kernel)}$, de pas $${texPair(p.stride ?? 1)}$, avec un remplissage de zéros $${texPair(p.padding ?? 0)}$` +
         String.raw`${p.dilation === undefined ? '' : ` et une dilatation $${texPair(p.dilation)}$`}, est appliquée à une entrée de taille $${texSize(p.input)}$. ` +
@@ -527,12 +533,12 @@ export const questions: readonly Question[] = [
     answer: { shape: 'matrix', description: 'A with y = A·x for x and y flattened row-major: one row per output pixel, one column per input pixel' },
     comparison: CLOSE,
     statement: {
-      en: (p) => String.raw`A transposed convolution (PyTorch’s conv_transpose2d) with kernel $${texMatrix(p.kernel)}$, stride $${texPair(p.stride ?? 1)}$, padding $${texPair(p.padding ?? 0)}$` +
-        String.raw`${p.dilation === undefined ? '' : `, dilation $${texPair(p.dilation)}$`}${p.outputPadding === undefined ? '' : `, output padding $${texPair(p.outputPadding)}$`} ` +
-        String.raw`is applied to an input of size $${texSize(p.input)}$. Write it as $y = A x$ with $x$ and $y$ flattened row-major: what is $A$?`,
-      fr: (p) => String.raw`Une convolution transposée (conv_transpose2d de PyTorch) de noyau $${texMatrix(p.kernel)}$, de pas $${texPair(p.stride ?? 1)}$, de remplissage $${texPair(p.padding ?? 0)}$` +
-        String.raw`${p.dilation === undefined ? '' : `, de dilatation $${texPair(p.dilation)}$`}${p.outputPadding === undefined ? '' : `, de remplissage de sortie $${texPair(p.outputPadding)}$`} ` +
-        String.raw`est appliquée à une entrée de taille $${texSize(p.input)}$. Écrivez-la sous la forme $y = A x$, où $x$ et $y$ sont aplatis ligne par ligne : que vaut $A$?`
+      en: (p) => `A transposed convolution (PyTorch’s conv_transpose2d) with ${listing('and', [`kernel $${texMatrix(p.kernel)}$`, `stride $${texPair(p.stride ?? 1)}$`,
+        `padding $${texPair(p.padding ?? 0)}$`, p.dilation === undefined ? '' : `dilation $${texPair(p.dilation)}$`, p.outputPadding === undefined ? '' : `output padding $${texPair(p.outputPadding)}$`])} ` +
+        `is applied to an input of size $${texSize(p.input)}$. Write it as $y = A x$ with $x$ and $y$ flattened row-major: what is $A$?`,
+      fr: (p) => `Une convolution transposée (conv_transpose2d de PyTorch) ${listing('et', [`de noyau $${texMatrix(p.kernel)}$`, `de pas $${texPair(p.stride ?? 1)}$`,
+        `de remplissage $${texPair(p.padding ?? 0)}$`, p.dilation === undefined ? '' : `de dilatation $${texPair(p.dilation)}$`, p.outputPadding === undefined ? '' : `de remplissage de sortie $${texPair(p.outputPadding)}$`])} ` +
+        `est appliquée à une entrée de taille $${texSize(p.input)}$. Écrivez-la sous la forme $y = A x$, où $x$ et $y$ sont aplatis ligne par ligne : que vaut $A$?`
     },
     request: (p) => ({ input: p.input, kernel: p.kernel, stride: p.stride, padding: p.padding, dilation: p.dilation, outputPadding: p.outputPadding, transposed: true }),
     expected: (result) => result.matrix as number[][],

@@ -53,7 +53,9 @@ export class PersonalLinks {
   /** The student and questions of a key, or undefined for a key this service did not make. */
   read (key: string): { student: string, questions: Question[] } | undefined {
     const bytes = Buffer.from(key, 'base64url')
-    if (bytes.length < NONCE_BYTES + 1 + TAG_BYTES) return undefined
+    // Node's decoder ignores a stray last character and the unused bits of the last one: only
+    // the key as written here opens the page, so one page has one address.
+    if (bytes.length < NONCE_BYTES + 1 + TAG_BYTES || bytes.toString('base64url') !== key) return undefined
     const decipher = createDecipheriv('aes-256-gcm', this.encryption, bytes.subarray(0, NONCE_BYTES))
     decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES))
     let message: Buffer
@@ -189,7 +191,9 @@ export function rosterCsv (task: RosterTask): string {
 export const ROSTER_NS = { variant: { json: 25_000, csv: 12_000 }, student: 15_000 }
 export function rosterCost (task: RosterTask): number {
   const students = task.request.students.length
-  return students * ((task.request.questions?.length ?? questions.length) * ROSTER_NS.variant[task.format] + ROSTER_NS.student)
+  // Questions named twice are drawn once (rosterQuestions).
+  const count = task.request.questions === undefined ? questions.length : new Set(task.request.questions).size
+  return students * (count * ROSTER_NS.variant[task.format] + ROSTER_NS.student)
 }
 
 /** The answer to a roster task, JSON or CSV. */

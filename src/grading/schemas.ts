@@ -147,7 +147,7 @@ export const RosterResult = Type.Object({
 export const StatementsQuery = Type.Object({
   key: Type.String({ minLength: 40, maxLength: 2048, pattern: '^[A-Za-z0-9_-]+$', description: 'the key of a personal link from POST /variants' }),
   lang: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('fr')], { description: 'the page\'s language; default: Accept-Language\'s, else English' }))
-}, { additionalProperties: false })
+}, { description: 'other parameters (a mailer\'s utm_source, say) are ignored: the link still opens' })
 
 export const StatementsResult = Type.Object({
   student: Student,

@@ -5,7 +5,7 @@
  * 3-digit answer) and type numbers the grader can read.
  */
 import type { ResolvedComparison } from './comparison.js'
-import type { Language } from './language.js'
+import { frenchSpacing, type Language } from './language.js'
 import type { Question } from './questions.js'
 import { texNumber } from './markdown.js'
 
@@ -51,5 +51,6 @@ export function gradingSentence (comparison: ResolvedComparison, language: Langu
 
 /** The statement of `question` for `params` in `language`, with its grading sentence. */
 export function statementOf (question: Question, params: unknown, language: Language): string {
-  return `${question.statement[language](params)}\n\n${gradingSentence(question.comparison, language)}`
+  const text = `${question.statement[language](params)}\n\n${gradingSentence(question.comparison, language)}`
+  return language === 'fr' ? frenchSpacing(text) : text
 }

@@ -12,7 +12,7 @@ import { ComputationError, LimitExceededError } from '../math/errors.js'
 import type { UnauthorizedError } from '../errors.js'
 import type { GraderAccess } from '../grading/access.js'
 import type { Grader } from '../grading/grader.js'
-import { languageFor } from '../grading/language.js'
+import { languageFor, type Language } from '../grading/language.js'
 import { GradeBody, GradeResult, QuestionList, Variant, VariantParams, VariantQuery } from '../grading/schemas.js'
 import { AJV_OPTIONS, schemaErrorFormatter } from '../validation.js'
 import type { Limits } from '../operations/limits.js'
@@ -133,17 +133,25 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
   }
   const query: Record<string, unknown> = Object.fromEntries(operations.map((operation) => [operation.name, (_root: unknown, args: { input: unknown }, context: Context) =>
     resolve(validators.get(operation.name)!, args.input, 'input', context, async (input) => answerOf(await pool.execute(operation, input, { disconnection: () => disconnectionOf(context.reply) }), operation.path, context.reply))]))
-  // The language of statements and feedback: Accept-Language, as on REST.
-  query.questions = (_root: unknown, _args: unknown, context: Context) => grader.list(languageFor(context.reply.request.headers['accept-language'])).questions
+  /**
+   * The language of statements and feedback: Accept-Language, as on REST, and said on the
+   * reply as REST says it (Content-Language, and Vary for caches of GET /graphql).
+   */
+  const languageOf = (context: Context): Language => {
+    const language = languageFor(context.reply.request.headers['accept-language'])
+    void context.reply.header('content-language', language).header('vary', 'Accept-Language')
+    return language
+  }
+  query.questions = (_root: unknown, _args: unknown, context: Context) => grader.list(languageOf(context)).questions
   query.variant = (_root: unknown, args: { question: string, student: string }, context: Context) => {
     authorized(context)
-    return resolve(validateVariant, { student: args.student }, 'args', context, () => grader.variant(args.question, args.student, languageFor(context.reply.request.headers['accept-language']), 'args/student'))
+    return resolve(validateVariant, { student: args.student }, 'args', context, () => grader.variant(args.question, args.student, languageOf(context), 'args/student'))
   }
   const mutation = {
     grade: (_root: unknown, args: { input: unknown }, context: Context) => {
       authorized(context)
       return resolve(validateGrade, args.input, 'input', context, async (input) => {
-        const answer = await pool.grade(grader.prepare(input, 'input', languageFor(context.reply.request.headers['accept-language'])), { disconnection: () => disconnectionOf(context.reply) })
+        const answer = await pool.grade(grader.prepare(input, 'input', languageOf(context)), { disconnection: () => disconnectionOf(context.reply) })
         const result = answerOf(answer, '/grade', context.reply) as GradeResult
         for (const record of grader.audit(result)) context.reply.request.log.info({ audit: record }, 'graded')
         return result

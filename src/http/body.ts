@@ -11,7 +11,7 @@
  */
 import type { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { ComputationError } from '../math/errors.js'
+import { ComputationError, LimitExceededError } from '../math/errors.js'
 import { SchemaValidationError } from '../errors.js'
 import { parseJsonBody } from '../runtime/request-body.js'
 
@@ -68,7 +68,12 @@ export function holdsMoreValues (bytes: Uint8Array, max: number): boolean {
 }
 
 /** A route whose bodies are refused before parsing when they hold too many values. */
-export interface ValueBound { max: number, message: string }
+export interface ValueBound {
+  max: number
+  message: string
+  /** 413 when the bound stands for a limit (a roster's ROSTER_MAX_STUDENTS); else 400 */
+  tooLarge?: boolean
+}
 
 /**
  * @param workerRoutes - route URLs whose large bodies a worker parses (the operations'
@@ -130,7 +135,7 @@ export function registerBodyParsing (app: FastifyInstance, workerBodyBytes: numb
       }
       const bound = valueBounds.get(url)
       if (bound !== undefined && holdsMoreValues(body!, bound.max)) {
-        done(new SchemaValidationError(bound.message))
+        done(bound.tooLarge === true ? new LimitExceededError(bound.message) : new SchemaValidationError(bound.message))
         return
       }
       try {

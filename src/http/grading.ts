@@ -13,6 +13,7 @@ import { isLanguage } from '../grading/language.js'
 import { answerValue, type ComputationPool } from '../runtime/pool.js'
 import { disconnection } from '../runtime/disconnection.js'
 import { negotiateLanguage, preferredType, vary } from './negotiation.js'
+import { pageTag } from '../pages/statements.js'
 import { CLOSED_COMPUTATIONS } from './openapi.js'
 import { ERROR_RESPONSES, sendAnswer } from './routes.js'
 
@@ -27,7 +28,9 @@ const GRADER_SECURITY = [{ graderToken: [] }]
  * and fonts (KaTeX's inline styles need 'unsafe-inline'; the page has no script).
  */
 const PAGE_HEADERS = {
-  'cache-control': 'private, max-age=3600',
+  // Revalidated on every view: the ETag answers 304 for a hash, and a deploy that changes the
+  // page is seen at once.
+  'cache-control': 'private, no-cache',
   'referrer-policy': 'no-referrer',
   'x-robots-tag': 'noindex, nofollow',
   'content-security-policy': "default-src 'none'; style-src 'self' 'unsafe-inline'; font-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -102,10 +105,12 @@ export function registerGradingRoutes (app: FastifyInstance, grader: Grader, acc
     vary(reply, 'Accept')
     const origin = publicUrl ?? `${request.protocol}://${request.host}`
     const task = grader.roster(request.body, negotiateLanguage(request, reply), origin, format)
-    // The links are the students' keys: no cache keeps a copy.
+    const answer = await pool.roster(task, { disconnection: () => disconnection(reply.raw) })
+    // Set once there is a roster (an error's JSON is no download). The links are the
+    // students' keys: no cache keeps a copy.
     reply.header('cache-control', 'no-store')
     if (format === 'csv') reply.header('content-disposition', 'attachment; filename="dlcheck-roster.csv"')
-    return await sendAnswer(reply, await pool.roster(task, { disconnection: () => disconnection(reply.raw) }))
+    return await sendAnswer(reply, answer)
   })
 
   typed.get('/statements', {
@@ -123,6 +128,7 @@ export function registerGradingRoutes (app: FastifyInstance, grader: Grader, acc
           description: 'the page: HTML by default, JSON with Accept: application/json',
           content: { 'text/html': { schema: { type: 'string' } }, 'application/json': { schema: StatementsResult } }
         },
+        304: { description: 'If-None-Match names the page\'s ETag: the browser\'s copy is current', type: 'null' },
         400: ERROR_RESPONSES[400],
         404: { $ref: 'ErrorResponse#', description: 'the key is not one this service made: cut short, mistyped, or made under another VARIANT_SECRET' },
         429: ERROR_RESPONSES[429],
@@ -136,7 +142,10 @@ export function registerGradingRoutes (app: FastifyInstance, grader: Grader, acc
     const language = isLanguage(lang) ? lang : negotiateLanguage(request, reply)
     reply.header('content-language', language)
     const task = grader.statements(request.query.key, language, format)
-    reply.headers(PAGE_HEADERS)
+    const tag = pageTag(task)
+    reply.headers(PAGE_HEADERS).header('etag', tag)
+    // RFC 9110 §13.1.2: the page the browser holds is this one, so nothing to render or send.
+    if (request.headers['if-none-match']?.split(/\s*,\s*/).includes(tag) === true) return await reply.code(304).send()
     return await sendAnswer(reply, await pool.statements(task, { disconnection: () => disconnection(reply.raw) }))
   })
 

@@ -8,13 +8,15 @@
  */
 import MarkdownIt, { type PluginWithOptions } from 'markdown-it'
 import markdownKatex from '@vscode/markdown-it-katex'
-import type { Language, Localized } from '../grading/language.js'
-import { questionsById } from '../grading/questions.js'
+import { createHash } from 'node:crypto'
+import { LANGUAGES, type Language, type Localized } from '../grading/language.js'
+import { questions, questionsById } from '../grading/questions.js'
+import { statementOf } from '../grading/statements.js'
 import { studentVariants, type StatementsTask } from '../grading/roster.js'
 import { escapeHtml, page } from './html.js'
 
 /**
- * CommonMark without raw HTML (a grader-given architecture string is text, never markup);
+ * CommonMark without raw HTML (a statement's text, an architecture string say, stays text);
  * KaTeX in strict mode, so LaTeX it would only warn about shows as an error a test catches,
  * and an error renders in place rather than failing the page.
  */
@@ -36,7 +38,7 @@ const TEXT: Localized<{ title: string, intro: (student: string) => string, other
   },
   fr: {
     title: 'Vos questions',
-    intro: (student) => `Les questions du devoir tirées pour <strong>${escapeHtml(student)}</strong> : ces nombres sont les vôtres, et vos réponses sont corrigées avec eux.`,
+    intro: (student) => `Les questions du devoir tirées pour <strong>${escapeHtml(student)}</strong>\u00a0: ces nombres sont les vôtres, et vos réponses sont corrigées avec eux.`,
     other: 'English version',
     question: 'Question',
     format: 'Chaque question dit comment sa réponse est corrigée. Votre enseignant vous dit où remettre vos réponses.'
@@ -52,6 +54,25 @@ code { background: #f4f4f4; padding: 0 0.2em; overflow-wrap: anywhere; }
 .katex-display, .katex { overflow-x: auto; overflow-y: hidden; }
 nav { float: right; }
 </style>`
+
+/**
+ * What a page's bytes depend on besides its key, language and format: this module's words
+ * and style, and how statements are drawn and written, fingerprinted once from every question's
+ * statement for its defaults and for a probe student, in both languages. A page's ETag hashes
+ * it with the key, so a browser revalidates a page for a hash rather than a render, and a
+ * deploy that changes what a page shows changes its ETag.
+ */
+const FINGERPRINT = (() => {
+  const hash = createHash('sha256').update(JSON.stringify(TEXT)).update(STYLE)
+  const probe = Buffer.from('dlcheck page fingerprint')
+  for (const language of LANGUAGES) hash.update(JSON.stringify([...studentVariants(probe, 'probe', questions, language), ...questions.map((question) => statementOf(question, question.defaults, language))]))
+  return hash.digest()
+})()
+
+/** A page's entity tag (RFC 9110 §8.8.3), computed without rendering it. */
+export function pageTag (task: Pick<StatementsTask, 'key' | 'language' | 'format'>): string {
+  return `"${createHash('sha256').update(FINGERPRINT).update(`${task.key}\0${task.language}\0${task.format}`).digest('base64url').slice(0, 27)}"`
+}
 
 /**
  * Estimated CPU of a page, in nanoseconds (bench/cost.ts times it): per question, its variant,

@@ -68,9 +68,9 @@ if (python.error !== undefined || python.status !== 0) {
 
   t.test('in French: the statement and the feedback, with "language" (DLCHECK_LANGUAGE)', async (t) => {
     const driven = await drive('dlcheck-param-count', 7, ['1', '1,5'], { ...service, DLCHECK_LANGUAGE: 'fr' })
-    t.match(driven.generated.params.statement, /^Un perceptron multicouche .*\*\*Correction :\*\* valeur exacte/s)
-    t.match(driven.submissions[0].feedback.answer, /^incorrect : la réponse, 1, ne correspond pas \(exacte\)$/)
-    t.match(driven.submissions[1].format_errors.answer, /^invalide, attendu un nombre : .*point décimal/)
+    t.match(driven.generated.params.statement, /^Un perceptron multicouche .*\*\*Correction\s:\*\* valeur exacte/s)
+    t.match(driven.submissions[0].feedback.answer, /^incorrect\s: la réponse, 1, ne correspond pas \(comparaison exacte\)$/)
+    t.match(driven.submissions[1].format_errors.answer, /^invalide, attendu un nombre\s: .*point décimal/)
   })
 
   t.test('a busy service is waited out (Retry-After); an unreachable one fails the question\'s code', async (t) => {

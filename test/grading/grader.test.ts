@@ -52,7 +52,7 @@ t.test('the new questions read their answers from the operations\' results', asy
   t.strictSame(grade('1.2-relu-decomposition', { breakpoints: [-2, 0], slopes: [-1, 0], at: { x: 0, y: 3 } }, [1, 0, 3]).expected, [1, 0, 3])
   t.strictSame(grade('1.2-relu-decomposition', { breakpoints: [0, 1], slopes: [0, 0], at: { x: 0, y: 2 } }, [0, 0, 2]).expected, [0, 0, 2])
   const swapped = grade('1.2-relu-decomposition', { breakpoints: [-1, 2], slopes: [-2, 3], at: { x: 4, y: 1 } }, [-2, 3, -5])
-  t.match(swapped, { correct: false, feedback: 'incorrect: 1 of 3 entries are off, the first: entry [0], -2, is off (relabs, rtol = 0.00001, atol = 1e-8)' }, 'the sign of b: slope −b left of β')
+  t.match(swapped, { correct: false, feedback: 'incorrect: 1 of 3 entries is off, the first: entry [0], -2, is off (relabs, rtol = 0.00001, atol = 1e-8)' }, 'the sign of b: slope −b left of β')
   t.equal(grade('2-logistic-mixture', { pi: [0.25, 0.75], weights: [[2, -1], [0.5, 0.5]], x: [1, 3] }, 0.727833).expected, 0.7278331638259106)
   const unordered = thrown(() => grade('1.2-relu-decomposition', { breakpoints: [2, -1], slopes: [-2, 3], at: { x: 0, y: 0 } }, [0, 0, 0]))
   t.strictSame([unordered.statusCode, unordered.message], [422, 'body/items/0 (1.2-relu-decomposition): breakpoints must be strictly increasing: breakpoints[1] = -1 is not greater than breakpoints[0] = 2'])
@@ -168,15 +168,16 @@ t.test('statements say every param that is given, in English and in French', asy
   t.match(statement('3.2-hessian-shape', { sizes: [3, 4] }, 'fr'), '$3 \\to 4$, avec biais')
   t.match(statement('3.2-hessian-shape', { sizes: [3, 4], bias: false }, 'fr'), '$3 \\to 4$, sans biais')
   t.match(statement('4.3-conv-matrix', { input: 3, kernel: [[1]], padding: 1 }, 'fr'), 'de pas $1$, avec un remplissage de zéros $1$, est appliquée')
-  t.match(statement('4.4-transposed-conv-matrix', { input: 2, kernel: [[1]] }, 'fr'), 'de pas $1$, de remplissage $0$ est appliquée')
+  t.match(statement('4.4-transposed-conv-matrix', { input: 2, kernel: [[1]] }, 'fr'), 'de pas $1$ et de remplissage $0$ est appliquée')
   t.match(statement('3.6-hvp', { model: { kind: 'quadratic', A: [[2]] }, w: [1], v: [1] }), 'Let $f$ be the quadratic model `{"kind":"quadratic","A":[[2]]}`')
   t.match(statement('3.6-hvp', { model: { kind: 'mlp', sizes: [1, 1], inputs: [[1]], targets: [0] }, w: [1, 1], v: [1, 1] }, 'fr'), 'Soit $f$ le modèle MLP `{"kind":"mlp"')
   t.match(statement('3.6-hvp', { model: { kind: 'quadratic', A: [[2]] }, w: [1], v: [1] }, 'fr'), 'Soit $f$ le modèle quadratique')
+  t.match(statement('3.6-hvp', { model: { kind: 'mlp', sizes: [1, 1], inputs: [[1]], targets: [0] }, w: [1, 1], v: [1, 1] }), 'Let $f$ be the MLP model `{"kind":"mlp"')
   t.match(statement('4.3-conv-matrix', { input: 5, kernel: [[1]], dilation: 2 }), 'kernel $\\begin{pmatrix} 1 \\end{pmatrix}$, stride $1$, zero padding $0$ and dilation $2$ is applied to an input of size $5 \\times 5$')
   t.match(statement('4.3-conv-matrix', { input: [5, 4], kernel: [[1, 2]], stride: [1, 2], dilation: 2 }, 'fr'), 'de noyau $\\begin{pmatrix} 1 & 2 \\end{pmatrix}$, de pas $(1, 2)$, avec un remplissage de zéros $0$ et une dilatation $2$, est appliquée à une entrée de taille $5 \\times 4$')
-  t.match(statement('4.4-transposed-conv-matrix', { input: [2, 3], kernel: [[1]] }), 'kernel $\\begin{pmatrix} 1 \\end{pmatrix}$, stride $1$, padding $0$ is applied to an input of size $2 \\times 3$')
-  t.match(statement('4.4-transposed-conv-matrix', { input: 2, kernel: [[1]], stride: 2, dilation: 2, outputPadding: 1 }), 'stride $2$, padding $0$, dilation $2$, output padding $1$ is applied')
-  t.match(statement('4.4-transposed-conv-matrix', { input: 2, kernel: [[1]], stride: 2, dilation: 2, outputPadding: 1 }, 'fr'), 'de pas $2$, de remplissage $0$, de dilatation $2$, de remplissage de sortie $1$ est appliquée')
+  t.match(statement('4.4-transposed-conv-matrix', { input: [2, 3], kernel: [[1]] }), 'kernel $\\begin{pmatrix} 1 \\end{pmatrix}$, stride $1$ and padding $0$ is applied to an input of size $2 \\times 3$')
+  t.match(statement('4.4-transposed-conv-matrix', { input: 2, kernel: [[1]], stride: 2, dilation: 2, outputPadding: 1 }), 'stride $2$, padding $0$, dilation $2$ and output padding $1$ is applied')
+  t.match(statement('4.4-transposed-conv-matrix', { input: 2, kernel: [[1]], stride: 2, dilation: 2, outputPadding: 1 }, 'fr'), 'de pas $2$, de remplissage $0$, de dilatation $2$ et de remplissage de sortie $1$ est appliquée')
   t.match(statement('1.1-swish', { beta: 0.5, interval: [1.5, 4] }), 'For $\\beta = 0.5$, what is the largest distance between $h$ and ReLU on the interval $[1.5, 4]$, that is, $\\max_{1.5 \\le x \\le 4}')
   t.match(statement('1.1-swish', { beta: 0.5, interval: [1.5, 4] }, 'fr'), 'Pour $\\beta = 0.5$, quelle est la plus grande distance entre $h$ et ReLU sur l’intervalle $[1.5, 4]$')
   t.match(statement('1.2-relu-decomposition', { breakpoints: [-1, 2], slopes: [-2, 3], at: { x: 4, y: 1 } }),
@@ -192,21 +193,23 @@ t.test('feedback in French: the same verdicts, the student\'s language', async (
   t.strictSame(compareAnswer('284,682', 284682, exact, 'fr'), {
     correct: false,
     invalid: true,
-    feedback: 'invalide, attendu un nombre : la réponse doit être un nombre, reçu la chaîne "284,682" : écrivez-le avec un point décimal et sans séparateur de milliers (284682, 0.4988, 2.5e-3)'
+    feedback: 'invalide, attendu un nombre\u00a0: la réponse doit être un nombre, et non la chaîne "284,682"\u00a0: écrivez-le avec un point décimal et sans séparateur de milliers (284682, 0.4988, 2.5e-3)'
   })
-  t.equal(compareAnswer('284682', 284682, exact, 'fr').feedback, 'correct, exacte')
-  t.equal(compareAnswer(284681, 284682, exact, 'fr').feedback, 'incorrect : la réponse, 284681, ne correspond pas (exacte)')
+  t.equal(compareAnswer([1, 0], [1, 2], exact, 'fr').feedback, 'incorrect\u00a0: 1 entrée sur 2 ne correspond pas, la voici\u00a0: l’entrée [1], 0 (comparaison exacte)')
+  t.equal(compareAnswer([1, 0], [1, 2], exact).feedback, 'incorrect: 1 of 2 entries is off, the first: entry [1], 0, is off (exact)')
+  t.equal(compareAnswer('284682', 284682, exact, 'fr').feedback, 'correct, comparaison exacte')
+  t.equal(compareAnswer(284681, 284682, exact, 'fr').feedback, 'incorrect\u00a0: la réponse, 284681, ne correspond pas (comparaison exacte)')
   t.equal(compareAnswer([[1, 2, 3], [4, 0, 0]], [[1, 2, 3], [4, 5, 6]], { mode: 'relabs', rtol: 1e-5, atol: 1e-8 }, 'fr').feedback,
-    'incorrect : 2 entrées sur 6 ne correspondent pas, la première : l’entrée [1][1], 0 (relabs, rtol = 0.00001, atol = 1e-8)')
+    'incorrect\u00a0: 2 entrées sur 6 ne correspondent pas, la première\u00a0: l’entrée [1][1], 0 (relabs, rtol = 0.00001, atol = 1e-8)')
   t.equal(compareAnswer([1, 2], [1, 2], { mode: 'sigfig', digits: 3 }, 'fr').feedback, 'correct (2 entrées), sigfig, 3 chiffres significatifs')
   t.equal(compareAnswer(1.5, 1.49, { mode: 'decdig', digits: 1 }, 'fr').feedback, 'correct, decdig, 1 décimale')
-  t.equal(compareAnswer([1], [[1, 2]], exact, 'fr').feedback, 'invalide, attendu une matrice 1 × 2 (une liste de 1 ligne de 2 nombres) : l’entrée [0] doit être une liste de 2, reçu 1')
-  t.equal(compareAnswer([1, 2], [1], exact, 'fr').feedback, 'invalide, attendu une liste de 1 nombre : la réponse doit avoir 1 entrée, reçu 2')
-  t.equal(compareAnswer(undefined, 1, exact, 'fr').feedback, 'invalide, attendu un nombre : aucune réponse n’a été donnée')
+  t.equal(compareAnswer([1], [[1, 2]], exact, 'fr').feedback, 'invalide, attendu une matrice 1 × 2 (une liste de 1 ligne de 2 nombres)\u00a0: l’entrée [0] doit être une liste de 2, et non 1')
+  t.equal(compareAnswer([1, 2], [1], exact, 'fr').feedback, 'invalide, attendu une liste de 1 nombre\u00a0: la réponse doit avoir 1 entrée, et non 2')
+  t.equal(compareAnswer(undefined, 1, exact, 'fr').feedback, 'invalide, attendu un nombre\u00a0: aucune réponse n’a été donnée')
   for (const [answer, described] of [[null, 'null'], [{}, 'un objet'], [[1], 'une liste'], [true, 'true'], ['x'.repeat(50), `la chaîne "${'x'.repeat(40)}…"`]] as const) {
-    t.equal(compareAnswer(answer, 1, exact, 'fr').feedback, `invalide, attendu un nombre : la réponse doit être un nombre, reçu ${described}`)
+    t.equal(compareAnswer(answer, 1, exact, 'fr').feedback, `invalide, attendu un nombre\u00a0: la réponse doit être un nombre, et non ${described}`)
   }
-  t.equal(compareAnswer(Infinity, 1, exact, 'fr').feedback, 'invalide, attendu un nombre : la réponse doit être un nombre fini, reçu Infinity (un nombre hors de float64, p. ex. 1e999)')
+  t.equal(compareAnswer(Infinity, 1, exact, 'fr').feedback, 'invalide, attendu un nombre\u00a0: la réponse doit être un nombre fini, et non Infinity (un nombre hors de float64, p. ex. 1e999)')
   t.equal(compareAnswer(undefined, 1, exact).feedback, 'invalid, expected a number: no answer was given', 'English by default')
   const grader = new Grader(Buffer.from('x'.repeat(32)), DEFAULT_SERVICE_LIMITS)
   t.match(grader.grade({ items: [{ question: '3.2-param-count', answer: '284,682' }] }, 'body', 'fr').items[0], { invalid: true, feedback: /^invalide, attendu un nombre/ })

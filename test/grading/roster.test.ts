@@ -57,7 +57,7 @@ t.test('the roster as JSON: each student\'s link and variants, the statements in
   const key = new URL(ada.page).searchParams.get('key')!
   t.strictSame(new PersonalLinks(SECRET).read(key)!.questions.map((q) => q.id), ['1.4-log-softmax', '3.2-param-count'], 'the link shows the roster\'s questions')
   t.strictSame(ada.variants[1].params, questionsById.get('3.2-param-count')!.variant(new VariantRandom(SECRET, '3.2-param-count', 'ada@example.edu')), 'the student\'s variant')
-  t.match(ada.variants[1].statement, /^Un perceptron multicouche .*\*\*Correction :\*\* valeur exacte/s)
+  t.match(ada.variants[1].statement, /^Un perceptron multicouche .*\*\*Correction\s:\*\* valeur exacte/s)
   t.equal(rosterText(task('json')), rosterJson(task('json')))
 })
 
@@ -79,7 +79,16 @@ t.test('the roster as CSV: RFC 4180, one row per student, params as JSON', async
   t.equal(csvCell('@home'), '\'@home')
 })
 
+t.test('the bank\'s order is append-only: a link\'s questions are positions in it', async (t) => {
+  // Reordering or removing one would change what every link made before shows; add new ids
+  // at the end, and to this list.
+  const FROZEN = ['1.1-swish', '1.2-relu-decomposition', '1.4-log-softmax', '2-logistic-mixture', '3.2-param-count', '3.2-hessian-shape',
+    '3.6-hvp', '4.1-output-shape', '4.3-conv-matrix', '4.4-transposed-conv-matrix', '5.1-output-shape', '5.3-receptive-field']
+  t.strictSame(questions.map((question) => question.id).slice(0, FROZEN.length), FROZEN)
+})
+
 t.test('a roster\'s estimate grows with students × questions, JSON above CSV', async (t) => {
+  t.equal(rosterCost(task('json', ['a'], ['1.1-swish', '1.1-swish', '1.1-swish'])), rosterCost(task('json', ['a'], ['1.1-swish'])), 'a question named thrice is drawn once')
   const small = rosterCost(task('json', ['a'], ['1.1-swish']))
   t.ok(small > 0)
   t.equal(rosterCost(task('json', ['a', 'b'], ['1.1-swish'])), 2 * small)

@@ -38,7 +38,7 @@ t.test('every statement typesets, in English and French, for the defaults and 40
       }
     }
     t.match(statementOf(question, question.defaults, 'en'), /\n\n\*\*Graded:\*\* /, `${question.id}: says how it is graded`)
-    t.match(statementOf(question, question.defaults, 'fr'), /\n\n\*\*Correction :\*\* /, `${question.id}: dit comment elle est corrigée`)
+    t.match(statementOf(question, question.defaults, 'fr'), /\n\n\*\*Correction\u00a0:\*\* /, `${question.id}: dit comment elle est corrigée`)
     t.not(question.statement.fr(question.defaults), question.statement.en(question.defaults), `${question.id}: the French is not the English`)
   }
   t.equal(statements, questions.length * 2 * 41)
