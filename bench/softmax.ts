@@ -1,10 +1,10 @@
 /**
- * In-process cost of the accurate softmax (double-double shift + Neumaier sum + log1p)
- * against the textbook max-shift formula and, when Debian's python3-scipy is installed,
- * SciPy's log_softmax on the same million entries. Ratios are from one run.
+ * In-process cost of the faithfully rounded softmax (src/math/softmax.ts) against the textbook
+ * max-shift formula and, when the Python of BENCH_PYTHON (default python3) has SciPy, SciPy's
+ * log_softmax on the same million entries. Ratios are from one run.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { softmaxStable } from '../src/math/softmax.js'
@@ -34,7 +34,8 @@ export function benchSoftmax (): Array<[string, number]> {
   const ours = median(() => softmaxStable(x))
   const textbook = median(() => textbookShifted(x))
   const rows: Array<[string, number]> = [['dlcheck softmaxStable', ours], ['textbook max-shift', textbook]]
-  if (existsSync('/usr/bin/python3')) {
+  const python = process.env.BENCH_PYTHON ?? 'python3'
+  {
     const file = join(mkdtempSync(join(tmpdir(), 'dlcheck-bench-')), 'x.f64')
     writeFileSync(file, Buffer.from(x.buffer))
     const script = `
@@ -44,12 +45,12 @@ x = np.fromfile(sys.argv[1], dtype=np.float64)
 times = []
 for _ in range(${REPEATS}):
     t = time.perf_counter(); ls = log_softmax(x); s = np.exp(ls); l = logsumexp(x); times.append((time.perf_counter() - t) * 1e3)
-print(sorted(times)[${Math.floor(REPEATS / 2)}])`
-    const run = spawnSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' } })
-    if (run.status === 0) rows.push(['SciPy log_softmax + exp + logsumexp', Number(run.stdout.trim())])
-    else console.log(`(SciPy skipped: ${run.stderr.trim().split('\n').at(-1)})`)
-  } else {
-    console.log('(SciPy skipped: /usr/bin/python3 not found; apt-get install python3-scipy)')
+import scipy
+print(sorted(times)[${Math.floor(REPEATS / 2)}], scipy.__version__)`
+    const run = spawnSync(python, ['-c', script, file], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' } })
+    const [ms, version] = run.status === 0 ? run.stdout.trim().split(' ') : []
+    if (run.status === 0) rows.push([`SciPy ${version} log_softmax + exp + logsumexp`, Number(ms)])
+    else console.log(`(SciPy skipped: ${python}: ${(run.stderr ?? String(run.error)).trim().split('\n').at(-1)})`)
   }
   console.log(`\nsoftmax of ${N.toLocaleString('en')} entries, median of ${REPEATS} runs`)
   for (const [name, ms] of rows) console.log(`  ${name.padEnd(40)} ${ms.toFixed(1).padStart(8)} ms   ${(ms / ours).toFixed(2)}× dlcheck`)

@@ -13,7 +13,6 @@ import warnings
 import mpmath
 import numpy as np
 import scipy.special
-import torch
 from mpmath import iv, mp, mpf
 
 from common import library_versions, to_double
@@ -220,6 +219,7 @@ def fin(v):
 
 
 def make_case(name, x, T):
+    import torch  # here, not at the top: gen_softmax_stress.py uses exact_row without PyTorch
     assert T > 0
     if x and isinstance(x[0], list):
         rows = [exact_row(r, T) for r in x]
@@ -355,6 +355,7 @@ def generate():
     c = next(c for c in cases if c["name"] == "dominant-0-minus40")
     assert c["expected"]["logSumExp"] == 4.248354255291589e-18, c["expected"]["logSumExp"]
 
+    import torch  # noqa: F401 (its version is recorded)
     return cases, library_versions("mpmath", "scipy", "numpy", "torch")
 
 
@@ -389,6 +390,7 @@ def _ulps(a, b):
 
 def torch_comparison(cases):
     """How torch.softmax / torch.log_softmax (float64) compare with the exact values."""
+    import torch
     out = {}
     for fn_name, key in (("softmax", "softmax"), ("log_softmax", "logSoftmax")):
         fn = getattr(torch, fn_name)

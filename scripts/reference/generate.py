@@ -33,6 +33,7 @@ import gen_params  # noqa: E402
 import gen_questions  # noqa: E402
 import gen_rf  # noqa: E402
 import gen_softmax  # noqa: E402
+import gen_softmax_stress  # noqa: E402
 import gen_special  # noqa: E402
 import common  # noqa: E402
 from common import write_fixture  # noqa: E402
@@ -52,6 +53,10 @@ def main():
     bad = gen_softmax.summarize_disagreements(cases)
     literal = gen_softmax.STATS["literal-recipe-diffs"]
     torch_cmp = gen_softmax.torch_comparison(cases)
+
+    cases, source = gen_softmax_stress.generate()
+    n, size = write_fixture(os.path.join(OUT, "softmax-stress.json"), source, cases, min_cases=150)
+    report.append(("softmax-stress.json", n, size, "dominance, cancellation, subnormals"))
 
     cases, invalid, source = gen_conv.generate()
     assert len(invalid) >= 15

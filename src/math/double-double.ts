@@ -52,3 +52,48 @@ export function divide (a: DoubleDouble, d: number): DoubleDouble {
   const remainder = ((a.hi * scale - product.hi) - product.lo) + a.lo * scale
   return { hi, lo: remainder / (d * scale) }
 }
+
+/** `a + b` with `|a| ≥ |b|` (or a = 0): Dekker's Fast2Sum, exact. */
+function fastTwoSum (a: number, b: number): DoubleDouble {
+  const hi = a + b
+  return { hi, lo: b - (hi - a) }
+}
+
+/** `a + b` of two double-doubles, relative error about 2^-104 (Muller et al. §14.2, "sloppy" add with a final renormalisation). */
+export function add (a: DoubleDouble, b: DoubleDouble): DoubleDouble {
+  const s = twoSum(a.hi, b.hi)
+  const t = twoSum(a.lo, b.lo)
+  const u = fastTwoSum(s.hi, s.lo + t.hi)
+  return fastTwoSum(u.hi, u.lo + t.lo)
+}
+
+/** `a · b` of two double-doubles, relative error about 2^-104 (for magnitudes inside TwoProduct's range). */
+export function multiply (a: DoubleDouble, b: DoubleDouble): DoubleDouble {
+  const p = twoProduct(a.hi, b.hi)
+  return fastTwoSum(p.hi, p.lo + (a.hi * b.lo + a.lo * b.hi))
+}
+
+/** `a / b` of two double-doubles: a quotient and one correction from the exact remainder. */
+export function quotient (a: DoubleDouble, b: DoubleDouble): DoubleDouble {
+  const q1 = a.hi / b.hi
+  const r = add(a, multiply(b, { hi: -q1, lo: 0 }))
+  const q2 = r.hi / b.hi
+  const r2 = add(r, multiply(b, { hi: -q2, lo: 0 }))
+  const q = fastTwoSum(q1, q2)
+  return fastTwoSum(q.hi, q.lo + r2.hi / b.hi)
+}
+
+/** 2^e for integer e in [−1022, 1023], by index e + 1022: a load, where `2 ** e` is a call. */
+const POWERS_OF_TWO = Float64Array.from({ length: 2046 }, (_, i) => 2 ** (i - 1022))
+
+/** 2^e for an integer e in [−1022, 1023]. */
+export const powerOfTwo = (e: number): number => POWERS_OF_TWO[e + 1022]
+
+/** `x · 2^e` for an integer e ≤ 1023 and 2^-50 < |x| < 2^50 (or 0), rounded once even when the result is subnormal (2^e alone would underflow first). */
+export function scaleByPowerOfTwo (x: number, e: number): number {
+  if (e >= -1022) return x * POWERS_OF_TWO[e + 1022]
+  // Below 2^-2022·x the result is 0 for the |x| < 2^50 callers pass.
+  if (e < -2022) return x * 0
+  // Two steps and one rounding: x·2^(e + 1000) is normal for those x, then exact until the last.
+  return (x * POWERS_OF_TWO[e + 2022]) * POWERS_OF_TWO[22]
+}
