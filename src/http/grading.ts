@@ -4,12 +4,13 @@
  * student's page, open to whoever holds its key. The logic is src/grading's; these only
  * declare schemas, negotiate, and call it.
  */
+import { createHash } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { GraderAccess } from '../grading/access.js'
 import type { Grader } from '../grading/grader.js'
 import { GradeBody, GradeResult, LanguageHeaders, QuestionList, RosterBody, RosterResult, StatementsQuery, StatementsResult, Variant, VariantParams, VariantQuery } from '../grading/schemas.js'
-import { isLanguage } from '../grading/language.js'
+import { isLanguage, type Language } from '../grading/language.js'
 import { answerValue, type ComputationPool } from '../runtime/pool.js'
 import { disconnection } from '../runtime/disconnection.js'
 import { negotiateLanguage, preferredType, vary } from './negotiation.js'
@@ -44,6 +45,16 @@ export function registerGradingRoutes (app: FastifyInstance, grader: Grader, acc
   // onRequest: a request without the token is refused before its body is read.
   const authorize = async (request: { headers: { authorization?: string } }): Promise<void> => access.check(request.headers.authorization)
 
+  // The bank never changes while the service runs: its JSON is written once per language, and
+  // a client that has it is answered 304 on its ETag.
+  const questionLists = new Map<Language, { bytes: Buffer, tag: string }>()
+  const prepare = (language: Language): { bytes: Buffer, tag: string } => {
+    const bytes = Buffer.from(JSON.stringify(grader.list(language)))
+    const prepared = { bytes, tag: `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"` }
+    questionLists.set(language, prepared)
+    return prepared
+  }
+
   typed.get('/questions', {
     // COMPUTATIONS=token: the bank names each question's computation request, so it closes too.
     onRequest: access.computationsClosed ? async (request) => access.check(request.headers.authorization, 'computations') : [],
@@ -55,9 +66,15 @@ export function registerGradingRoutes (app: FastifyInstance, grader: Grader, acc
         'and the default comparison (PrairieLearn\'s rules). Answers are not listed: POST /grade checks them.',
       tags: ['grading'],
       headers: LanguageHeaders,
-      response: { 200: QuestionList, 401: CLOSED_COMPUTATIONS }
+      response: { 200: QuestionList, 304: { description: 'If-None-Match names the list\'s ETag: the client\'s copy is current', type: 'null' }, 401: CLOSED_COMPUTATIONS }
     }
-  }, async (request, reply) => grader.list(negotiateLanguage(request, reply)))
+  }, async (request, reply) => {
+    const language = negotiateLanguage(request, reply)
+    const prepared = questionLists.get(language) ?? prepare(language)
+    reply.header('etag', prepared.tag).header('cache-control', 'no-cache')
+    if (request.headers['if-none-match']?.split(/\s*,\s*/).includes(prepared.tag) === true) return await reply.code(304).send()
+    return await reply.type('application/json; charset=utf-8').send(prepared.bytes)
+  })
 
   typed.get('/questions/:id/variant', {
     onRequest: authorize,

@@ -195,6 +195,15 @@ t.test('Accept-Language on /questions, variants and /grade, REST and GraphQL ali
   t.equal(list.headers['content-language'], 'fr')
   t.match(list.json().questions[0], { title: 'Distance entre Swish et ReLU', statement: /^La fonction Swish.*\*\*Correction\s:\*\* à 3 chiffres significatifs/s })
   t.match((await app.inject({ url: '/questions' })).json().questions[0], { title: 'How far Swish is from ReLU', statement: /\*\*Graded:\*\* to 3 significant digits/ }, 'English by default')
+  // Written once per language; revalidated by ETag.
+  const english = await app.inject({ url: '/questions' })
+  t.match(english.headers, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache', etag: /^"[A-Za-z0-9_-]{27}"$/ })
+  t.not(english.headers.etag, list.headers.etag, 'each language its own tag')
+  const unchanged = await app.inject({ url: '/questions', headers: { 'if-none-match': english.headers.etag as string } })
+  t.equal(unchanged.statusCode, 304)
+  t.equal(unchanged.body, '')
+  t.equal((await app.inject({ url: '/questions', headers: { 'if-none-match': english.headers.etag as string, 'accept-language': 'fr' } })).statusCode, 200, 'the English tag does not match the French list')
+  t.strictSame((await app.inject({ url: '/questions' })).json(), english.json())
 
   const rest = (await app.inject({ url: '/questions/5.3-receptive-field/variant?student=ada', headers: fr })).json()
   t.match(rest.statement, /^Pour le réseau `/)
