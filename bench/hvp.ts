@@ -1,15 +1,20 @@
 /**
  * `npm run bench:hvp`: gradient and exact Hessian-vector product of the assignment's MLP
  * (32 → 512 → 512 → 10, 284,682 parameters, ReLU, cross-entropy) at batch 1 and 64,
- * in-process, and the same with PyTorch (float64, one thread, double backward) in the same
- * run when Debian's python3-torch is installed. Prints medians and ratios.
+ * in-process, and the same with PyTorch (float64, one thread, double backward through
+ * nn.Linear) in the same run when the Python of BENCH_PYTHON (default python3) has it.
+ * Prints PyTorch's version and BLAS, medians and ratios; with `--json`, one JSON object on
+ * its last line: {"torch": {"version", "blas"}, "rows": [{"batch", "backend", "gradientMs",
+ * "hvpMs", "torchGradientMs", "torchHvpMs"}]}. PyTorch from pip links MKL (Debian's 1.13
+ * may link the reference BLAS, which is no speed anchor): compare with the one users run.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { Mlp } from '../src/math/mlp.js'
 import { medianMilliseconds, uniformStream } from './timing.js'
 
 const SIZES = [32, 512, 512, 10]
+/** The kernels measured: the scalar JavaScript of src/math (the only backend so far). */
+const BACKEND = 'js'
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 15)
 
 const stream = uniformStream(7)
@@ -17,9 +22,11 @@ const uniform = (): number => stream() - 0.5
 const median = (f: () => void): number => medianMilliseconds(f, REPEATS)
 
 const TORCH = `
-import sys, time, torch
+import json, re, sys, time, torch
 import torch.nn.functional as F
 torch.set_num_threads(1)
+blas = re.search(r'BLAS_INFO=([^,\\s]+)', torch.__config__.show())
+print(json.dumps({'version': torch.__version__, 'blas': blas.group(1) if blas else 'unknown'}))
 torch.manual_seed(0)
 sizes = [32, 512, 512, 10]
 repeats = int(sys.argv[1])
@@ -66,24 +73,31 @@ export function benchHvp (): void {
   for (let k = 0; k < 3; k++) for (const c of cases) { c.gradient(); c.hvp() }
   const rows: Array<{ batch: number, gradient: number, hvp: number, torchGradient?: number, torchHvp?: number }> =
     cases.map((c) => ({ batch: c.batch, gradient: median(c.gradient), hvp: median(c.hvp) }))
-  if (existsSync('/usr/bin/python3')) {
-    const run = spawnSync('/usr/bin/python3', ['-c', TORCH, String(REPEATS)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } })
-    if (run.status === 0) {
-      for (const line of run.stdout.trim().split('\n')) {
-        const [batch, gradient, hvp] = line.split(' ').map(Number)
-        Object.assign(rows.find((row) => row.batch === batch)!, { torchGradient: gradient, torchHvp: hvp })
-      }
-    } else {
-      console.log(`(PyTorch skipped: ${run.stderr.trim().split('\n').at(-1)})`)
+  const python = process.env.BENCH_PYTHON ?? 'python3'
+  let torch: { version: string, blas: string } | undefined
+  const run = spawnSync(python, ['-c', TORCH, String(REPEATS)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } })
+  if (run.status === 0) {
+    const [header, ...lines] = run.stdout.trim().split('\n')
+    torch = JSON.parse(header) as { version: string, blas: string }
+    for (const line of lines) {
+      const [batch, gradient, hvp] = line.split(' ').map(Number)
+      Object.assign(rows.find((row) => row.batch === batch)!, { torchGradient: gradient, torchHvp: hvp })
     }
   } else {
-    console.log('(PyTorch skipped: /usr/bin/python3 not found; apt-get install python3-torch)')
+    console.log(`(PyTorch skipped: ${python}: ${(run.stderr ?? String(run.error)).trim().split('\n').at(-1)}; set BENCH_PYTHON to a Python with torch)`)
   }
-  console.log(`\nassignment MLP ${SIZES.join(' → ')} (284,682 parameters), ReLU, cross-entropy; median of ${REPEATS}, ms`)
-  console.log('  batch   gradient      HVP   HVP/grad   torch grad  torch HVP   HVP vs torch')
+  console.log(`\nassignment MLP ${SIZES.join(' → ')} (284,682 parameters), ReLU, cross-entropy; median of ${REPEATS}, ms, one thread each`)
+  console.log(torch === undefined ? 'PyTorch: not measured' : `PyTorch ${torch.version} (${python}), BLAS ${torch.blas}`)
+  console.log('  batch  backend   gradient      HVP   HVP/grad   torch grad  torch HVP   HVP vs torch')
   for (const row of rows) {
-    const torch = row.torchHvp === undefined ? '          —          —              —' : `${row.torchGradient!.toFixed(2).padStart(11)} ${row.torchHvp.toFixed(2).padStart(10)}   ${(row.hvp / row.torchHvp).toFixed(2).padStart(8)}× torch`
-    console.log(`  ${String(row.batch).padStart(5)} ${row.gradient.toFixed(2).padStart(10)} ${row.hvp.toFixed(2).padStart(8)} ${(row.hvp / row.gradient).toFixed(2).padStart(9)}  ${torch}`)
+    const versus = row.torchHvp === undefined ? '          —          —              —' : `${row.torchGradient!.toFixed(2).padStart(11)} ${row.torchHvp.toFixed(2).padStart(10)}   ${(row.hvp / row.torchHvp).toFixed(2).padStart(8)}× torch`
+    console.log(`  ${String(row.batch).padStart(5)}  ${BACKEND.padEnd(7)} ${row.gradient.toFixed(2).padStart(10)} ${row.hvp.toFixed(2).padStart(8)} ${(row.hvp / row.gradient).toFixed(2).padStart(9)}  ${versus}`)
+  }
+  if (process.argv.includes('--json')) {
+    console.log(JSON.stringify({
+      torch: torch ?? null,
+      rows: rows.map((row) => ({ batch: row.batch, backend: BACKEND, gradientMs: row.gradient, hvpMs: row.hvp, torchGradientMs: row.torchGradient ?? null, torchHvpMs: row.torchHvp ?? null }))
+    }))
   }
 }
 
