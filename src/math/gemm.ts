@@ -1,8 +1,9 @@
 /**
- * C (+)= A·Bᵀ for row-major Float64Array blocks: C[r][c] = Σ_k A[r][k]·B[c][k]. Every MLP
- * product is written in this "NT" form (transposing the small operand first), so the inner
- * loop reads two contiguous rows; a 2×2 register block reuses each load twice, which is
- * what makes scalar JavaScript reach about 1–2 multiply-adds per nanosecond.
+ * Products of row-major Float64Array blocks in the two forms an MLP needs, so no operand is
+ * transposed: C += A·Bᵀ ("NT", C[r][c] = Σ_k A[r][k]·B[c][k], the forward pass: two contiguous
+ * rows in the inner loop, a 2×2 register block reusing each load twice, about 1–2 multiply-adds
+ * per nanosecond in scalar JavaScript), and C += A·B or Aᵀ·B by rows (multiplyAddRows, the
+ * backward pass).
  */
 export interface MatrixView {
   data: Float64Array
@@ -15,16 +16,6 @@ export interface MatrixView {
 
 export function view (data: Float64Array, rows: number, columns: number, offset = 0): MatrixView {
   return { data, offset, rows, stride: columns }
-}
-
-/** The transpose of a rows × columns block, as a new contiguous matrix. */
-export function transpose (m: MatrixView, columns: number): MatrixView {
-  const out = new Float64Array(m.rows * columns)
-  for (let r = 0; r < m.rows; r++) {
-    const row = m.offset + r * m.stride
-    for (let c = 0; c < columns; c++) out[c * m.rows + r] = m.data[row + c]
-  }
-  return view(out, columns, m.rows)
 }
 
 /**
@@ -85,6 +76,71 @@ export function multiplyAddTransposed (a: MatrixView, b: MatrixView, c: MatrixVi
       let s = 0
       for (let k = 0; k < depth; k++) s += A[a0 + k] * B[b0 + k]
       C[c0 + col] += s
+    }
+  }
+}
+
+/**
+ * C += op(A)·B where B is row-major (depth × columns) and op(A)[r][k] = A.data[offset + r·rowStep
+ * + k·depthStep]: with (rowStep, depthStep) = (stride, 1) this is A·B ("NN"), with (1, stride)
+ * Aᵀ·B ("TN"). Each C row is updated by whole rows of B, two C rows by two B rows at a time, so
+ * the inner loop reads and writes contiguous memory and no operand is ever transposed: the
+ * backward pass of an MLP needs g = δ·W and ∇W = δᵀ·a, and W holds 262,144 entries per layer
+ * of the assignment's MLP, which a transpose would copy on every call.
+ */
+export function multiplyAddRows (
+  a: { data: Float64Array, offset: number, rowStep: number, depthStep: number },
+  b: MatrixView,
+  c: MatrixView,
+  columns: number,
+  depth: number
+): void {
+  const A = a.data
+  const B = b.data
+  const C = c.data
+  const { rowStep, depthStep } = a
+  const rows = c.rows
+  let r = 0
+  for (; r + 1 < rows; r += 2) {
+    const a0 = a.offset + r * rowStep
+    const a1 = a0 + rowStep
+    const c0 = c.offset + r * c.stride
+    const c1 = c0 + c.stride
+    let k = 0
+    for (; k + 1 < depth; k += 2) {
+      const x00 = A[a0 + k * depthStep]
+      const x01 = A[a0 + (k + 1) * depthStep]
+      const x10 = A[a1 + k * depthStep]
+      const x11 = A[a1 + (k + 1) * depthStep]
+      if (x00 === 0 && x01 === 0 && x10 === 0 && x11 === 0) continue
+      const b0 = b.offset + k * b.stride
+      const b1 = b0 + b.stride
+      for (let j = 0; j < columns; j++) {
+        const y0 = B[b0 + j]
+        const y1 = B[b1 + j]
+        C[c0 + j] += x00 * y0 + x01 * y1
+        C[c1 + j] += x10 * y0 + x11 * y1
+      }
+    }
+    if (k < depth) {
+      const x0 = A[a0 + k * depthStep]
+      const x1 = A[a1 + k * depthStep]
+      const b0 = b.offset + k * b.stride
+      for (let j = 0; j < columns; j++) {
+        const y = B[b0 + j]
+        C[c0 + j] += x0 * y
+        C[c1 + j] += x1 * y
+      }
+    }
+  }
+  if (r < rows) {
+    const a0 = a.offset + r * rowStep
+    const c0 = c.offset + r * c.stride
+    for (let k = 0; k < depth; k++) {
+      const x = A[a0 + k * depthStep]
+      if (x === 0) continue
+      const b0 = b.offset + k * b.stride
+      for (let j = 0; j < columns; j++) C[c0 + j] += x * B[b0 + j]
     }
   }
 }

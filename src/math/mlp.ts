@@ -22,7 +22,7 @@
  */
 import { activate, type Activation } from './activations.js'
 import { ImpossibleInputError } from './errors.js'
-import { multiplyAddTransposed, transpose, view } from './gemm.js'
+import { multiplyAddRows, multiplyAddTransposed, view } from './gemm.js'
 import { softmaxStable } from './softmax.js'
 
 export type MlpLoss = 'cross-entropy' | 'mse'
@@ -163,32 +163,35 @@ export class Mlp {
         if (rDelta !== undefined) rDelta[i] = 2 * rPre[L - 1][i] / count
       }
     }
-    // Backward.
+    // Backward, each product in the form it needs (multiplyAddRows): nothing is transposed.
     const gradient = new Float64Array(this.parameterCount)
     const hv = v !== undefined ? new Float64Array(this.parameterCount) : undefined
+    // δ (B × nOut) read as δᵀ (nOut × B) for ∇W = δᵀ·a, and as itself for g = δ·W.
+    const transposed = (m: Float64Array, columns: number) => ({ data: m, offset: 0, rowStep: 1, depthStep: columns })
+    const plain = (m: Float64Array, columns: number) => ({ data: m, offset: 0, rowStep: columns, depthStep: 1 })
     for (let l = L - 1; l >= 0; l--) {
       const { nIn, nOut, weightOffset, biasOffset } = layers[l]
-      // ∇W = δᵀa as (δᵀ)(aᵀ)ᵀ; R{∇W} = R{δ}ᵀa + δᵀR{a}.
-      const deltaT = transpose(view(delta, B, nOut), nOut)
-      const activationT = transpose(view(activations[l], B, nIn), nIn)
-      multiplyAddTransposed(deltaT, activationT, view(gradient, nOut, nIn, weightOffset), nIn, B)
+      // ∇W = δᵀa; R{∇W} = R{δ}ᵀa + δᵀR{a}.
+      const gradientW = view(gradient, nOut, nIn, weightOffset)
+      multiplyAddRows(transposed(delta, nOut), view(activations[l], B, nIn), gradientW, nIn, B)
       addColumnSums(delta, B, nOut, gradient, biasOffset)
       const ra = rActivations[l]
       if (hv !== undefined) {
-        multiplyAddTransposed(transpose(view(rDelta!, B, nOut), nOut), activationT, view(hv, nOut, nIn, weightOffset), nIn, B)
-        if (ra !== undefined) multiplyAddTransposed(deltaT, transpose(view(ra, B, nIn), nIn), view(hv, nOut, nIn, weightOffset), nIn, B)
+        const hvW = view(hv, nOut, nIn, weightOffset)
+        multiplyAddRows(transposed(rDelta!, nOut), view(activations[l], B, nIn), hvW, nIn, B)
+        if (ra !== undefined) multiplyAddRows(transposed(delta, nOut), view(ra, B, nIn), hvW, nIn, B)
         addColumnSums(rDelta!, B, nOut, hv, biasOffset)
       }
       if (l === 0) break
-      // g = δ·W as δ·(Wᵀ)ᵀ; R{g} = R{δ}·W + δ·V.
-      const weightsT = transpose(view(w, nOut, nIn, weightOffset), nIn)
+      // g = δ·W; R{g} = R{δ}·W + δ·V.
+      const weights = view(w, nOut, nIn, weightOffset)
       const g = new Float64Array(B * nIn)
-      multiplyAddTransposed(view(delta, B, nOut), weightsT, view(g, B, nIn), nIn, nOut)
+      multiplyAddRows(plain(delta, nOut), weights, view(g, B, nIn), nIn, nOut)
       const first = firsts[l - 1]
       if (hv !== undefined) {
         const rg = new Float64Array(B * nIn)
-        multiplyAddTransposed(view(rDelta!, B, nOut), weightsT, view(rg, B, nIn), nIn, nOut)
-        multiplyAddTransposed(view(delta, B, nOut), transpose(view(v!, nOut, nIn, weightOffset), nIn), view(rg, B, nIn), nIn, nOut)
+        multiplyAddRows(plain(rDelta!, nOut), weights, view(rg, B, nIn), nIn, nOut)
+        multiplyAddRows(plain(delta, nOut), view(v!, nOut, nIn, weightOffset), view(rg, B, nIn), nIn, nOut)
         const second = seconds[l - 1]
         const rz = rPre[l - 1]
         rDelta = rg.map((x, i) => x * first[i] + g[i] * second[i] * rz[i])
