@@ -37,20 +37,41 @@ export function twoProduct (a: number, b: number): DoubleDouble {
 }
 
 /**
+ * `x · 2^k` in two exact steps, for the k of `normaliser` (up to 1074, where 2^k alone is ∞).
+ */
+function scaleBy (x: number, k: number): number {
+  const half = Math.trunc(k / 2)
+  return (x * 2 ** half) * 2 ** (k - half)
+}
+
+/** The k with |d|·2^k in [1, 2), for a finite d ≠ 0 (subnormals included). */
+export function normaliser (d: number): number {
+  const k = -Math.floor(Math.log2(Math.abs(d)))
+  // log2 is exact at powers of two and never decreases, so ⌊log2 |d|⌋ is one too high only
+  // just below a power of two, where log2 rounds up to the integer: d = (2 − 2^-52)·2^99.
+  return Math.abs(scaleBy(d, k)) < 1 ? k + 1 : k
+}
+
+/**
  * `(a.hi + a.lo) / d` as a double-double with a relative error of a few ulps of binary64²:
- * q = fl(a.hi / d), then the exact remainder a − q·d (TwoProduct) gives the correction.
- * @throws never; returns `lo = 0` where the correction cannot be formed (non-finite values).
+ * q = fl(a.hi / d), then the exact remainder a − q·d (TwoProduct) gives the correction. The
+ * division runs on a and d scaled by the power of two that puts d in [1, 2), so the
+ * remainder stays exact for a subnormal or a huge d (TwoProduct of q and d would underflow,
+ * or overflow in Veltkamp's split).
+ * @throws never; returns `lo = 0` where the correction cannot matter (non-finite, zero or
+ *   astronomically large quotients, which every caller exponentiates)
  */
 export function divide (a: DoubleDouble, d: number): DoubleDouble {
   const hi = a.hi / d
-  // A correction below ulp(hi) is irrelevant for non-finite, zero or astronomically large
-  // quotients (every caller exponentiates them), and Veltkamp's split would overflow there.
   if (!Number.isFinite(hi) || hi === 0 || Math.abs(hi) >= SPLIT_LIMIT) return { hi, lo: 0 }
-  // Scale a huge dividend and divisor together by an exact power of two so the split fits.
-  const scale = Math.abs(d) >= SPLIT_LIMIT || Math.abs(a.hi) >= SPLIT_LIMIT ? 2 ** -60 : 1
-  const product = twoProduct(hi, d * scale)
-  const remainder = ((a.hi * scale - product.hi) - product.lo) + a.lo * scale
-  return { hi, lo: remainder / (d * scale) }
+  const k = normaliser(d)
+  const divisor = scaleBy(d, k)
+  // |a·2^k| ≈ |hi|·|divisor| < 2^997: no overflow; an underflow only touches quotients whose
+  // correction is below the smallest subnormal anyway.
+  const dividend = scaleBy(a.hi, k)
+  const product = twoProduct(hi, divisor)
+  const remainder = ((dividend - product.hi) - product.lo) + scaleBy(a.lo, k)
+  return { hi, lo: remainder / divisor }
 }
 
 /** `a + b` with `|a| ≥ |b|` (or a = 0): Dekker's Fast2Sum, exact. */
@@ -89,7 +110,11 @@ const POWERS_OF_TWO = Float64Array.from({ length: 2046 }, (_, i) => 2 ** (i - 10
 /** 2^e for an integer e in [−1022, 1023]. */
 export const powerOfTwo = (e: number): number => POWERS_OF_TWO[e + 1022]
 
-/** `x · 2^e` for an integer e ≤ 1023 and 2^-50 < |x| < 2^50 (or 0), rounded once even when the result is subnormal (2^e alone would underflow first). */
+/**
+ * `x · 2^e` for an integer e ≤ 1023 and |x| < 2^50, rounded once even when the result is
+ * subnormal (2^e alone would underflow first). An x far below 1 (a double-double's low part)
+ * may lose digits in the first step when e < −1022; they are below the result's own ulp then.
+ */
 export function scaleByPowerOfTwo (x: number, e: number): number {
   if (e >= -1022) return x * POWERS_OF_TWO[e + 1022]
   // Below 2^-2022·x the result is 0 for the |x| < 2^50 callers pass.

@@ -13,7 +13,7 @@
  */
 import { add, multiply, twoProduct, type DoubleDouble } from './double-double.js'
 
-/** ln 2 / 256 in three parts: HI has 33 significant bits, so HI·N is exact for |N| < 2^20. */
+/** ln 2 / 256 in three parts: HI has at most 33 significant bits, so HI·N is exact for |N| < 2^20. */
 const STEP_HI = 0.0027076061742263846
 const STEP_MID = -1.6409824502660487e-13
 const STEP_LO = -5.1268353194473654e-30

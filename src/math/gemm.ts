@@ -86,7 +86,8 @@ export function multiplyAddTransposed (a: MatrixView, b: MatrixView, c: MatrixVi
  * Aᵀ·B ("TN"). Each C row is updated by whole rows of B, two C rows by two B rows at a time, so
  * the inner loop reads and writes contiguous memory and no operand is ever transposed: the
  * backward pass of an MLP needs g = δ·W and ∇W = δᵀ·a, and W holds 262,144 entries per layer
- * of the assignment's MLP, which a transpose would copy on every call.
+ * of the assignment's MLP, which a transpose would copy on every call. C must not overlap A or B.
+ * Zeros of A are multiplied like any number, so an ∞ or NaN in B reaches C as in BLAS's GEMM.
  */
 export function multiplyAddRows (
   a: { data: Float64Array, offset: number, rowStep: number, depthStep: number },
@@ -112,7 +113,6 @@ export function multiplyAddRows (
       const x01 = A[a0 + (k + 1) * depthStep]
       const x10 = A[a1 + k * depthStep]
       const x11 = A[a1 + (k + 1) * depthStep]
-      if (x00 === 0 && x01 === 0 && x10 === 0 && x11 === 0) continue
       const b0 = b.offset + k * b.stride
       const b1 = b0 + b.stride
       for (let j = 0; j < columns; j++) {
@@ -138,7 +138,6 @@ export function multiplyAddRows (
     const c0 = c.offset + r * c.stride
     for (let k = 0; k < depth; k++) {
       const x = A[a0 + k * depthStep]
-      if (x === 0) continue
       const b0 = b.offset + k * b.stride
       for (let j = 0; j < columns; j++) C[c0 + j] += x * B[b0 + j]
     }

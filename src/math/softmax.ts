@@ -22,7 +22,7 @@
  * - e^{z_j − m} as a double-double mantissa and a separate power of two (expScaledInto,
  *   relative error 2^-82), so that terms in the subnormal range keep their digits;
  * - s is their double-double sum, rescaled to its largest term, and log1p(s) a Newton step
- *   from Math.log1p (or its series when s is small), to about 2^-80;
+ *   from Math.log1p (or its series when s is small), to about 2^-72 or better;
  * - softmax_j = e^{z_j − m} · (1/(1 + s)), log-softmax_j = (z_j − m) − log1p(s) (no
  *   cancellation: both terms are ≤ 0) and log-sum-exp = m + log1p(s), each in double-double.
  * Log-sum-exp alone can cancel: when m ≈ −log1p(s) the result can be 2^-56 of its terms, so
@@ -75,7 +75,7 @@ const NEGLIGIBLE_SCALE = 120
 
 /**
  * log1p(s) for s = S·2^K (S a double-double sum, K its scale), as L·2^scale with L a
- * double-double of relative error about 2^-75. A small s takes the series
+ * double-double of relative error about 2^-72 at worst (s near 2^-10). A small s takes the series
  * s − s²/2 + s³/3 − …, kept scaled so that an s deep in the subnormal range keeps its digits;
  * a larger one a Newton step on e^y = 1 + s from Math.log1p: y ← y + (1 + s)·e^{−y} − 1,
  * which squares the starting error (e^{−y} from expScaled, to 2^-82).
@@ -242,17 +242,27 @@ const NO_TERM = -0x7fffffff
 const CANCELLATION = 2 ** -12
 
 /**
- * log Σ_j e^{z_j} when it is near 0 (the maximum m within 2^-16·log n of −log1p(s)): the
- * sum A = Σ e^{z_j} is near 1, so log-sum-exp = log1p(A − 1) with A − 1 formed in
- * triple-double (src/math/triple-double.ts), every z_j = x_j/T to three parts. Terms below
- * e^{-170} < 2^-245 cannot move A − 1, which is at least 2^-1074·… of the row's scale. Rows
- * reach here only when they cancel, so the slower arithmetic costs nothing elsewhere.
+ * log Σ_j e^{z_j} when it is near 0 (|m + log1p(s)| < 2^-12·log1p(s)): the sum A = Σ e^{z_j}
+ * is near 1, so log-sum-exp = log1p(A − 1) with A − 1 formed in triple-double
+ * (src/math/triple-double.ts), every z_j = x_j/T to three parts. A − 1 can be as small as the
+ * rounding error of a term (x = [−fl(e^{−700}), −700] gives 8.5e-322), so every term down to
+ * e^{−745}, the last that rounds to a nonzero double, is counted. About 40 times the cost of
+ * the double-double path per distinct entry (3.7 µs); rows reach it only when they cancel,
+ * log-probabilities normalised again being the common case (src/operations/softmax-stable-cost.ts).
  */
 function logSumExpCancelling (x: ArrayLike<number>, temperature: number): number {
   let A: TripleDouble = [0, 0, 0]
+  // Equal logits (ties, a row of −log n) share one exponential: the triple-double one costs
+  // microseconds.
+  let previous = NaN
+  let term: TripleDouble = [0, 0, 0]
   for (let j = 0; j < x.length; j++) {
-    const z = temperature === 1 ? [x[j], 0, 0] as TripleDouble : divideToTriple(x[j], temperature)
-    if (z[0] >= -170) A = addTriple(A, expTriple(z))
+    if (x[j] !== previous) {
+      previous = x[j]
+      const z = temperature === 1 ? [x[j], 0, 0] as TripleDouble : divideToTriple(x[j], temperature)
+      term = z[0] >= -745.2 ? expTriple(z) : [0, 0, 0]
+    }
+    A = addTriple(A, term)
   }
   const u = addTriple(A, [-1, 0, 0])
   // log1p(u) = u − u²/2 + u³/3 − …: |u| < 2^-8 here (|m + L| < 2^-12·log n, n < 2^24), so

@@ -6,7 +6,7 @@
  * RR-5702, 2005, whose renormalisation this follows in a simpler, slower form: it runs on
  * rare rows only). Everything here is exact-transformation based: TwoSum and TwoProduct.
  */
-import { twoProduct, twoSum } from './double-double.js'
+import { normaliser, scaleByPowerOfTwo, twoProduct, twoSum } from './double-double.js'
 
 /** hi + mid + lo, each part far below the ulp of the one before. */
 export type TripleDouble = [number, number, number]
@@ -44,15 +44,24 @@ export function multiplyTriple (a: TripleDouble, b: TripleDouble): TripleDouble 
   return sumOf([p00.hi, p00.lo, p01.hi, p10.hi, p01.lo, p10.lo, a[1] * b[1], a[0] * b[2], a[2] * b[0]])
 }
 
-/** x / d for doubles, to three parts: each remainder is exact (a division's remainder is representable). */
+/**
+ * x / d for doubles, to three parts: each remainder is exact (a division's remainder is
+ * representable), on x and d scaled by the power of two that puts d in [1, 2) (normaliser), so
+ * that a subnormal or a huge d keeps TwoProduct exact.
+ */
 export function divideToTriple (x: number, d: number): TripleDouble {
   const q0 = x / d
-  const p0 = twoProduct(q0, d)
-  const r0 = (x - p0.hi) - p0.lo
-  const q1 = r0 / d
-  const p1 = twoProduct(q1, d)
+  if (!Number.isFinite(q0) || q0 === 0) return [q0, 0, 0]
+  const k = normaliser(d)
+  const half = Math.trunc(k / 2)
+  const divisor = (d * 2 ** half) * 2 ** (k - half)
+  const dividend = (x * 2 ** half) * 2 ** (k - half)
+  const p0 = twoProduct(q0, divisor)
+  const r0 = (dividend - p0.hi) - p0.lo
+  const q1 = r0 / divisor
+  const p1 = twoProduct(q1, divisor)
   const r1 = (r0 - p1.hi) - p1.lo
-  return renormalise(q0, q1, r1 / d)
+  return renormalise(q0, q1, r1 / divisor)
 }
 
 /** A BigInt fixed-point number with FRACTION bits, as a triple-double (each conversion rounds to nearest). */
@@ -105,12 +114,13 @@ function tablesOnce (): NonNullable<typeof tables> {
   return tables
 }
 
-/** ln 2 / 256 in four parts of 36, 36, 53 and 53 bits: N·part is exact for |N| < 2^16. */
-const STEP = [0.0027076061740558544, 6.432011555807212e-15, 1.196031537507286e-26, 4.26103868756764e-44] as const
+/** ln 2 / 256 in four parts, the first two of 33 bits: N·part is exact for |N| < 2^20 (z ≥ −2800). */
+const STEP = [0.0027076061742263846, -1.6409824503478524e-13, 8.18036886433622e-24, 5.424460095700112e-40] as const
 const INVERSE_STEP = 369.3299304675746
 
 /**
- * e^z for a triple-double z in [−170, 0], relative error about 2^-140: Tang's reduction as in
+ * e^z for a triple-double z in [−745, 0], relative error about 2^-140 while the result is
+ * normal (below 2^-1022 its parts round to the subnormal grid): Tang's reduction as in
  * src/math/exp-double-double.ts, with e^r by its Taylor polynomial of degree 11 (|r| ≤ 1.36e-3).
  */
 export function expTriple (z: TripleDouble): TripleDouble {
@@ -123,6 +133,6 @@ export function expTriple (z: TripleDouble): TripleDouble {
   let polynomial = inverseFactorials[11]
   for (let k = 10; k >= 0; k--) polynomial = addTriple(multiplyTriple(polynomial, r), inverseFactorials[k])
   const m = multiplyTriple(powers[j], polynomial)
-  const scale = 2 ** ((n - j) / 256)
-  return [m[0] * scale, m[1] * scale, m[2] * scale]
+  const exponent = (n - j) / 256
+  return [scaleByPowerOfTwo(m[0], exponent), scaleByPowerOfTwo(m[1], exponent), scaleByPowerOfTwo(m[2], exponent)]
 }

@@ -8,7 +8,7 @@
 import t from 'tap'
 import { expScaled } from '../../src/math/exp-double-double.js'
 import { addTriple, divideToTriple, expTriple, multiplyTriple, sumOf } from '../../src/math/triple-double.js'
-import { scaleByPowerOfTwo } from '../../src/math/double-double.js'
+import { normaliser, scaleByPowerOfTwo } from '../../src/math/double-double.js'
 import { softmaxStable } from '../../src/math/softmax.js'
 import { loadFixture } from '../helpers/fixtures.js'
 
@@ -109,4 +109,31 @@ t.test('x_i − x_max beyond float64 with a temperature: log-softmax −∞ wher
   const result = softmaxStable([1.7e308, -1.7e308], 0.5)
   t.strictSame(Array.from(result.softmax), [1, 0])
   t.equal(result.logSoftmax[1], -Infinity)
+})
+
+t.test('normaliser puts |d|·2^k in [1, 2), just below a power of two too', async (t) => {
+  for (const d of [1, 1.5, -3, 7e-312, 5e-324, 1.7e308, (2 - 2 ** -52) * 2 ** 99, 2 ** 100, -(1 - 2 ** -53)]) {
+    const scaled = Math.abs(d) * 2 ** Math.min(normaliser(d), 1000) * 2 ** Math.max(normaliser(d) - 1000, 0)
+    t.ok(scaled >= 1 && scaled < 2, `${d}: ${scaled}`)
+  }
+})
+
+t.test('a cancelling row ignores terms below e^-745', async (t) => {
+  const ln2 = 0.6931471805599453
+  t.equal(softmaxStable([-ln2, -ln2, -800]).logSumExp, softmaxStable([-ln2, -ln2]).logSumExp)
+  t.equal(softmaxStable([-ln2, -ln2]).logSumExp, 2.3190468138462996e-17, 'ln 2 − fl(ln 2), correctly rounded')
+})
+
+t.test('huge and subnormal temperatures keep the quotient x/T to its last digits', async (t) => {
+  // The remainder x − q·T of a division by T = 7e-312 underflows unless the division is scaled.
+  const row = softmaxStable([8.546176476334e-312, -2.0151213411e-312], 7e-312)
+  t.ok(Number.isFinite(row.logSumExp) && row.softmax[0] > row.softmax[1])
+  // 1e-310 and 3e-310 are not exactly 1 : 3, so compare with the quotient of the same doubles
+  // scaled into the normal range by 2^1000, where no scaling is needed.
+  for (const [x, d, scale] of [[1e-310, 3e-310, 2 ** 1000], [1e300, 3e300, 2 ** -1000]]) {
+    const quotient = divideToTriple(x, d)
+    const reference = divideToTriple(x * scale, d * scale)
+    t.ok(Math.abs(addTriple(quotient, [-reference[0], -reference[1], -reference[2]])[0]) < 2 ** -150, `${x} / ${d} to three parts`)
+  }
+  t.strictSame(divideToTriple(1e300, 1e-300), [Infinity, 0, 0], 'an overflowing quotient')
 })
