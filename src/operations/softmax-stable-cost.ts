@@ -11,8 +11,8 @@ const REQUEST_NS = 3_000
 const ENTRY_NS = 2 * JSON_DOUBLE_NS + 200
 /**
  * A row whose log-sum-exp cancels (log-probabilities normalised again, say) is recomputed in
- * triple-double, about 3.7 µs more per distinct entry: the estimate cannot foresee it without
- * that work, so such a row can cost up to about ten times its estimate. COMPUTE_TIMEOUT_MS
+ * triple-double, about 1.4 µs more per distinct entry: the estimate cannot foresee it without
+ * that work, so such a row can cost up to about four times its estimate. COMPUTE_TIMEOUT_MS
  * still bounds it: past the budget its worker is stopped and the answer is 503.
  */
 /** Per entry with naive: true, two more doubles and the unshifted exp. */
