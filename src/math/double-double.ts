@@ -17,7 +17,8 @@ export function twoSum (a: number, b: number): DoubleDouble {
   return { hi, lo }
 }
 
-const SPLITTER = 134217729 // 2^27 + 1, Veltkamp's constant for binary64
+/** 2^27 + 1, Veltkamp's constant for binary64: the hot loops that split inline use it too. */
+export const SPLITTER = 134217729
 /** Beyond this magnitude Veltkamp's split overflows; callers scale first. */
 const SPLIT_LIMIT = 2 ** 996
 

@@ -11,7 +11,7 @@
  * 2^(j/256) tabulated as double-doubles and e^r = 1 + r + r²/2 in double-double plus a
  * polynomial tail in binary64 (|r³/6| < 4.2e-10, so the tail's own rounding is below 2^-84).
  */
-import { add, multiply, twoProduct, type DoubleDouble } from './double-double.js'
+import { add, multiply, SPLITTER, twoProduct, type DoubleDouble } from './double-double.js'
 
 /** ln 2 / 256 in three parts: HI has at most 33 significant bits, so HI·N is exact for |N| < 2^20. */
 const STEP_HI = 0.0027076061742263846
@@ -48,7 +48,6 @@ export interface ScaledExponential { exponent: number, hi: number, lo: number }
 /** POWERS as two flat arrays, for the allocation-free path. */
 const POWERS_HI = Float64Array.from(POWERS, (power) => power.hi)
 const POWERS_LO = Float64Array.from(POWERS, (power) => power.lo)
-const SPLITTER = 134217729 // 2^27 + 1 (Veltkamp)
 
 /**
  * e^(hi + lo) into out[0] + out[1] (the mantissa m) and out[2] (the exponent k):

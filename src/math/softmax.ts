@@ -28,7 +28,7 @@
  * Log-sum-exp alone can cancel: when m ≈ −log1p(s) the result can be 2^-56 of its terms, so
  * there (|m + L| < 2^-12·L) it is recomputed as log1p(Σ_j e^{z_j} − 1) in triple-double.
  */
-import { add, divide, multiply, powerOfTwo, quotient, scaleByPowerOfTwo, twoProduct, twoSum, type DoubleDouble } from './double-double.js'
+import { add, divide, multiply, powerOfTwo, quotient, scaleByPowerOfTwo, SPLITTER, twoProduct, twoSum, type DoubleDouble } from './double-double.js'
 import { expScaled, expScaledInto } from './exp-double-double.js'
 import { addTriple, divideToTriple, expTriple, sumOf, type TripleDouble } from './triple-double.js'
 
@@ -101,8 +101,7 @@ function log1pScaled (S: DoubleDouble, K: number, onePlusS: DoubleDouble): { hi:
 
 /**
  * Stable softmax, log-softmax and log-sum-exp of `x / temperature`, each entry faithfully
- * rounded (within one ulp of the exact value) outside log-sum-exp's cancellation: see the
- * module comment.
+ * rounded (within one ulp of the exact value): see the module comment.
  * @param x - logits, at least one finite entry
  * @param temperature - T > 0
  * @returns every quantity of the module comment; non-finite results only where the true
@@ -231,7 +230,6 @@ export function softmaxStable (x: ArrayLike<number>, temperature = 1): SoftmaxRe
   return { softmax, logSoftmax, logSumExp, max: max.hi, argmax: k }
 }
 
-const SPLITTER = 134217729 // 2^27 + 1 (Veltkamp)
 /** The exponent of a term too small to compute (e^z with z < −800). */
 const NO_TERM = -0x7fffffff
 
