@@ -4,7 +4,6 @@
  * student's page, open to whoever holds its key. The logic is src/grading's; these only
  * declare schemas, negotiate, and call it.
  */
-import { createHash } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { GraderAccess } from '../grading/access.js'
@@ -13,8 +12,8 @@ import { GradeBody, GradeResult, LanguageHeaders, QuestionList, RosterBody, Rost
 import { isLanguage, type Language } from '../grading/language.js'
 import { answerValue, type ComputationPool } from '../runtime/pool.js'
 import { disconnection } from '../runtime/disconnection.js'
-import { negotiateLanguage, preferredType, vary } from './negotiation.js'
-import { pageTag } from '../pages/statements.js'
+import { entityTag, negotiateLanguage, notModified, preferredType, vary } from './negotiation.js'
+import { pageFingerprint } from '../pages/statements.js'
 import { CLOSED_COMPUTATIONS } from './openapi.js'
 import { ERROR_RESPONSES, sendAnswer } from './routes.js'
 
@@ -50,7 +49,7 @@ export function registerGradingRoutes (app: FastifyInstance, grader: Grader, acc
   const questionLists = new Map<Language, { bytes: Buffer, tag: string }>()
   const prepare = (language: Language): { bytes: Buffer, tag: string } => {
     const bytes = Buffer.from(JSON.stringify(grader.list(language)))
-    const prepared = { bytes, tag: `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"` }
+    const prepared = { bytes, tag: entityTag(bytes) }
     questionLists.set(language, prepared)
     return prepared
   }
@@ -71,8 +70,8 @@ export function registerGradingRoutes (app: FastifyInstance, grader: Grader, acc
   }, async (request, reply) => {
     const language = negotiateLanguage(request, reply)
     const prepared = questionLists.get(language) ?? prepare(language)
-    reply.header('etag', prepared.tag).header('cache-control', 'no-cache')
-    if (request.headers['if-none-match']?.split(/\s*,\s*/).includes(prepared.tag) === true) return await reply.code(304).send()
+    reply.header('cache-control', 'no-cache')
+    if (notModified(request, reply, prepared.tag)) return await reply.code(304).send()
     return await reply.type('application/json; charset=utf-8').send(prepared.bytes)
   })
 
@@ -159,10 +158,9 @@ export function registerGradingRoutes (app: FastifyInstance, grader: Grader, acc
     const language = isLanguage(lang) ? lang : negotiateLanguage(request, reply)
     reply.header('content-language', language)
     const task = grader.statements(request.query.key, language, format)
-    const tag = pageTag(task)
-    reply.headers(PAGE_HEADERS).header('etag', tag)
-    // RFC 9110 §13.1.2: the page the browser holds is this one, so nothing to render or send.
-    if (request.headers['if-none-match']?.split(/\s*,\s*/).includes(tag) === true) return await reply.code(304).send()
+    reply.headers(PAGE_HEADERS)
+    // The page the browser holds is this one: nothing to render or send.
+    if (notModified(request, reply, entityTag(pageFingerprint(), `${task.key}\0${task.language}\0${task.format}`))) return await reply.code(304).send()
     return await sendAnswer(reply, await pool.statements(task, { disconnection: () => disconnection(reply.raw) }))
   })
 

@@ -5,6 +5,7 @@
  * (Vary), so a cache keeps the French and English apart.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { createHash } from 'node:crypto'
 import Negotiator from 'negotiator'
 import { languageFor, type Language } from '../grading/language.js'
 
@@ -26,4 +27,17 @@ export function vary (reply: FastifyReply, field: string): void {
 export function preferredType<T extends string> (request: FastifyRequest, offered: readonly T[]): T {
   const chosen = new Negotiator({ headers: { accept: request.headers.accept } }).mediaType([...offered])
   return (chosen ?? offered[0]) as T
+}
+
+/** A strong entity tag (RFC 9110 §8.8.3) for content named by `parts`: 27 base64url digits of their SHA-256. */
+export function entityTag (...parts: Array<string | Uint8Array>): string {
+  const hash = createHash('sha256')
+  for (const part of parts) hash.update(part)
+  return `"${hash.digest('base64url').slice(0, 27)}"`
+}
+
+/** Sends `tag` as the reply's ETag; true when If-None-Match names it (RFC 9110 §13.1.2), so a 304 will do. */
+export function notModified (request: FastifyRequest, reply: FastifyReply, tag: string): boolean {
+  reply.header('etag', tag)
+  return request.headers['if-none-match']?.split(/\s*,\s*/).includes(tag) === true
 }

@@ -40,7 +40,7 @@ export function twoProduct (a: number, b: number): DoubleDouble {
 /**
  * `x · 2^k` in two exact steps, for the k of `normaliser` (up to 1074, where 2^k alone is ∞).
  */
-function scaleBy (x: number, k: number): number {
+export function scaleBy (x: number, k: number): number {
   const half = Math.trunc(k / 2)
   return (x * 2 ** half) * 2 ** (k - half)
 }

@@ -17,7 +17,8 @@ import { add, multiply, SPLITTER, twoProduct, type DoubleDouble } from './double
 const STEP_HI = 0.0027076061742263846
 const STEP_MID = -1.6409824502660487e-13
 const STEP_LO = -5.1268353194473654e-30
-const INVERSE_STEP = 369.3299304675746
+/** 256 / ln 2: the multiple of ln 2/256 nearest an argument. */
+export const INVERSE_STEP = 369.3299304675746
 
 /** j·(ln 2/256) as a double-double, exact to about 2^-110 for 0 ≤ j < 2^20. */
 function multipleOfStep (j: number): DoubleDouble {

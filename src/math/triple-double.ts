@@ -6,7 +6,8 @@
  * RR-5702, 2005, whose renormalisation this follows in a simpler, slower form: it runs on
  * rare rows only). Everything here is exact-transformation based: TwoSum and TwoProduct.
  */
-import { add, multiply, normaliser, scaleByPowerOfTwo, twoProduct, twoSum, type DoubleDouble } from './double-double.js'
+import { INVERSE_STEP } from './exp-double-double.js'
+import { add, multiply, normaliser, scaleBy, scaleByPowerOfTwo, twoProduct, twoSum, type DoubleDouble } from './double-double.js'
 
 /** hi + mid + lo, each part far below the ulp of the one before. */
 export type TripleDouble = [number, number, number]
@@ -53,9 +54,8 @@ export function divideToTriple (x: number, d: number): TripleDouble {
   const q0 = x / d
   if (!Number.isFinite(q0) || q0 === 0) return [q0, 0, 0]
   const k = normaliser(d)
-  const half = Math.trunc(k / 2)
-  const divisor = (d * 2 ** half) * 2 ** (k - half)
-  const dividend = (x * 2 ** half) * 2 ** (k - half)
+  const divisor = scaleBy(d, k)
+  const dividend = scaleBy(x, k)
   const p0 = twoProduct(q0, divisor)
   const r0 = (dividend - p0.hi) - p0.lo
   const q1 = r0 / divisor
@@ -116,7 +116,6 @@ function tablesOnce (): NonNullable<typeof tables> {
 
 /** ln 2 / 256 in four parts, the first two of 33 bits: N·part is exact for |N| < 2^20 (z ≥ −2800). */
 const STEP = [0.0027076061742263846, -1.6409824503478524e-13, 8.18036886433622e-24, 5.424460095700112e-40] as const
-const INVERSE_STEP = 369.3299304675746
 
 /**
  * e^z for a triple-double z in [−745, 0], relative error about 2^-135 while the result is

@@ -57,21 +57,19 @@ nav { float: right; }
 
 /**
  * What a page's bytes depend on besides its key, language and format: this module's words
- * and style, and how statements are drawn and written, fingerprinted once from every question's
+ * and style, and how statements are drawn and written, fingerprinted from every question's
  * statement for its defaults and for a probe student, in both languages. A page's ETag hashes
- * it with the key, so a browser revalidates a page for a hash rather than a render, and a
- * deploy that changes what a page shows changes its ETag.
+ * it with the key (src/http/grading.ts), so a browser revalidates a page for a hash rather
+ * than a render, and a deploy that changes what a page shows changes its ETag. Computed on
+ * first use: the worker threads, which load this module to render, never need it.
  */
-const FINGERPRINT = (() => {
+let fingerprint: Buffer | undefined
+export function pageFingerprint (): Buffer {
+  if (fingerprint !== undefined) return fingerprint
   const hash = createHash('sha256').update(JSON.stringify(TEXT)).update(STYLE)
   const probe = Buffer.from('dlcheck page fingerprint')
   for (const language of LANGUAGES) hash.update(JSON.stringify([...studentVariants(probe, 'probe', questions, language), ...questions.map((question) => statementOf(question, question.defaults, language))]))
-  return hash.digest()
-})()
-
-/** A page's entity tag (RFC 9110 §8.8.3), computed without rendering it. */
-export function pageTag (task: Pick<StatementsTask, 'key' | 'language' | 'format'>): string {
-  return `"${createHash('sha256').update(FINGERPRINT).update(`${task.key}\0${task.language}\0${task.format}`).digest('base64url').slice(0, 27)}"`
+  return (fingerprint = hash.digest())
 }
 
 /**

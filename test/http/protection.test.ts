@@ -180,7 +180,11 @@ t.test('a stalled event loop: the requests behind the stall get 503, /health and
   t.ok(Number(/stalled (\d+) ms/.exec(after.ready.body.reasons[0])![1]) >= 2 * LIMIT - 10, `the stall measured whole: ${after.ready.body.reasons[0]}`)
 })
 
-t.test('a client pipelining into a stall: 503 for each request, then its connection is read again', async (t) => {
+/**
+ * A raw keep-alive connection to a started app with MAX_EVENT_LOOP_DELAY_MS = LIMIT: what it
+ * writes is pipelined, and `statuses` lists the answers' status codes so far.
+ */
+async function pipeliningClient (t: Parameters<typeof started>[0]) {
   const app = await started(t, { runtime: { maxEventLoopDelayMs: LIMIT } })
   const url = new URL(await app.listen({ port: 0, host: '127.0.0.1' }))
   const client = net.connect(Number(url.port), '127.0.0.1')
@@ -188,41 +192,40 @@ t.test('a client pipelining into a stall: 503 for each request, then its connect
   await once(client, 'connect')
   let received = ''
   client.on('data', (chunk: Buffer) => { received += chunk.toString('latin1') })
-  // Each status line follows the body before it directly: no line start to anchor to.
-  const statuses = (): number[] => [...received.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((match) => Number(match[1]))
   const body = JSON.stringify({ sizes: [2, 3] })
-  const request = `POST /param-count HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`
+  return {
+    write: (text: string) => client.write(text),
+    // Each status line follows the body before it directly: no line start to anchor to.
+    statuses: (): number[] => [...received.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((match) => Number(match[1])),
+    get: (path: string): string => `GET ${path} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`,
+    /** a small computation, POST /param-count */
+    compute: `POST /param-count HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`
+  }
+}
 
-  client.write(request)
+t.test('a client pipelining into a stall: 503 for each request, then its connection is read again', async (t) => {
+  const { write, statuses, compute } = await pipeliningClient(t)
+
+  write(compute)
   await until(() => statuses().length === 1, 'the first answer')
   block(2 * LIMIT)
   await sleep(1) // the heartbeat records the stall; the three pipelined requests are read after it
-  client.write(request.repeat(3))
+  write(compute.repeat(3))
   await until(() => statuses().length === 4, 'the refusals')
   // Written once the refusals are in: it waits unread until the connection is taken back.
-  client.write(request)
+  write(compute)
   await until(() => statuses().length === 5, 'the last answer')
   t.strictSame(statuses(), [200, 503, 503, 503, 200])
 })
 
 t.test('during a stall, a student page\'s KaTeX fonts and stylesheet pass, as /health does', async (t) => {
-  const app = await started(t, { runtime: { maxEventLoopDelayMs: LIMIT } })
-  const url = new URL(await app.listen({ port: 0, host: '127.0.0.1' }))
-  const client = net.connect(Number(url.port), '127.0.0.1')
-  t.teardown(() => client.destroy())
-  await once(client, 'connect')
-  let received = ''
-  client.on('data', (chunk: Buffer) => { received += chunk.toString('latin1') })
-  const statuses = (): number[] => [...received.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((match) => Number(match[1]))
-  const get = (path: string): string => `GET ${path} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`
-  const body = JSON.stringify({ sizes: [2, 3] })
-  client.write(get('/health'))
+  const { write, statuses, get, compute } = await pipeliningClient(t)
+  write(get('/health'))
   await until(() => statuses().length === 1, 'the first answer')
   block(2 * LIMIT)
   await sleep(1)
   // A page's assets first, then a computation: the assets pass, the computation is refused.
-  client.write(get('/assets/katex/fonts/KaTeX_Main-Regular.woff2') + get('/assets/katex/katex.min.css') +
-    `POST /param-count HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`)
+  write(get('/assets/katex/fonts/KaTeX_Main-Regular.woff2') + get('/assets/katex/katex.min.css') + compute)
   await until(() => statuses().length === 4, 'the three answers')
   t.strictSame(statuses(), [200, 200, 200, 503])
 })

@@ -75,6 +75,10 @@ for (const fixture of ['softmax', 'softmax-stress']) {
 
 t.test('the double-double exponential: e^d as m·2^k, relative error below 2^-75', async (t) => {
   // Against the triple-double exponential, itself accurate to 2^-135.
+  // Independent of the triple-double code: e^{−ln 2} is 1/2, with ln 2 to two parts.
+  const half = expScaled(-0.6931471805599453, -2.3190468138462996e-17)
+  t.ok(Math.abs((half.hi + half.lo) * 2 ** half.exponent - 0.5) <= 2 ** -80, 'e^{−ln 2} = 1/2')
+  t.ok(Math.abs(half.lo * 2 ** half.exponent + (half.hi * 2 ** half.exponent - 0.5)) <= 2 ** -78, `its low part carries the digits: ${half.hi}, ${half.lo}`)
   for (const d of [0, -1e-300, -0.5, -1, -Math.LN2, -37.25, -100.123456789, -745.5, -799.9]) {
     const e = expScaled(d, 0)
     t.ok(e.hi >= 0.998 && e.hi < 2, `${d}: the mantissa ${e.hi} is 2^(j/256) times nearly 1`)
