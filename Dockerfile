@@ -1,14 +1,25 @@
 # dlcheck: build the TypeScript, then run it on a slim Node 20 with production dependencies only.
 FROM node:20-bookworm-slim AS build
+# The optional native matrix backend (native/README.md) needs a C compiler and OpenBLAS's headers.
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends gcc libc6-dev libopenblas-dev pkg-config \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts ./scripts
-RUN npm run build
+COPY native ./native
+# npm run build also builds native/build/dlcheck_blas.node, or says why not and goes on: the
+# folder exists either way, so the COPY below never fails and the service falls back to wasm.
+RUN mkdir -p native/build && npm run build
 
 FROM node:20-bookworm-slim
+# OpenBLAS at run time for the native backend (without it, it reports itself unavailable).
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libopenblas0-pthread \
+ && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000
@@ -17,6 +28,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 # The service only: dist/scripts (generate, the scale-out proof) stays in the build stage.
 COPY --from=build /app/dist/src ./dist/src
+# The WebAssembly matrix kernels, read at start beside dist/ (src/math/backend.ts).
+COPY wasm/kernels.wasm ./wasm/
+COPY --from=build /app/native/build ./native/build
 # Read at start beside dist/ (src/project-file.ts): the Markdown the service serves (src/playgrounds/index.ts, MARKDOWN).
 COPY README.md CONTRIBUTING.md BENCHMARKS.md ./
 COPY docs ./docs

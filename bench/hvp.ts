@@ -9,12 +9,11 @@
  * may link the reference BLAS, which is no speed anchor): compare with the one users run.
  */
 import { spawnSync } from 'node:child_process'
+import { availableBackends } from '../src/math/backend.js'
 import { Mlp } from '../src/math/mlp.js'
 import { medianMilliseconds, uniformStream } from './timing.js'
 
 const SIZES = [32, 512, 512, 10]
-/** The kernels measured: the scalar JavaScript of src/math (the only backend so far). */
-const BACKEND = 'js'
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 15)
 
 const stream = uniformStream(7)
@@ -57,22 +56,24 @@ for batch in (1, 64):
 `
 
 export function benchHvp (): void {
-  const cases = [1, 64].map((batch) => {
-    const mlp = new Mlp({
-      sizes: SIZES,
-      activation: 'relu',
-      loss: 'cross-entropy',
-      inputs: Array.from({ length: batch }, () => Array.from({ length: SIZES[0] }, uniform)),
-      targets: Array.from({ length: batch }, (_, b) => b % 10)
+  const backends = availableBackends()
+  const cases = [1, 64].flatMap((batch) => {
+    const inputs = Array.from({ length: batch }, () => Array.from({ length: SIZES[0] }, uniform))
+    const targets = Array.from({ length: batch }, (_, b) => b % 10)
+    const parameterCount = new Mlp({ sizes: SIZES, activation: 'relu', loss: 'cross-entropy', inputs, targets }, backends[0]).parameterCount
+    const w = Float64Array.from({ length: parameterCount }, () => uniform() * 0.1)
+    const v = Float64Array.from({ length: parameterCount }, uniform)
+    // Into the same output arrays each time, as a loop of products (Lanczos, CG) calls it.
+    const into = { gradient: new Float64Array(parameterCount), hv: new Float64Array(parameterCount) }
+    return backends.map((backend) => {
+      const mlp = new Mlp({ sizes: SIZES, activation: 'relu', loss: 'cross-entropy', inputs, targets }, backend)
+      return { batch, backend: backend.name, gradient: () => mlp.evaluate(w, undefined, into), hvp: () => mlp.evaluate(w, v, into) }
     })
-    const w = Float64Array.from({ length: mlp.parameterCount }, () => uniform() * 0.1)
-    const v = Float64Array.from({ length: mlp.parameterCount }, uniform)
-    return { batch, gradient: () => mlp.evaluate(w), hvp: () => mlp.evaluate(w, v) }
   })
   // Warm every kernel on every shape first, so no measurement pays for the JIT.
   for (let k = 0; k < 3; k++) for (const c of cases) { c.gradient(); c.hvp() }
-  const rows: Array<{ batch: number, gradient: number, hvp: number, torchGradient?: number, torchHvp?: number }> =
-    cases.map((c) => ({ batch: c.batch, gradient: median(c.gradient), hvp: median(c.hvp) }))
+  const rows: Array<{ batch: number, backend: string, gradient: number, hvp: number, torchGradient?: number, torchHvp?: number }> =
+    cases.map((c) => ({ batch: c.batch, backend: c.backend, gradient: median(c.gradient), hvp: median(c.hvp) }))
   const python = process.env.BENCH_PYTHON ?? 'python3'
   let torch: { version: string, blas: string } | undefined
   const run = spawnSync(python, ['-c', TORCH, String(REPEATS)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } })
@@ -81,7 +82,7 @@ export function benchHvp (): void {
     torch = JSON.parse(header) as { version: string, blas: string }
     for (const line of lines) {
       const [batch, gradient, hvp] = line.split(' ').map(Number)
-      Object.assign(rows.find((row) => row.batch === batch)!, { torchGradient: gradient, torchHvp: hvp })
+      for (const row of rows.filter((row) => row.batch === batch)) Object.assign(row, { torchGradient: gradient, torchHvp: hvp })
     }
   } else {
     console.log(`(PyTorch skipped: ${python}: ${(run.stderr ?? String(run.error)).trim().split('\n').at(-1)}; set BENCH_PYTHON to a Python with torch)`)
@@ -91,12 +92,12 @@ export function benchHvp (): void {
   console.log('  batch  backend   gradient      HVP   HVP/grad   torch grad  torch HVP   HVP vs torch')
   for (const row of rows) {
     const versus = row.torchHvp === undefined ? '          —          —              —' : `${row.torchGradient!.toFixed(2).padStart(11)} ${row.torchHvp.toFixed(2).padStart(10)}   ${(row.hvp / row.torchHvp).toFixed(2).padStart(8)}× torch`
-    console.log(`  ${String(row.batch).padStart(5)}  ${BACKEND.padEnd(7)} ${row.gradient.toFixed(2).padStart(10)} ${row.hvp.toFixed(2).padStart(8)} ${(row.hvp / row.gradient).toFixed(2).padStart(9)}  ${versus}`)
+    console.log(`  ${String(row.batch).padStart(5)}  ${row.backend.padEnd(7)} ${row.gradient.toFixed(2).padStart(10)} ${row.hvp.toFixed(2).padStart(8)} ${(row.hvp / row.gradient).toFixed(2).padStart(9)}  ${versus}`)
   }
   if (process.argv.includes('--json')) {
     console.log(JSON.stringify({
       torch: torch ?? null,
-      rows: rows.map((row) => ({ batch: row.batch, backend: BACKEND, gradientMs: row.gradient, hvpMs: row.hvp, torchGradientMs: row.torchGradient ?? null, torchHvpMs: row.torchHvp ?? null }))
+      rows: rows.map((row) => ({ batch: row.batch, backend: row.backend, gradientMs: row.gradient, hvpMs: row.hvp, torchGradientMs: row.torchGradient ?? null, torchHvpMs: row.torchHvp ?? null }))
     }))
   }
 }

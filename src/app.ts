@@ -25,6 +25,7 @@ import { registerProtection } from './http/protection.js'
 import { LoadShedder } from './http/pressure.js'
 import { DEFAULT_RUNTIME, type RuntimeOptions } from './runtime/options.js'
 import { ComputationPool } from './runtime/pool.js'
+import { selectMatrixBackend, useMatrixBackend } from './math/backend.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -87,6 +88,8 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   const limits: ServiceLimits = { ...DEFAULT_SERVICE_LIMITS, ...options.limits }
   const runtime: RuntimeOptions = { ...DEFAULT_RUNTIME, ...options.runtime }
   const shedder = new LoadShedder(runtime)
+  const kernels = selectMatrixBackend(runtime.matrixBackend)
+  useMatrixBackend(kernels.backend)
   const app = Fastify({
     logger: loggerOptions(options.logger),
     bodyLimit: limits.bodyLimit,
@@ -148,6 +151,7 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   const { graderToken, variantSecret, computations, publicUrl } = options.grading ?? {}
   const access = new GraderAccess(graderToken, computations === 'token')
   registerOperationRoutes(app, operations, pool, access)
+  app.log[kernels.level](kernels.message)
   if (access.computationsClosed) {
     app.log.info('the computations, /questions and /graphql need the grader token (COMPUTATIONS=token)')
   }

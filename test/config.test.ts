@@ -50,6 +50,7 @@ t.test('every limit is configurable by env', async (t) => {
     KEEP_ALIVE_TIMEOUT_MS: '32',
     SHUTDOWN_TIMEOUT_MS: '33',
     TRUST_PROXY: 'true',
+    MATRIX_BACKEND: 'js',
     GRADER_TOKEN: 'a-grader-token-of-some-length',
     VARIANT_SECRET: 'a-variant-secret-of-some-length',
     COMPUTATIONS: 'token',
@@ -64,7 +65,7 @@ t.test('every limit is configurable by env', async (t) => {
     host: '0.0.0.0',
     logLevel: 'warn',
     limits: { bodyLimit: 2048, softmaxBodyLimit: 4096, softmaxMaxEntries: 10, convMaxDenseEntries: 11, convMaxSparseEntries: 12, convMaxLatexEntries: 13, maxLayers: 14, hvpBodyLimit: 15, hvpMaxWork: 16, hvpMaxActivations: 17, graphqlMaxDepth: 18, graphqlMaxAliases: 19, graphqlMaxTokens: 20, graphqlMaxNesting: 34, graphqlMaxFields: 21, graphqlMaxComputations: 22, graphqlBodyLimit: 37, graphqlMaxVariableEntries: 38, graphqlMaxAnswerBytes: 43, gradeMaxItems: 23, rosterMaxStudents: 44, cornerMaxEpochs: 35, evaluationMaxWork: 36 },
-    runtime: { workers: 0, longWorkers: 40, longTaskMs: 41, workerBodyBytes: 42, queueLimit: 24, computeTimeoutMs: 25, inlineCostLimit: 26, rateLimitMax: 27, rateLimitWindowMs: 28, maxEventLoopDelayMs: 0, maxHeapUsedBytes: 29, requestTimeoutMs: 30, connectionTimeoutMs: 31, keepAliveTimeoutMs: 32, shutdownTimeoutMs: 33, trustProxy: true },
+    runtime: { workers: 0, longWorkers: 40, longTaskMs: 41, workerBodyBytes: 42, queueLimit: 24, computeTimeoutMs: 25, inlineCostLimit: 26, rateLimitMax: 27, rateLimitWindowMs: 28, maxEventLoopDelayMs: 0, maxHeapUsedBytes: 29, requestTimeoutMs: 30, connectionTimeoutMs: 31, keepAliveTimeoutMs: 32, shutdownTimeoutMs: 33, trustProxy: true, matrixBackend: 'js' },
     grading: { graderToken: 'a-grader-token-of-some-length', variantSecret: 'a-variant-secret-of-some-length', computations: 'token', publicUrl: 'https://dlcheck.example.edu:8443' }
   })
   for (const bad of ['dlcheck.example.edu', 'https://dlcheck.example.edu/', 'https://dlcheck.example.edu/path', 'ftp://x']) {
@@ -79,6 +80,7 @@ t.test('a bad value stops the service with the variable named', async (t) => {
   t.throws(() => loadConfig({ SOFTMAX_MAX_ENTRIES: '0' }), /SOFTMAX_MAX_ENTRIES="0"/)
   t.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL="loud"/)
   t.throws(() => loadConfig({ TRUST_PROXY: 'yes' }), /TRUST_PROXY="yes"/)
+  t.throws(() => loadConfig({ MATRIX_BACKEND: 'gpu' }), /MATRIX_BACKEND="gpu"/)
   t.throws(() => loadConfig({ WORKERS: '-1' }), /WORKERS="-1"/)
   t.throws(() => loadConfig({ GRAPHQL_MAX_NESTING: '1001' }), /GRAPHQL_MAX_NESTING="1001": Expected integer to be less or equal to 1000/, 'deeper would overflow graphql-js\' parser')
   t.equal(loadConfig({ TRUST_PROXY: 'false' }).runtime.trustProxy, false)

@@ -34,6 +34,7 @@ import gen_questions  # noqa: E402
 import gen_rf  # noqa: E402
 import gen_softmax  # noqa: E402
 import gen_softmax_stress  # noqa: E402
+import gen_spectrum  # noqa: E402
 import gen_special  # noqa: E402
 import common  # noqa: E402
 from common import write_fixture  # noqa: E402
@@ -110,6 +111,14 @@ def main():
         gen_corner.main()
     finally:
         common.GENERATOR = generator
+    # gen_spectrum likewise writes its file under its own name.
+    try:
+        gen_spectrum.main()
+    finally:
+        common.GENERATOR = generator
+    with open(gen_spectrum.OUT, encoding="utf-8") as f:
+        spectrum = json.load(f)
+    report.append(("spectrum.json", len(spectrum["cases"]), os.path.getsize(gen_spectrum.OUT), ""))
     with open(gen_corner.OUT, encoding="utf-8") as f:
         corner = json.load(f)
     report.append(("corner-experiment.json", len(corner["cases"]), os.path.getsize(gen_corner.OUT),

@@ -46,6 +46,12 @@ export const PICTURE_EXAMPLES = [
     body: { model: { kind: 'expression', expression: 'exp(x)*sin(y) + x^3*y', variables: ['x', 'y'] }, w: [0.5, 1], v: [1, -1], method: 'central', sweep: true }
   },
   {
+    file: 'spectral-density.svg',
+    operation: 'hessianSpectrum',
+    caption: 'POST /hessian-spectrum with density: true — the Hessian\'s eigenvalue density of a small tanh MLP, its top eigenvalue marked (question 3.1)',
+    body: { model: { kind: 'mlp', sizes: [2, 6, 2], activation: 'tanh', loss: 'cross-entropy', inputs: [[0.5, -1], [1.5, 0.25], [-0.3, 0.8], [1, 1]], targets: [0, 1, 1, 0] }, w: [0.3, -0.5, 0.8, 0.2, -0.6, 0.9, 0.4, -0.7, 1.1, -0.2, 0.5, 0.6, 0.1, -0.1, 0.2, 0, 0.05, -0.05, 0.7, -0.4, 0.9, -1, 0.3, 0.6, -0.8, 0.5, 0.2, -0.3, 0.1, -0.1, 0.4, -0.2], density: true, top: 2, points: 300 }
+  },
+  {
     file: 'conv-matrix.svg',
     operation: 'convMatrix',
     caption: 'POST /conv-matrix — question 4.3: a 3×3 kernel, stride 2, padding 1, on a 3×3 input',

@@ -14,6 +14,7 @@
 import rateLimit from '@fastify/rate-limit'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
+import { BACKEND_NAMES } from '../math/backend.js'
 import type { RuntimeOptions } from '../runtime/options.js'
 import type { ComputationPool } from '../runtime/pool.js'
 import { LoadShedder, RETRY_AFTER_SECONDS } from './pressure.js'
@@ -68,9 +69,15 @@ export async function registerProtection (app: FastifyInstance, runtime: Runtime
       summary: 'Liveness',
       description: 'Answers as long as the process serves requests, even when it is overloaded; no computation runs here.',
       tags: ['operations'],
-      response: { 200: Type.Object({ status: Type.Literal('ok'), uptime: Type.Number({ description: 'seconds since start' }) }) }
+      response: {
+        200: Type.Object({
+          status: Type.Literal('ok'),
+          uptime: Type.Number({ description: 'seconds since start' }),
+          kernels: Type.Union(BACKEND_NAMES.map((name) => Type.Literal(name)), { description: 'the matrix kernels the MLP models run on (MATRIX_BACKEND), as the worker threads report them: `native` (OpenBLAS), `wasm` (WebAssembly SIMD) or `js` (scalar JavaScript)' })
+        })
+      }
     }
-  }, async () => ({ status: 'ok' as const, uptime: process.uptime() }))
+  }, async () => ({ status: 'ok' as const, uptime: process.uptime(), kernels: pool.kernels }))
 
   const Readiness = Type.Object({
     status: Type.Union([Type.Literal('ready'), Type.Literal('not-ready')]),

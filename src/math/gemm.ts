@@ -14,6 +14,14 @@ export interface MatrixView {
   stride: number
 }
 
+/** op(A)[r][k] = data[offset + r·rowStep + k·depthStep]: A with (stride, 1), Aᵀ with (1, stride). */
+export interface StridedView {
+  data: Float64Array
+  offset: number
+  rowStep: number
+  depthStep: number
+}
+
 export function view (data: Float64Array, rows: number, columns: number, offset = 0): MatrixView {
   return { data, offset, rows, stride: columns }
 }
@@ -90,7 +98,7 @@ export function multiplyAddTransposed (a: MatrixView, b: MatrixView, c: MatrixVi
  * Zeros of A are multiplied like any number, so an ∞ or NaN in B reaches C as in BLAS's GEMM.
  */
 export function multiplyAddRows (
-  a: { data: Float64Array, offset: number, rowStep: number, depthStep: number },
+  a: StridedView,
   b: MatrixView,
   c: MatrixView,
   columns: number,

@@ -14,10 +14,27 @@
  */
 import { ImpossibleInputError } from './errors.js'
 
+/** Where a model may write what it computes, and what may be left out. */
+export interface EvaluationTargets {
+  gradient?: Float64Array
+  hv?: Float64Array
+  /** only the product is wanted (Lanczos, Hutchinson): the gradient may come back empty */
+  withoutGradient?: boolean
+}
+
 export interface DifferentiableModel {
   readonly parameterCount: number
-  /** f(w), ∇f(w) and, with v, the exact ∇²f(w)·v */
-  evaluate: (w: ArrayLike<number>, v?: ArrayLike<number>) => { value: number, gradient: ArrayLike<number>, hv?: ArrayLike<number> }
+  /**
+   * f(w), ∇f(w) and, with v, the exact ∇²f(w)·v; a model may write them into `into`'s arrays
+   * (the MLP does: a loop of products then reuses its memory) or return new ones, and may skip
+   * the gradient (returning it empty) when `into.withoutGradient` says it is not wanted
+   */
+  evaluate: (w: ArrayLike<number>, v?: ArrayLike<number>, into?: EvaluationTargets) => { value: number, gradient: ArrayLike<number>, hv?: ArrayLike<number> }
+  /**
+   * v ↦ ∇²f(w)·v at a fixed w, into `out` (a new array when not given), for a model that can
+   * keep what the products at one point share (the MLP keeps its forward and backward passes)
+   */
+  hessianAt?: (w: ArrayLike<number>) => (v: ArrayLike<number>, out?: Float64Array) => Float64Array
 }
 
 export type HvpMethod = 'exact' | 'forward' | 'central'
@@ -153,8 +170,12 @@ export function newtonStep (model: DifferentiableModel, point: ArrayLike<number>
   let iterations = 0
   let converged = residuals[0] <= tolerance * gradientNorm
   let negativeCurvature: NewtonStepResult['negativeCurvature']
+  // Every iteration's product at this w goes to the same array, from what the model keeps at w
+  // when it can (hessianAt), else from a whole evaluation without the gradient.
+  const into = new Float64Array(n)
+  const multiply = model.hessianAt?.(w) ?? ((v: Float64Array, out: Float64Array) => model.evaluate(w, v, { hv: out, withoutGradient: true }).hv!)
   while (!converged && iterations < maxIterations) {
-    const product = model.evaluate(w, direction).hv!
+    const product = multiply(direction, into)
     const curved = Float64Array.from({ length: n }, (_, i) => product[i] + damping * direction[i])
     const curvature = dot(direction, curved)
     if (!(curvature > 0)) {

@@ -4,6 +4,7 @@ import { cornerExperimentOperation } from './corner-experiment.js'
 import { logisticMixtureOperation } from './logistic-mixture.js'
 import { reluDecompositionOperation } from './relu-decomposition.js'
 import { swishOperation } from './swish.js'
+import { hessianSpectrumOperation } from './hessian-spectrum.js'
 import { hvpOperation } from './hvp.js'
 import { newtonStepOperation } from './newton-step.js'
 import type { Operation } from './operation.js'
@@ -18,6 +19,7 @@ export const operations: readonly Operation[] = [
   paramCountOperation,
   hvpOperation,
   newtonStepOperation,
+  hessianSpectrumOperation,
   swishOperation,
   reluDecompositionOperation,
   logisticMixtureOperation,

@@ -2,6 +2,7 @@
  * What one evaluation of a /hvp or /newton-step model costs, in nanoseconds: the shared part of
  * both operations' cost estimates (hvp-cost.ts, newton-step-cost.ts; see `Operation.cost`).
  */
+import { matrixBackend, type BackendName } from '../math/backend.js'
 import type { ModelInput } from './models.js'
 
 /** Per entry of A per product ½(A + Aᵀ)x: two multiply-adds over plain arrays. */
@@ -24,16 +25,20 @@ const FORMULA_EVALUATION_CHARACTER_NS = 290
 /** Per variable per evaluation: the gradient and Hessian-vector arrays. */
 const FORMULA_VARIABLE_NS = 20
 /**
- * Per parameter per MLP evaluation, whatever the batch: the transposed copies of every weight
- * matrix, the gradient array, a typed copy of w.
+ * The MLP's products, by the matrix kernels that run them (src/math/backend.ts):
+ * - `parameter`: per parameter per evaluation, whatever the batch: w copied into the workspace,
+ *   the gradient cleared and copied out (`parameterHvp`: v and the product too);
+ * - `gradient`: per example per parameter for f and ∇f: three multiply-adds (the forward and
+ *   two backward products);
+ * - `hvp`: per example per parameter for f, ∇f and ∇²f·v: about three gradients (Pearlmutter's
+ *   constant).
+ * Measured by `npm run bench:cost -- hvp` (BENCHMARKS.md, *Cost model*) and rounded up.
  */
-const MLP_PARAMETER_NS = 30
-/** Per parameter with a Hessian-vector product: also the transposed direction and the product array. */
-const MLP_PARAMETER_HVP_NS = 45
-/** Per example per parameter for f and ∇f: three multiply-adds (forward, two backward products). */
-const MLP_GRADIENT_NS = 4
-/** Per example per parameter for f, ∇f and ∇²f·v: about three gradients (Pearlmutter's constant). */
-const MLP_HVP_NS = 10
+const MLP_KERNEL_NS: Record<BackendName, { parameter: number, parameterHvp: number, gradient: number, hvp: number }> = {
+  js: { parameter: 30, parameterHvp: 45, gradient: 4, hvp: 10 },
+  wasm: { parameter: 6, parameterHvp: 10, gradient: 1, hvp: 2.5 },
+  native: { parameter: 6, parameterHvp: 10, gradient: 0.5, hvp: 1.2 }
+}
 /** Per example per unit: the activation with its first and second derivatives. */
 const MLP_ACTIVATION_NS = 30
 /** Per example: the loss (a stable softmax of the logits for cross-entropy). */
@@ -76,11 +81,12 @@ export function modelEvaluationNanoseconds (model: ModelInput): ModelEvaluationN
         parameters += (sizes[l - 1] + 1) * sizes[l]
         units += sizes[l]
       }
+      const kernels = MLP_KERNEL_NS[matrixBackend().name]
       const fixed = batch * (MLP_EXAMPLE_NS + MLP_ACTIVATION_NS * units) + MLP_LAYER_NS * (sizes.length - 1)
       return {
         setup: batch * sizes[0],
-        gradient: fixed + parameters * (MLP_PARAMETER_NS + batch * MLP_GRADIENT_NS),
-        hessianVector: fixed + parameters * (MLP_PARAMETER_HVP_NS + batch * MLP_HVP_NS)
+        gradient: fixed + parameters * (kernels.parameter + batch * kernels.gradient),
+        hessianVector: fixed + parameters * (kernels.parameterHvp + batch * kernels.hvp)
       }
     }
   }

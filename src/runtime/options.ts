@@ -6,6 +6,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { Type } from '@sinclair/typebox'
+import { BACKEND_PREFERENCES } from '../math/backend.js'
 import { countSetting as Count, defaultsOf, envNamesOf, sizeSetting as Size, type Options } from '../settings.js'
 
 export const RuntimeSettings = Type.Object({
@@ -36,7 +37,11 @@ export const RuntimeSettings = Type.Object({
   REQUEST_TIMEOUT_MS: Size(30_000, 'time to receive a whole request (slow-loris guard, 408), checked every second, ms'),
   CONNECTION_TIMEOUT_MS: Size(60_000, 'idle socket timeout, ms'),
   KEEP_ALIVE_TIMEOUT_MS: Size(72_000, 'idle keep-alive lifetime, ms (above nginx\'s and AWS ALB\'s 60 s, so the proxy closes first)'),
-  SHUTDOWN_TIMEOUT_MS: Size(20_000, 'longest graceful shutdown before a forced exit 1, ms')
+  SHUTDOWN_TIMEOUT_MS: Size(20_000, 'longest graceful shutdown before a forced exit 1, ms'),
+  MATRIX_BACKEND: Type.Union(BACKEND_PREFERENCES.map((name) => Type.Literal(name)), {
+    default: 'auto',
+    description: 'the matrix kernels of the MLP models (`/hvp`, `/newton-step`, `/hessian-spectrum`): `native` (OpenBLAS through the addon `npm run build:native` builds, see native/README.md), `wasm` (WebAssembly SIMD), `js` (scalar JavaScript, the reference) or `auto`, native where it loads, else wasm; one that cannot load is replaced by the next, with the reason logged at start. `/health` says which runs'
+  })
 })
 
 /** The runtime options as the code reads them: `runtime.computeTimeoutMs` is COMPUTE_TIMEOUT_MS. */

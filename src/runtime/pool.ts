@@ -34,12 +34,13 @@ import { RemoteComputationError, ServiceUnavailableError } from '../errors.js'
 import { gradeSheet, sheetCost, type PreparedSheet } from '../grading/grader.js'
 import type { Limits } from '../operations/limits.js'
 import type { Operation } from '../operations/operation.js'
+import { matrixBackend, type BackendName, type BackendPreference } from '../math/backend.js'
 import type { RuntimeOptions } from './options.js'
 import { overBudgetMessage, seconds } from './budget.js'
 import { rosterCost, type RosterTask } from '../grading/roster.js'
 import type { StatementsTask } from '../grading/roster.js'
 import { statementsCost } from '../pages/statements.js'
-import { answerType, taskBytes, type AnswerType, type ComputationTask, type Outcome, type Task } from './worker.js'
+import { answerType, taskBytes, type AnswerType, type ComputationTask, type Outcome, type Task, type WorkerData } from './worker.js'
 
 /**
  * A computation's answer: the value (run inline, serialised by the door), or the bytes a
@@ -112,7 +113,7 @@ interface Job {
   reject: (error: Error) => void
 }
 
-type PoolOptions = Pick<RuntimeOptions, 'workers' | 'longWorkers' | 'longTaskMs' | 'queueLimit' | 'computeTimeoutMs' | 'inlineCostLimit' | 'shutdownTimeoutMs'>
+type PoolOptions = Pick<RuntimeOptions, 'matrixBackend' | 'workers' | 'longWorkers' | 'longTaskMs' | 'queueLimit' | 'computeTimeoutMs' | 'inlineCostLimit' | 'shutdownTimeoutMs'>
 
 /** One piscina pool of threads that are kept alive, with the queue in front of it. */
 class Lane {
@@ -121,10 +122,13 @@ class Lane {
   readonly waiting: Job[] = []
   /** a thread has loaded the worker's modules and answered */
   up = false
+  /** the matrix kernels that thread loaded */
+  kernels: BackendName | undefined
 
-  constructor (readonly name: 'short' | 'long', readonly threads: number) {
+  constructor (readonly name: 'short' | 'long', readonly threads: number, matrixBackend: BackendPreference) {
     this.piscina = new Piscina<Task, Outcome>({
       filename: WORKER,
+      workerData: { matrixBackend } satisfies WorkerData,
       execArgv: LOADER_FLAGS[EXTENSION],
       // Threads start with the pool and a terminated one is replaced at once (piscina's
       // _ensureMinimumWorkers), so a task never waits for a thread to be started on demand.
@@ -139,7 +143,10 @@ class Lane {
 
   /** Until a ping is answered (a thread that dies while loading is replaced, and pinged again). */
   private ping (): void {
-    this.piscina.run({ kind: 'ping' }).then(() => { this.up = true }, () => { if (!this.closing) setTimeout(() => this.ping(), 100).unref() })
+    this.piscina.run({ kind: 'ping' }).then((answer) => {
+      this.kernels = new TextDecoder().decode(answer as Uint8Array) as BackendName
+      this.up = true
+    }, () => { if (!this.closing) setTimeout(() => this.ping(), 100).unref() })
   }
 
   /** set when the pool closes: no more pings */
@@ -163,13 +170,18 @@ export class ComputationPool {
 
   constructor (private readonly options: PoolOptions, readonly limits: Limits) {
     if (options.workers > 0) {
-      this.lanes = { short: new Lane('short', options.workers), long: new Lane('long', Math.max(1, options.longWorkers)) }
+      this.lanes = { short: new Lane('short', options.workers, options.matrixBackend), long: new Lane('long', Math.max(1, options.longWorkers), options.matrixBackend) }
     }
   }
 
   /** Every lane has a thread up (for /ready): a fresh pool is not ready until its threads have loaded. */
   get ready (): boolean {
     return this.lanes === undefined || (this.lanes.short.up && this.lanes.long.up)
+  }
+
+  /** The matrix kernels the computations run on: the threads', once one has answered, else this thread's. */
+  get kernels (): BackendName {
+    return this.lanes?.short.kernels ?? matrixBackend().name
   }
 
   /** Tasks running on a thread, both lanes. */

@@ -19,12 +19,14 @@
  * message but not its class or status.
  */
 import { inspect } from 'node:util'
+import { isMainThread } from 'node:worker_threads'
 import { Ajv, type ValidateFunction } from 'ajv'
-import { move } from 'piscina'
+import { move, workerData } from 'piscina'
 import { gradeSheet, type PreparedSheet } from '../grading/grader.js'
 import { rosterText, type RosterTask, type StatementsTask } from '../grading/roster.js'
 import { statementsText } from '../pages/statements.js'
 import { AJV_OPTIONS, schemaErrorFormatter } from '../validation.js'
+import { matrixBackend, selectMatrixBackend, useMatrixBackend, type BackendPreference } from '../math/backend.js'
 import { ComputationError, LimitExceededError } from '../math/errors.js'
 import { SchemaValidationError, ServiceUnavailableError } from '../errors.js'
 import { operations } from '../operations/index.js'
@@ -36,6 +38,21 @@ import { parseJsonBody } from './request-body.js'
 
 const byName = new Map(operations.map((operation) => [operation.name, operation]))
 
+/** What every thread of the pool is started with (piscina's workerData). */
+export interface WorkerData {
+  matrixBackend: BackendPreference
+}
+
+/**
+ * A pool thread makes the main thread's choice of matrix kernels (src/app.ts, which logged it
+ * and loaded the native library first, so OpenBLAS's settings are the main thread's). Imported
+ * on the main thread (the pool's types, the tests), this module leaves the choice alone.
+ */
+export function useWorkerKernels (mainThread: boolean, data: unknown): void {
+  if (!mainThread) useMatrixBackend(selectMatrixBackend((data as WorkerData).matrixBackend).backend)
+}
+useWorkerKernels(isMainThread, workerData)
+
 /**
  * `deadline` (ms since the epoch, set when the pool admits the task): a task that starts too
  * late to finish by it, by its estimate, is answered 503 at once rather than run and stopped.
@@ -46,7 +63,7 @@ export type Task =
   | { kind: 'grade', sheet: PreparedSheet, limits: Limits, estimateNs: number, deadline?: number }
   | { kind: 'roster', roster: RosterTask, estimateNs: number, deadline?: number }
   | { kind: 'statements', page: StatementsTask, estimateNs: number, deadline?: number }
-  /** answered at once: the pool's check that a thread has loaded */
+  /** answered at once with the thread's matrix kernels: the pool's check that a thread has loaded */
   | { kind: 'ping' }
 /** A task that computes something (the pool's queues hold these). */
 export type ComputationTask = Exclude<Task, { kind: 'ping' }>
@@ -103,7 +120,8 @@ export function answerType (task: ComputationTask): AnswerType {
 
 /** The task's answer as bytes; throws the computation's errors. */
 export function taskBytes (task: Task): Uint8Array {
-  if (task.kind === 'ping') return new Uint8Array(0)
+  // A ping says which matrix kernels this thread loaded (for /health).
+  if (task.kind === 'ping') return encoded(matrixBackend().name)
   switch (task.kind) {
     case 'grade':
       inTime(task.estimateNs, task.deadline)

@@ -8,9 +8,11 @@ import type { receptiveFieldOperation } from '../operations/receptive-field.js'
 import { convMatrixSvg, type ConvMatrixResponse } from './conv-matrix.js'
 import { hvpSweepSvg, type HvpResponse } from './hvp-sweep.js'
 import { receptiveFieldSvg, type ReceptiveFieldResponse } from './receptive-field.js'
+import { spectralDensitySvg, type HessianSpectrumResponse } from './spectral-density.js'
 
 export const PICTURES: Readonly<Record<string, (answer: unknown, body: unknown) => string>> = {
   hvp: (answer) => hvpSweepSvg(answer as HvpResponse),
+  hessianSpectrum: (answer) => spectralDensitySvg(answer as HessianSpectrumResponse),
   convMatrix: (answer) => convMatrixSvg(answer as ConvMatrixResponse),
   receptiveField: (answer, body) => receptiveFieldSvg(answer as ReceptiveFieldResponse, (body as Static<typeof receptiveFieldOperation.body>).input)
 }

@@ -67,7 +67,7 @@ t.test('the body limit is GRAPHQL_BODY_LIMIT, and its 413 says so and points to 
   t.strictSame(big.json(), {
     data: null,
     errors: [{
-      message: 'the request body is over the limit of 500 bytes (GRAPHQL_BODY_LIMIT). GraphQL is sized for exploration: send large inputs (MLP parameter vectors, long vectors) to the computation\'s REST route (POST /softmax-stable, /hvp, /newton-step, …), or raise GRAPHQL_BODY_LIMIT on the server',
+      message: 'the request body is over the limit of 500 bytes (GRAPHQL_BODY_LIMIT). GraphQL is sized for exploration: send large inputs (MLP parameter vectors, long vectors) to the computation\'s REST route (POST /softmax-stable, /hvp, /newton-step, /hessian-spectrum, …), or raise GRAPHQL_BODY_LIMIT on the server',
       extensions: { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }
     }]
   })
@@ -89,7 +89,7 @@ t.test('values in the variables (GRAPHQL_MAX_VARIABLE_ENTRIES): counted before g
   const over = await post(app, '/graphql', { query: SWISH, variables: { x: ['x', 1, 2, 3, 4, 5], interval: [-1, 0, 1] } })
   t.equal(over.statusCode, 400)
   t.strictSame(over.json().errors, [{
-    message: 'variables.x: the variables hold more than 10 values in lists and objects, all together (GRAPHQL_MAX_VARIABLE_ENTRIES); GraphQL is sized for exploration: send large inputs (MLP parameter vectors, long vectors) to the computation\'s REST route (POST /softmax-stable, /hvp, /newton-step, …)',
+    message: 'variables.x: the variables hold more than 10 values in lists and objects, all together (GRAPHQL_MAX_VARIABLE_ENTRIES); GraphQL is sized for exploration: send large inputs (MLP parameter vectors, long vectors) to the computation\'s REST route (POST /softmax-stable, /hvp, /newton-step, /hessian-spectrum, …)',
     extensions: { code: 'FST_ERR_VALIDATION', statusCode: 400 }
   }])
   t.equal(calls, 0, 'the resolver was not reached')

@@ -631,6 +631,27 @@ const newtonStepBody = fc.record({
   }, { requiredKeys: [] })
 }).map(({ model, wDelta, w, options }) => ({ model: model.model, w: sized(model.n, wDelta, w), ...options }))
 
+const hessianSpectrumBody = fc.record({
+  model,
+  wDelta: delta,
+  w: fc.array(finite, { minLength: 1, maxLength: 4 }),
+  options: fc.record({
+    top: mostly(edge(1, 2, 3), edge(0, 101, 1.5)),
+    which: mostly(edge('largest', 'smallest', 'magnitude'), edge('middle', '')),
+    method: mostly(edge('exact', 'lanczos'), edge('qr')),
+    steps: mostly(edge(1, 2, 5, 20), edge(0, 501)),
+    vectors: fc.boolean(),
+    trace: fc.boolean(),
+    traceSamples: mostly(edge(2, 5), edge(1, 1001)),
+    density: fc.boolean(),
+    densityRuns: mostly(edge(1, 2), edge(0, 21)),
+    densitySteps: mostly(edge(1, 3, 10), edge(0, 501)),
+    points: mostly(edge(2, 20, 100), edge(1, 2001)),
+    sigma: mostly(positive, edge(0, -1)),
+    seed: mostly(edge(0, 1, 4_294_967_295), edge(-1, 4_294_967_296, 0.5))
+  }, { requiredKeys: [] })
+}).map(({ model, wDelta, w, options }) => ({ model: model.model, w: sized(model.n, wDelta, w), ...options }))
+
 /** β > 0 from subnormal to MAX_VALUE most of the time; 0, −0 and negatives sometimes. */
 const beta = mostly(fc.oneof(positive, edge(1e-10, 0.01, 1, 10, 1e10, 1e300, Number.MAX_VALUE)), edge(0, -0, -1, -5e-324, -1e308))
 /** [lo, hi]: ordered most of the time; a single point, the whole float line, reversed or of the wrong length sometimes. */
@@ -752,6 +773,7 @@ const EXTRA_SEEDS: Record<string, unknown[]> = {
   paramCount: [{ sizes: [1, 1] }, { sizes: [1_000_000, 1_000_000] }, { architecture: 'Flatten → FC-1', input: [1, 1, 1] }, { architecture: 'Conv-3x3(out=3) → Flatten → FC-1', input: [3, 32_768, 32_768] }],
   hvp: [{ model: { kind: 'quadratic', A: [[1]] }, w: [0], v: [0] }, { model: { kind: 'expression', expression: 'exp(x)', variables: ['x'] }, w: [800], v: [1], method: 'central', sweep: true }],
   newtonStep: [{ model: { kind: 'quadratic', A: [[0]] }, w: [1] }, { model: { kind: 'expression', expression: 'x^4 - x^2', variables: ['x'] }, w: [0.1], maxIterations: 1000, tolerance: 5e-324 }],
+  hessianSpectrum: [{ model: { kind: 'quadratic', A: [[0]] }, w: [0], density: true, trace: true }, { model: { kind: 'quadratic', A: [[1e308, 1e308], [1e308, 1e308]] }, w: [0, 0], density: true, sigma: 5e-324 }, { model: { kind: 'expression', expression: 'exp(x)', variables: ['x'] }, w: [800], trace: true }],
   swish: [{ beta: 5e-324 }, { beta: Number.MAX_VALUE, interval: [-Number.MAX_VALUE, Number.MAX_VALUE], x: [-Number.MAX_VALUE, -0, 5e-324] }, { beta: 1, interval: [3, 3] }, { beta: 1, interval: [5, -5] }, { beta: 1e-300, interval: [-1e308, 1e308], x: [1e308] }],
   reluDecomposition: [{ breakpoints: [0], slopes: [0, 1] }, { breakpoints: [-1e308, 1e308], slopes: [-1e308, 0, 1e308], x: [0] }, { breakpoints: [1, 1], slopes: [0, 1, 2] }, { breakpoints: [2, 1], slopes: [0, 1, 0] }, { breakpoints: [0, 1], slopes: [0, 1] }, { breakpoints: [0], slopes: [1, 1], at: { x: 1e308, y: -1e308 } }],
   logisticMixture: [{ pi: [1], weights: [[0]], x: [0] }, { pi: [0.5, 0.5000000001], weights: [[1], [2]], x: [1] }, { pi: [1.5, -0.5], weights: [[1], [2]], x: [1] }, { pi: [1], weights: [[1, 2]], x: [1] }, { pi: [0.5, 0.5], weights: [[1], [1, 2]], x: [[1], [2]] }, { pi: [1], weights: [[1e308, 1e308]], x: [1e308, 1e308] }, { pi: [1], weights: [[1]], x: [[1], [1, 2]] }],
@@ -764,6 +786,7 @@ const STRUCTURED: Record<string, fc.Arbitrary<unknown>> = {
   paramCount: paramCountBody,
   hvp: hvpBody,
   newtonStep: newtonStepBody,
+  hessianSpectrum: hessianSpectrumBody,
   swish: fc.oneof(validSwishBody, swishBody),
   reluDecomposition: fc.oneof(validReluDecompositionBody, reluDecompositionBody),
   logisticMixture: fc.oneof(validLogisticMixtureBody, logisticMixtureBody),
@@ -1234,6 +1257,7 @@ const validHvpSweepBody = fc.record({
 /** The routes' bodies, with more hvp sweeps (the picture draws the sweep; without one it is a 400). */
 const PICTURE_BODIES: Record<string, fc.Arbitrary<unknown>> = {
   hvp: fc.oneof(validHvpSweepBody, fc.tuple(hvpBody, fc.boolean()).map(([body, sweep]) => sweep ? { ...body, sweep: true } : body)),
+  hessianSpectrum: fc.tuple(hessianSpectrumBody, fc.boolean()).map(([body, density]) => density ? { ...(body as object), density: true } : body),
   convMatrix: STRUCTURED.convMatrix,
   receptiveField: STRUCTURED.receptiveField
 }

@@ -17,6 +17,7 @@ const JSON_TYPE = 'application/json; charset=utf-8'
 
 const HVP_SWEEP = { model: { kind: 'expression', expression: 'exp(x)*sin(y)', variables: ['x', 'y'] }, w: [0.5, 1], v: [1, -1], sweep: true }
 const CONV = { input: 3, kernelSize: 3, stride: 2, padding: 1 }
+const SPECTRUM = { model: { kind: 'quadratic', A: [[2, 1], [1, 3]] }, w: [0, 0], density: true, points: 50 }
 const RECEPTIVE_FIELD = { input: 12, architecture: 'Conv-3x3(padding=1) → Conv-3x3(padding=1) → MaxPool-2x2', pixel: [0, 0] }
 
 function postWith (app: FastifyInstance, url: string, body: unknown, accept?: string) {
@@ -57,10 +58,11 @@ t.test('prefersSvg: SVG only when it ranks strictly above JSON', async (t) => {
   for (const [accept, expected, why] of cases) t.equal(prefersSvg(accept), expected, `${JSON.stringify(accept)}: ${why}`)
 })
 
-t.test('the three pictures, and JSON for the same body without Accept', async (t) => {
+t.test('every picture, and JSON for the same body without Accept', async (t) => {
   const app = await build(t)
   const pictured: Array<[string, unknown, string]> = [
     ['/hvp', HVP_SWEEP, 'hvp'],
+    ['/hessian-spectrum', SPECTRUM, 'hessianSpectrum'],
     ['/conv-matrix', CONV, 'convMatrix'],
     ['/receptive-field', RECEPTIVE_FIELD, 'receptiveField']
   ]

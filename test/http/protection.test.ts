@@ -7,6 +7,7 @@
  * busy-wait longer than the limit, and nothing is asserted about how long shedding lasts.
  */
 import t from 'tap'
+import { selectMatrixBackend } from '../../src/math/backend.js'
 import net from 'node:net'
 import { once } from 'node:events'
 import { Writable } from 'node:stream'
@@ -114,7 +115,13 @@ async function burst (app: FastifyInstance): Promise<{ send: () => Promise<{ sta
 t.test('/ready is ready; /health answers', async (t) => {
   const app = await started(t)
   t.strictSame((await app.inject({ url: '/ready' })).json(), { status: 'ready', reasons: [], queued: 0 })
-  t.match((await app.inject({ url: '/health' })).json(), { status: 'ok', uptime: Number })
+  t.match((await app.inject({ url: '/health' })).json(), { status: 'ok', uptime: Number, kernels: selectMatrixBackend('auto').backend.name })
+})
+
+t.test('/health names the matrix kernels the worker threads loaded (MATRIX_BACKEND)', async (t) => {
+  const app = await started(t, { runtime: { matrixBackend: 'js' } })
+  t.match((await app.inject({ url: '/health' })).json(), { status: 'ok', kernels: 'js' })
+  t.equal(app.computations.kernels, 'js')
 })
 
 t.test('a full pool: 503 with Retry-After on REST and GraphQL, /ready not ready, /health fine', async (t) => {

@@ -5,9 +5,10 @@
  * answers every task. Decisions and statuses are asserted, never timings.
  */
 import t from 'tap'
+import { matrixBackend } from '../../src/math/backend.js'
 import { DEFAULT_LIMITS } from '../../src/operations/limits.js'
 import { answerValue, ClientClosedError, ComputationPool } from '../../src/runtime/pool.js'
-import compute, { taskBytes } from '../../src/runtime/worker.js'
+import compute, { taskBytes, useWorkerKernels } from '../../src/runtime/worker.js'
 import { byName, corner, estimated, LONG, piscinaOf, POOLED, rejection, SECOND, until } from '../helpers/pool.js'
 
 t.test('short work never waits behind long work', async (t) => {
@@ -122,7 +123,11 @@ t.test('a task that can no longer finish in its budget when a thread is free is 
   t.match(compute({ kind: 'body', name: 'paramCount', bytes: body, limits, picture: false, budgetNs: 1e12, deadline: late }), { error: { statusCode: 503 } }, 'a body: once its estimate is known')
   t.match(JSON.parse(Buffer.from(taskBytes({ kind: 'body', name: 'paramCount', bytes: body, limits, picture: false, budgetNs: 1e12, deadline: Date.now() + 60_000 })).toString()), { total: 6 })
   t.match(JSON.parse(Buffer.from(taskBytes({ kind: 'grade', sheet: { items: [], language: 'en' }, limits, estimateNs: 0 })).toString()), { score: 0, maxScore: 0 })
-  t.equal(taskBytes({ kind: 'ping' }).length, 0)
+  t.equal(Buffer.from(taskBytes({ kind: 'ping' })).toString(), matrixBackend().name, 'a ping names the thread\'s matrix kernels')
+  useWorkerKernels(true, undefined)
+  t.equal(Buffer.from(taskBytes({ kind: 'ping' })).toString(), matrixBackend().name, 'on the main thread the module leaves the choice alone')
+  useWorkerKernels(false, { matrixBackend: 'js' })
+  t.equal(Buffer.from(taskBytes({ kind: 'ping' })).toString(), 'js', 'a pool thread takes the choice it is started with')
   const svg = Buffer.from(taskBytes({ kind: 'body', name: 'convMatrix', bytes: Buffer.from('{"input": 3, "kernelSize": 2}'), limits, picture: true, budgetNs: 1e12 })).toString()
   t.match(svg, /^<svg /)
   const overLimit = compute({ kind: 'body', name: 'cornerExperiment', bytes: Buffer.from(`{"epochs": ${limits.cornerMaxEpochs + 1}}`), limits, picture: false, budgetNs: 1 })

@@ -1,0 +1,181 @@
+/**
+ * `npm run bench:spectrum`: the top eigenvalue of the assignment's MLP Hessian (32 → 512 → 512
+ * → 10, 284,682 parameters, ReLU, cross-entropy, batch 64) by 20 Lanczos steps with full
+ * reorthogonalisation, three ways in one run:
+ *
+ * - dlcheck in-process (`hessianEigenvalues`), on every matrix backend that loads here;
+ * - dlcheck over HTTP, end to end: `POST /hessian-spectrum` to a server started like `npm start`
+ *   (its own process, MATRIX_BACKEND=auto), the 6 MB body sent and the answer read;
+ * - the same loop in PyTorch in-process, as PyHessian (Yao et al. 2020) runs it: float64, one
+ *   thread, the gradient's graph built once at w and each HVP one more backward pass through it
+ *   (retain_graph), the basis in one tensor and each Gram–Schmidt pass two matrix products, the
+ *   same reorthogonalisation rule, T's eigenvalues by torch.linalg.eigvalsh; when the Python of
+ *   BENCH_PYTHON (default python3) has torch.
+ *
+ * Prints medians and ratios; with `--json`, one JSON object on its last line:
+ * {"torch": {"version", "blas"}, "rows": [{"way", "backend", "ms"}], "torchMs"}.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { availableBackends } from '../src/math/backend.js'
+import { Mlp } from '../src/math/mlp.js'
+import { hessianEigenvalues } from '../src/math/spectrum.js'
+import { uniformStream } from './timing.js'
+
+const SIZES = [32, 512, 512, 10]
+const BATCH = 64
+const STEPS = 20
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 5)
+
+const stream = uniformStream(7)
+const uniform = (): number => stream() - 0.5
+const inputs = Array.from({ length: BATCH }, () => Array.from({ length: SIZES[0] }, uniform))
+const targets = Array.from({ length: BATCH }, (_, b) => b % 10)
+const spec = { sizes: SIZES, activation: 'relu' as const, loss: 'cross-entropy' as const, inputs, targets }
+const parameterCount = new Mlp(spec, availableBackends()[0]).parameterCount
+const w = Array.from({ length: parameterCount }, () => uniform() * 0.1)
+
+async function median (f: () => Promise<unknown> | unknown): Promise<number> {
+  const times: number[] = []
+  for (let r = 0; r < REPEATS; r++) {
+    const start = performance.now()
+    await f()
+    times.push(performance.now() - start)
+  }
+  return times.sort((a, b) => a - b)[Math.floor(REPEATS / 2)]
+}
+
+const TORCH = `
+import json, re, sys, time, torch
+import torch.nn.functional as F
+torch.set_num_threads(1)
+blas = re.search(r'BLAS_INFO=([^,\\s]+)', torch.__config__.show())
+print(json.dumps({'version': torch.__version__, 'blas': blas.group(1) if blas else 'unknown'}))
+data = json.load(sys.stdin)
+repeats, steps = int(sys.argv[1]), int(sys.argv[2])
+sizes = data['sizes']
+X = torch.tensor(data['inputs'], dtype=torch.float64)
+T = torch.tensor(data['targets'])
+layers = [torch.nn.Linear(a, b).double() for a, b in zip(sizes, sizes[1:])]
+w = torch.tensor(data['w'], dtype=torch.float64)
+params = []
+offset = 0
+for layer in layers:
+    for p in (layer.weight, layer.bias):
+        p.data.copy_(w[offset:offset + p.numel()].view_as(p)); offset += p.numel(); params.append(p)
+def loss():
+    a = X
+    for i, layer in enumerate(layers):
+        a = layer(a)
+        if i < len(layers) - 1: a = F.relu(a)
+    return F.cross_entropy(a, T)
+def top_eigenvalue():
+    # PyHessian's loop: the gradient's graph is built once at w and kept, and each product is
+    # one more backward pass through it (torch.autograd.grad with grad_outputs, retain_graph).
+    g = torch.autograd.grad(loss(), params, create_graph=True)
+    shapes = [p.shape for p in params]
+    def hvp(v):
+        vs = [vi.view(shape) for vi, shape in zip(torch.split(v, [p.numel() for p in params]), shapes)]
+        hv = torch.autograd.grad(g, params, grad_outputs=vs, retain_graph=True)
+        return torch.cat([h.reshape(-1) for h in hv])
+    n = w.numel()
+    gen = torch.Generator().manual_seed(0)
+    Q = torch.zeros(steps, n, dtype=torch.float64)
+    q = torch.randn(n, generator=gen, dtype=torch.float64); q /= q.norm()
+    alpha, beta = [], []
+    previous = 0.0
+    for j in range(steps):
+        Q[j] = q
+        r = hvp(q)
+        a = torch.dot(q, r).item(); r -= a * q
+        if j > 0: r -= previous * Q[j - 1]
+        before = r.norm().item()
+        c = Q[:j + 1] @ r; r -= Q[:j + 1].T @ c; a += c[j].item()
+        b = r.norm().item()
+        if b < before / 2 ** 0.5:
+            c = Q[:j + 1] @ r; r -= Q[:j + 1].T @ c; a += c[j].item(); b = r.norm().item()
+        alpha.append(a)
+        if j == steps - 1: break
+        beta.append(b); previous = b; q = r / b
+    Tm = torch.diag(torch.tensor(alpha)) + torch.diag(torch.tensor(beta), 1) + torch.diag(torch.tensor(beta), -1)
+    return torch.linalg.eigvalsh(Tm)[-1].item()
+top_eigenvalue()
+times, value = [], None
+for _ in range(repeats):
+    t = time.perf_counter(); value = top_eigenvalue(); times.append((time.perf_counter() - t) * 1e3)
+print(json.dumps({'ms': sorted(times)[repeats // 2], 'eigenvalue': value}))
+`
+
+/** The built server, started like `npm start` (grading open on purpose: the bench computes, it does not grade). */
+async function startServer (): Promise<{ url: string, stop: () => void }> {
+  const entry = 'dist/src/server.js'
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build first (npm run bench:spectrum does)`)
+  const child = spawn(process.execPath, [entry], { env: { ...process.env, NODE_ENV: 'production', GRADING: 'open', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] })
+  let output = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the server exited with ${code}: ${output}`)))
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
+      if (match !== null) resolve(match[1])
+    })
+  })
+  const kernels = /matrix kernels: (\w+)/.exec(output)?.[1] ?? 'unknown'
+  process.stdout.write(`server: ${url}, matrix kernels ${kernels}\n`)
+  return { url, stop: () => child.kill('SIGTERM') }
+}
+
+export async function benchSpectrum (): Promise<void> {
+  const rows: Array<{ way: string, backend: string, ms: number, eigenvalue: number }> = []
+  for (const backend of availableBackends().filter((candidate) => candidate.name !== 'js')) {
+    const mlp = new Mlp(spec, backend)
+    let eigenvalue = 0
+    const run = (): void => { eigenvalue = hessianEigenvalues(mlp, w, { top: 1, which: 'largest', method: 'lanczos', steps: STEPS }).eigenvalues[0] }
+    run()
+    rows.push({ way: 'in-process', backend: backend.name, ms: await median(run), eigenvalue })
+  }
+  const server = await startServer()
+  try {
+    const body = JSON.stringify({ model: { kind: 'mlp', ...spec }, w, method: 'lanczos', steps: STEPS })
+    let eigenvalue = 0
+    let kernels = 'unknown'
+    const request = async (): Promise<void> => {
+      const response = await fetch(`${server.url}/hessian-spectrum`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      const answer = await response.json() as { eigenvalues: number[] }
+      if (!response.ok) throw new Error(JSON.stringify(answer))
+      eigenvalue = answer.eigenvalues[0]
+    }
+    await request()
+    kernels = ((await (await fetch(`${server.url}/health`)).json()) as { kernels: string }).kernels
+    rows.push({ way: 'HTTP', backend: kernels, ms: await median(request), eigenvalue })
+  } finally {
+    server.stop()
+  }
+  const python = process.env.BENCH_PYTHON ?? 'python3'
+  const run = spawnSync(python, ['-c', TORCH, String(REPEATS), String(STEPS)], {
+    input: JSON.stringify({ sizes: SIZES, inputs, targets, w }),
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+    env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' }
+  })
+  let torch: { version: string, blas: string } | undefined
+  let torchRun: { ms: number, eigenvalue: number } | undefined
+  if (run.status === 0) {
+    const [header, result] = run.stdout.trim().split('\n')
+    torch = JSON.parse(header) as { version: string, blas: string }
+    torchRun = JSON.parse(result) as { ms: number, eigenvalue: number }
+  } else {
+    console.log(`(PyTorch skipped: ${python}: ${(run.stderr ?? String(run.error)).trim().split('\n').at(-1)}; set BENCH_PYTHON to a Python with torch)`)
+  }
+  console.log(`\ntop Hessian eigenvalue of the assignment MLP ${SIZES.join(' → ')}, batch ${BATCH}, ${STEPS} Lanczos steps; median of ${REPEATS}, ms, one computing thread each`)
+  console.log(torch === undefined ? 'PyTorch: not measured' : `PyTorch ${torch.version} (${python}), BLAS ${torch.blas}: ${torchRun!.ms.toFixed(0)} ms, λ_max = ${torchRun!.eigenvalue}`)
+  for (const row of rows) {
+    const versus = torchRun === undefined ? '' : `   ${(row.ms / torchRun.ms).toFixed(2)}× PyTorch`
+    console.log(`  ${row.way.padEnd(11)} ${row.backend.padEnd(7)} ${row.ms.toFixed(0).padStart(6)} ms   λ_max = ${row.eigenvalue}${versus}`)
+  }
+  if (process.argv.includes('--json')) {
+    console.log(JSON.stringify({ torch: torch ?? null, rows: rows.map(({ way, backend, ms }) => ({ way, backend, ms })), torchMs: torchRun?.ms ?? null }))
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await benchSpectrum()

@@ -1,0 +1,166 @@
+/**
+ * Matrix kernels behind one interface: the MLP (src/math/mlp.ts) asks a backend for a workspace
+ * and runs its products there. Backends:
+ * - `native`: OpenBLAS's dgemm through a Node-API addon (src/math/native.ts), when it has been
+ *   built here (`npm run build:native`; the Docker image does);
+ * - `wasm`: WebAssembly SIMD (wasm/kernels.ts, committed as wasm/kernels.wasm), which every
+ *   Node the service supports runs;
+ * - `js`: the scalar kernels of gemm.ts, the reference the others are checked against.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { multiplyAddRows, multiplyAddTransposed, type MatrixView, type StridedView } from './gemm.js'
+import { loadNativeBackend, type NativeLoad } from './native.js'
+
+export const BACKEND_NAMES = ['native', 'wasm', 'js'] as const
+export type BackendName = typeof BACKEND_NAMES[number]
+
+export interface MatrixBackend {
+  readonly name: BackendName
+  /**
+   * A block of `length` doubles the kernels can address, contents unspecified. It replaces the
+   * previous block: views of the previous one may be emptied (a WebAssembly memory that grows
+   * detaches its old buffer), so take views after asking.
+   */
+  workspace: (length: number) => Float64Array
+  /** C += A·Bᵀ (gemm.ts) */
+  multiplyAddTransposed: (a: MatrixView, b: MatrixView, c: MatrixView, columns: number, depth: number) => void
+  /** C += op(A)·B (gemm.ts) */
+  multiplyAddRows: (a: StridedView, b: MatrixView, c: MatrixView, columns: number, depth: number) => void
+  /**
+   * The same kernels with a workspace of their own, whose contents stay between calls of the
+   * same length: for data that must outlive other computations on the thread (the state an
+   * MLP keeps at a fixed point, a Lanczos basis).
+   */
+  fork: () => MatrixBackend
+}
+
+export const javascriptBackend: MatrixBackend = {
+  name: 'js',
+  workspace: (length) => new Float64Array(length),
+  multiplyAddTransposed,
+  multiplyAddRows,
+  fork () {
+    let block = new Float64Array(0)
+    return {
+      ...javascriptBackend,
+      workspace (length) {
+        if (length !== block.length) block = new Float64Array(length)
+        return block
+      }
+    }
+  }
+}
+
+interface KernelExports {
+  memory: WebAssembly.Memory
+  multiplyAddTransposed: (a: number, aStride: number, b: number, bStride: number, c: number, cStride: number, rows: number, columns: number, depth: number) => void
+  multiplyAddRows: (a: number, rowStep: number, depthStep: number, b: number, bStride: number, c: number, cStride: number, rows: number, columns: number, depth: number) => void
+}
+
+const PAGE_BYTES = 65536
+
+/** wasm/kernels.wasm, from src/math (tsx) or from a compiled src/math (dist/ or build/). */
+export function kernelsFile (places = ['../../wasm/kernels.wasm', '../../../wasm/kernels.wasm'].map((path) => new URL(path, import.meta.url))): Uint8Array {
+  const found = places.find((place) => existsSync(place))
+  if (found === undefined) throw new Error(`wasm/kernels.wasm not found (looked at ${places.map((place) => place.pathname).join(', ')}); run npm run build:wasm`)
+  return readFileSync(found)
+}
+
+/**
+ * The WebAssembly backend: one instance, and so one memory, per thread (each worker thread
+ * imports this module afresh). The workspace is the start of that memory, grown when a larger
+ * one is asked for and never shrunk.
+ * @param bytes - the module (default wasm/kernels.wasm)
+ */
+export function wasmBackend (bytes: Uint8Array = kernelsFile()): MatrixBackend {
+  const kernels = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as KernelExports
+  const { memory } = kernels
+  /** The byte address of a view's element [0][0], which must lie in this module's memory. */
+  const address = (data: Float64Array, offset: number): number => {
+    if (data.buffer !== memory.buffer) throw new Error('a wasm kernel was given an array outside its memory: take operands from workspace()')
+    return data.byteOffset + offset * 8
+  }
+  return {
+    name: 'wasm',
+    workspace (length) {
+      const missing = length * 8 - memory.buffer.byteLength
+      if (missing > 0) memory.grow(Math.ceil(missing / PAGE_BYTES))
+      return new Float64Array(memory.buffer, 0, length)
+    },
+    multiplyAddTransposed (a, b, c, columns, depth) {
+      kernels.multiplyAddTransposed(address(a.data, a.offset), a.stride, address(b.data, b.offset), b.stride, address(c.data, c.offset), c.stride, c.rows, columns, depth)
+    },
+    multiplyAddRows (a, b, c, columns, depth) {
+      kernels.multiplyAddRows(address(a.data, a.offset), a.rowStep, a.depthStep, address(b.data, b.offset), b.stride, address(c.data, c.offset), c.stride, c.rows, columns, depth)
+    },
+    fork: () => wasmBackend(bytes)
+  }
+}
+
+let chosen: MatrixBackend | undefined
+let kernelBytes: Uint8Array | undefined
+
+/**
+ * Kernels with a workspace of their own, for data that must outlive the thread's MLP products
+ * (a Lanczos basis), whose backend reuses its workspace on every product: a new WebAssembly
+ * instance (its own memory, freed with it), or the scalar kernels where WebAssembly does not load.
+ * @param load - the WebAssembly loader (a test gives a failing one)
+ */
+export function privateBackend (load: () => MatrixBackend = () => wasmBackend(kernelBytes ??= kernelsFile())): MatrixBackend {
+  try {
+    return load()
+  } catch {
+    return javascriptBackend
+  }
+}
+
+/**
+ * This thread's backend: the one set by useMatrixBackend, else MATRIX_BACKEND's default, `auto`
+ * (so a thread that never chose computes as the service's threads do by default).
+ */
+export function matrixBackend (): MatrixBackend {
+  chosen ??= selectMatrixBackend('auto').backend
+  return chosen
+}
+
+/** Choose this thread's backend (the settings at start, the bench, the tests). */
+export function useMatrixBackend (backend: MatrixBackend): void {
+  chosen = backend
+}
+
+/** Every backend this thread can run, the fastest first (for the bench). */
+export function availableBackends (loadNative: () => NativeLoad = loadNativeBackend): MatrixBackend[] {
+  const native = loadNative().backend
+  return [...(native === undefined ? [] : [native]), wasmBackend(), javascriptBackend]
+}
+
+export const BACKEND_PREFERENCES = ['auto', 'native', 'wasm', 'js'] as const
+export type BackendPreference = typeof BACKEND_PREFERENCES[number]
+
+/**
+ * The backend for a preference (MATRIX_BACKEND): `auto` is the fastest that loads here, native
+ * then wasm. One that cannot load is replaced by the next, never an error; `message` says which
+ * runs and why, at level `warn` when it is not the one asked for (an absent native backend is
+ * only `info` under `auto`: it is optional).
+ * @param loaders - the native and WebAssembly loaders (a test gives failing ones)
+ */
+export function selectMatrixBackend (
+  preference: BackendPreference,
+  loaders: { native: () => NativeLoad, wasm: () => MatrixBackend } = { native: loadNativeBackend, wasm: wasmBackend }
+): { backend: MatrixBackend, level: 'info' | 'warn', message: string } {
+  const asked = `(MATRIX_BACKEND=${preference})`
+  if (preference === 'js') return { backend: javascriptBackend, level: 'info', message: `matrix kernels: js ${asked}` }
+  let level: 'info' | 'warn' = 'info'
+  let why = ''
+  if (preference !== 'wasm') {
+    const native = loaders.native()
+    if (native.backend !== undefined) return { backend: native.backend, level, message: `matrix kernels: native ${asked}; ${native.message}` }
+    if (preference === 'native') level = 'warn'
+    why = `; ${native.message}`
+  }
+  try {
+    return { backend: loaders.wasm(), level, message: `matrix kernels: wasm ${asked}${why}` }
+  } catch (error) {
+    return { backend: javascriptBackend, level: 'warn', message: `matrix kernels: js, because the WebAssembly kernels did not load (${(error as Error).message}) ${asked}${why}` }
+  }
+}

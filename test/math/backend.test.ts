@@ -1,0 +1,85 @@
+/**
+ * The matrix backends: which one a preference gives, the fallback when WebAssembly cannot
+ * load, and the MLP computing the same on each (the products add in a different order, so
+ * results agree to rounding, not bit for bit).
+ */
+import t from 'tap'
+import { availableBackends, javascriptBackend, kernelsFile, matrixBackend, privateBackend, selectMatrixBackend, useMatrixBackend, wasmBackend } from '../../src/math/backend.js'
+import type { NativeLoad } from '../../src/math/native.js'
+import { ACTIVATIONS } from '../../src/math/activations.js'
+import { Mlp, type MlpSpec } from '../../src/math/mlp.js'
+
+t.test('the default backend is auto\'s; a preference chooses, and one that cannot load falls back', async (t) => {
+  t.equal(matrixBackend().name, selectMatrixBackend('auto').backend.name, 'the default before any choice is auto\'s')
+  const absent = (): NativeLoad => ({ backend: undefined, message: 'native backend unavailable: not built' })
+  const fakeNative = { ...javascriptBackend, name: 'native' as const }
+  const present = (): NativeLoad => ({ backend: fakeNative, message: 'native backend: OpenBLAS 0.3.21' })
+  t.strictSame(availableBackends(absent).map((backend) => backend.name), ['wasm', 'js'])
+  t.strictSame(availableBackends(present).map((backend) => backend.name), ['native', 'wasm', 'js'])
+  t.ok(['native', 'wasm'].includes(availableBackends()[0].name), 'the real loader: native where it is built, else wasm')
+  const wasm = wasmBackend
+  t.match(selectMatrixBackend('auto', { native: present, wasm }), { backend: fakeNative, level: 'info', message: 'matrix kernels: native (MATRIX_BACKEND=auto); native backend: OpenBLAS 0.3.21' })
+  t.match(selectMatrixBackend('auto', { native: absent, wasm }), { level: 'info', message: 'matrix kernels: wasm (MATRIX_BACKEND=auto); native backend unavailable: not built' })
+  t.match(selectMatrixBackend('native', { native: absent, wasm }), { level: 'warn', message: 'matrix kernels: wasm (MATRIX_BACKEND=native); native backend unavailable: not built' }, 'asked for and absent: a warning')
+  t.match(selectMatrixBackend('native', { native: present, wasm }), { backend: fakeNative })
+  t.match(selectMatrixBackend('wasm', { native: present, wasm }), { level: 'info', message: 'matrix kernels: wasm (MATRIX_BACKEND=wasm)' }, 'wasm asked for: native is not tried')
+  t.equal(selectMatrixBackend('wasm').backend.name, 'wasm')
+  t.ok(['native', 'wasm'].includes(selectMatrixBackend('auto').backend.name), 'the real loaders')
+  t.strictSame(selectMatrixBackend('js'), { backend: javascriptBackend, level: 'info', message: 'matrix kernels: js (MATRIX_BACKEND=js)' })
+  const missing = new URL('file:///nowhere/kernels.wasm')
+  t.throws(() => kernelsFile([missing]), /wasm\/kernels.wasm not found \(looked at \/nowhere\/kernels.wasm\); run npm run build:wasm/)
+  const failed = selectMatrixBackend('auto', { native: absent, wasm: () => wasmBackend(kernelsFile([missing])) })
+  t.equal(failed.backend, javascriptBackend)
+  t.equal(failed.level, 'warn')
+  t.match(failed.message, /^matrix kernels: js, because the WebAssembly kernels did not load \(wasm\/kernels.wasm not found .*\) \(MATRIX_BACKEND=auto\); native backend unavailable: not built$/)
+  t.equal(selectMatrixBackend('wasm', { native: absent, wasm: () => wasmBackend(new Uint8Array([0, 97, 115, 109, 2, 0, 0, 0])) }).backend.name, 'js', 'a module that does not compile falls back too')
+  useMatrixBackend(javascriptBackend)
+  t.equal(matrixBackend(), javascriptBackend, 'the choice holds for the thread')
+  const own = privateBackend()
+  t.equal(own.name, 'wasm')
+  t.not(own.workspace(8).buffer, privateBackend().workspace(8).buffer, 'each has its own memory')
+  t.equal(privateBackend(() => { throw new Error('no WebAssembly') }), javascriptBackend, 'the scalar kernels where WebAssembly does not load')
+})
+
+t.test('an MLP computes the same loss, gradient and Hessian-vector product on every backend', async (t) => {
+  const wave = (length: number, seed: number) => Array.from({ length }, (_, i) => Math.sin(seed + 0.37 * i))
+  for (const activation of ACTIVATIONS) {
+    for (const [sizes, batch, loss] of [[[5, 9, 7, 3], 6, 'cross-entropy'], [[3, 4, 2], 1, 'mse'], [[2, 8, 1], 9, 'mse']] as const) {
+      const spec: MlpSpec = {
+        sizes,
+        activation,
+        loss,
+        inputs: Array.from({ length: batch }, (_, b) => wave(sizes[0], b)),
+        targets: loss === 'cross-entropy' ? Array.from({ length: batch }, (_, b) => b % sizes[sizes.length - 1]) : Array.from({ length: batch }, (_, b) => wave(sizes[sizes.length - 1], 10 + b))
+      }
+      const [fast, reference] = [wasmBackend(), javascriptBackend].map((backend) => new Mlp(spec, backend))
+      const w = wave(fast.parameterCount, 0.5).map((x) => x / 2)
+      const v = wave(fast.parameterCount, 1.5)
+      const [a, b] = [fast, reference].map((mlp) => mlp.evaluate(w, v))
+      const close = (x: ArrayLike<number>, y: ArrayLike<number>) => Array.from(x).every((value, i) => Math.abs(value - y[i]) <= 1e-13 * Math.max(1, Math.abs(y[i])))
+      const name = `${activation} ${sizes.join('→')} batch ${batch} ${loss}`
+      t.ok(close([a.value], [b.value]), `loss, ${name}`)
+      t.ok(close(a.gradient, b.gradient), `gradient, ${name}`)
+      t.ok(close(a.hv!, b.hv!), `Hv, ${name}`)
+      // Into given arrays: the same numbers, in the arrays given.
+      const into = { gradient: new Float64Array(w.length), hv: new Float64Array(w.length) }
+      const c = fast.evaluate(w, v, into)
+      t.equal(c.gradient, into.gradient)
+      t.equal(c.hv, into.hv)
+      t.strictSame(Array.from(c.hv!), Array.from(a.hv!), `into, ${name}`)
+      t.equal(fast.evaluate(w, undefined, into).hv, undefined, 'no product without v')
+      const alone = fast.evaluate(w, v, { withoutGradient: true })
+      t.equal(alone.gradient.length, 0, 'the product alone: no gradient')
+      t.strictSame(Array.from(alone.hv!), Array.from(a.hv!), `the product alone is the same, ${name}`)
+      t.equal(fast.evaluate(w, undefined, { withoutGradient: true }).gradient.length, w.length, 'without v the gradient is what is computed')
+      // At a fixed point: the R-passes alone, on every backend, the same product.
+      for (const mlp of [fast, reference]) {
+        const at = mlp.hessianAt(w)
+        const out = new Float64Array(w.length)
+        t.equal(at(v, out), out, 'into the array given')
+        t.ok(close(out, b.hv!), `hessianAt, ${name}`)
+        t.ok(close(at(v.map((x) => -x)), b.hv!.map((x) => -x)), `a second product at the same point, ${name}`)
+      }
+    }
+  }
+})
