@@ -139,7 +139,9 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   // ROSTER_MAX_STUDENTS reaches the route, whose 413 names the limit.
   const rosterValues = { max: 2 * limits.rosterMaxStudents + 200, message: `the body holds far more values than a roster of ROSTER_MAX_STUDENTS (${limits.rosterMaxStudents}) students needs; send the roster in several requests`, tooLarge: true }
   registerBodyParsing(app, runtime.workerBodyBytes, new Set(operations.map((operation) => operation.path)), new Map([['/graphql', graphqlValues], ['/grade', gradeValues], ['/variants', rosterValues]]))
-  const pool = new ComputationPool(runtime, limits)
+  // The threads load what this thread chose, by name: the native library only where this
+  // thread's probes ran it (src/math/native.ts), never by a thread's own, probe-less, load.
+  const pool = new ComputationPool({ ...runtime, matrixBackend: kernels.backend.name }, limits)
   app.decorate('computations', pool)
   // Shutdown: the computations admitted are answered (within SHUTDOWN_TIMEOUT_MS, less a
   // second to write the answers) before the threads stop.

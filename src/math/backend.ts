@@ -27,28 +27,28 @@ export interface MatrixBackend {
   /** C += op(A)·B (gemm.ts) */
   multiplyAddRows: (a: StridedView, b: MatrixView, c: MatrixView, columns: number, depth: number) => void
   /**
-   * The same kernels with a workspace of their own, whose contents stay between calls of the
-   * same length: for data that must outlive other computations on the thread (the state an
-   * MLP keeps at a fixed point, a Lanczos basis).
+   * The same kernels (or, where they cannot be had, the scalar ones) with a workspace of their
+   * own, to ask for once: for data that must outlive other computations on the thread (the
+   * state an MLP keeps at a fixed point), freed with the fork.
    */
   fork: () => MatrixBackend
+  /**
+   * Gives back a workspace over WORKSPACE_KEEP_BYTES (the MLP calls it after each evaluation):
+   * one large request must not leave every thread holding hundreds of megabytes.
+   */
+  release: () => void
 }
+
+/** The workspace a thread keeps between computations: 64 MiB (the assignment's MLP at batch 64 needs 13 MB). */
+export const WORKSPACE_KEEP_BYTES = 64 * 1024 * 1024
 
 export const javascriptBackend: MatrixBackend = {
   name: 'js',
   workspace: (length) => new Float64Array(length),
   multiplyAddTransposed,
   multiplyAddRows,
-  fork () {
-    let block = new Float64Array(0)
-    return {
-      ...javascriptBackend,
-      workspace (length) {
-        if (length !== block.length) block = new Float64Array(length)
-        return block
-      }
-    }
-  }
+  fork: () => javascriptBackend,
+  release: () => {}
 }
 
 interface KernelExports {
@@ -69,23 +69,32 @@ export function kernelsFile (places = ['../../wasm/kernels.wasm', '../../../wasm
 /**
  * The WebAssembly backend: one instance, and so one memory, per thread (each worker thread
  * imports this module afresh). The workspace is the start of that memory, grown when a larger
- * one is asked for and never shrunk.
+ * one is asked for; a WebAssembly memory cannot shrink, so `release` replaces an instance whose
+ * memory grew past WORKSPACE_KEEP_BYTES by a fresh one.
  * @param bytes - the module (default wasm/kernels.wasm)
  */
 export function wasmBackend (bytes: Uint8Array = kernelsFile()): MatrixBackend {
-  const kernels = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as KernelExports
-  const { memory } = kernels
+  return instanceBackend(new WebAssembly.Module(bytes))
+}
+
+function instanceBackend (module: WebAssembly.Module): MatrixBackend {
+  const instantiate = (): KernelExports => new WebAssembly.Instance(module, {}).exports as unknown as KernelExports
+  let kernels = instantiate()
   /** The byte address of a view's element [0][0], which must lie in this module's memory. */
   const address = (data: Float64Array, offset: number): number => {
-    if (data.buffer !== memory.buffer) throw new Error('a wasm kernel was given an array outside its memory: take operands from workspace()')
+    if (data.buffer !== kernels.memory.buffer) throw new Error('a wasm kernel was given an array outside its memory: take operands from workspace()')
     return data.byteOffset + offset * 8
   }
   return {
     name: 'wasm',
     workspace (length) {
+      const { memory } = kernels
       const missing = length * 8 - memory.buffer.byteLength
       if (missing > 0) memory.grow(Math.ceil(missing / PAGE_BYTES))
       return new Float64Array(memory.buffer, 0, length)
+    },
+    release () {
+      if (kernels.memory.buffer.byteLength > WORKSPACE_KEEP_BYTES) kernels = instantiate()
     },
     multiplyAddTransposed (a, b, c, columns, depth) {
       kernels.multiplyAddTransposed(address(a.data, a.offset), a.stride, address(b.data, b.offset), b.stride, address(c.data, c.offset), c.stride, c.rows, columns, depth)
@@ -93,20 +102,23 @@ export function wasmBackend (bytes: Uint8Array = kernelsFile()): MatrixBackend {
     multiplyAddRows (a, b, c, columns, depth) {
       kernels.multiplyAddRows(address(a.data, a.offset), a.rowStep, a.depthStep, address(b.data, b.offset), b.stride, address(c.data, c.offset), c.stride, c.rows, columns, depth)
     },
-    fork: () => wasmBackend(bytes)
+    // A new instance of the compiled module; where it cannot be had (no address space left
+    // for another memory), the scalar kernels.
+    fork: () => privateBackend(() => instanceBackend(module))
   }
 }
 
 let chosen: MatrixBackend | undefined
-let kernelBytes: Uint8Array | undefined
+let kernelModule: WebAssembly.Module | undefined
 
 /**
- * Kernels with a workspace of their own, for data that must outlive the thread's MLP products
- * (a Lanczos basis), whose backend reuses its workspace on every product: a new WebAssembly
- * instance (its own memory, freed with it), or the scalar kernels where WebAssembly does not load.
+ * Kernels with a workspace of their own, to ask for once, for data that must outlive the
+ * thread's MLP products (a Lanczos basis), whose backend reuses its workspace on every product:
+ * a new WebAssembly instance of the module compiled once per thread (its own memory, freed with
+ * it), or the scalar kernels where WebAssembly does not load.
  * @param load - the WebAssembly loader (a test gives a failing one)
  */
-export function privateBackend (load: () => MatrixBackend = () => wasmBackend(kernelBytes ??= kernelsFile())): MatrixBackend {
+export function privateBackend (load: () => MatrixBackend = () => instanceBackend(kernelModule ??= new WebAssembly.Module(kernelsFile()))): MatrixBackend {
   try {
     return load()
   } catch {

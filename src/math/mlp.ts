@@ -235,10 +235,10 @@ export class Mlp {
     }
     const gradientOut = withGradient ? into.gradient ?? new Float64Array(n) : new Float64Array(0)
     if (withGradient) gradientOut.set(gradient)
-    if (hv === undefined) return { value, gradient: gradientOut }
-    const hvOut = into.hv ?? new Float64Array(n)
-    hvOut.set(hv)
-    return { value, gradient: gradientOut, hv: hvOut }
+    const hvOut = hv === undefined ? undefined : into.hv ?? new Float64Array(n)
+    hvOut?.set(hv!)
+    backend.release()
+    return hvOut === undefined ? { value, gradient: gradientOut } : { value, gradient: gradientOut, hv: hvOut }
   }
 
   /**

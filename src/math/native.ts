@@ -21,7 +21,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { constants } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { isMainThread } from 'node:worker_threads'
-import type { MatrixBackend } from './backend.js'
+import { WORKSPACE_KEEP_BYTES, type MatrixBackend } from './backend.js'
 import { multiplyAddRows, multiplyAddTransposed, type StridedView } from './gemm.js'
 
 /** The addon's exports (native/dlcheck_blas.c). */
@@ -162,7 +162,10 @@ export function nativeBackend (blas: NativeBlas): MatrixBackend {
       }
       blas.gemm(form.transposed, false, rows, columns, depth, a.data, a.offset, form.ld, b.data, b.offset, ldb, c.data, c.offset, ldc)
     },
-    fork: () => nativeBackend(blas)
+    fork: () => nativeBackend(blas),
+    release () {
+      if (block.length * 8 > WORKSPACE_KEEP_BYTES) block = new Float64Array(0)
+    }
   }
 }
 

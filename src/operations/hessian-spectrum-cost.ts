@@ -50,7 +50,8 @@ export function hessianSpectrumNanoseconds (input: SpectrumCostInput): number {
   const exact = (input.method ?? (n <= EXACT_SPECTRUM_MAX_PARAMETERS ? 'exact' : 'lanczos')) === 'exact'
   total += exact ? n * product + EIGEN_CUBE_NS * n ** 3 : lanczos(Math.min(n, input.steps ?? defaultSteps(n, top))) + top * product
   total += top * JSON_DOUBLE_NS * (input.vectors === true ? n + 2 : 2)
-  if (input.trace === true) total += (input.traceSamples ?? SPECTRUM_DEFAULTS.traceSamples) * product
+  // The trace's probes, and its exact value from n more products up to the exact method's size.
+  if (input.trace === true) total += ((input.traceSamples ?? SPECTRUM_DEFAULTS.traceSamples) + (n <= EXACT_SPECTRUM_MAX_PARAMETERS ? n : 0)) * product
   if (input.density === true) {
     const runs = input.densityRuns ?? SPECTRUM_DEFAULTS.densityRuns
     const steps = Math.min(n, input.densitySteps ?? SPECTRUM_DEFAULTS.densitySteps)

@@ -13,17 +13,27 @@ import { NullableNumber, Warnings } from './schemas.js'
 export const SPECTRUM_LIMITS = { top: 100, steps: 500, traceSamples: 1000, densityRuns: 20, points: 2000 } as const
 /**
  * Lanczos keeps its whole basis (full reorthogonalisation needs it): steps + 1 vectors of n
- * doubles. 25 million doubles are 200 MB, 87 steps of the assignment's 284,682-parameter MLP.
+ * doubles. 25 million doubles are 200 MB, 86 steps of the assignment's 284,682-parameter MLP.
  */
 export const SPECTRUM_MAX_BASIS_ENTRIES = 25_000_000
+/**
+ * The eigenvectors' entries in an answer (top × n with vectors: true): 5 million numbers are
+ * about 100 MB of JSON, 17 eigenvectors of the assignment's MLP.
+ */
+export const SPECTRUM_MAX_VECTOR_ENTRIES = 5_000_000
 
 /**
- * Refused before any product: the exact method over its size, and a Lanczos basis over
- * SPECTRUM_MAX_BASIS_ENTRIES (the time budget bounds the rest).
+ * Refused before any product: eigenvectors over SPECTRUM_MAX_VECTOR_ENTRIES, the exact method
+ * over its size, and a Lanczos basis over SPECTRUM_MAX_BASIS_ENTRIES (the time budget bounds
+ * the rest).
  * @throws {LimitExceededError}
  */
-function checkSpectrumLimits (input: { w: number[], top?: number, method?: string, steps?: number, density?: boolean, densitySteps?: number }): void {
+function checkSpectrumLimits (input: { w: number[], top?: number, method?: string, steps?: number, vectors?: boolean, density?: boolean, densitySteps?: number }): void {
   const n = input.w.length
+  const top = Math.min(n, input.top ?? SPECTRUM_DEFAULTS.top)
+  if (input.vectors === true && top * n > SPECTRUM_MAX_VECTOR_ENTRIES) {
+    throw new LimitExceededError(`vectors: ${top} eigenvectors of ${n} entries are ${top * n} numbers, over the limit of ${SPECTRUM_MAX_VECTOR_ENTRIES} in an answer; ask for top ≤ ${Math.max(1, Math.floor(SPECTRUM_MAX_VECTOR_ENTRIES / n))} here, or for the eigenvalues alone`)
+  }
   const exact = (input.method ?? (n <= EXACT_SPECTRUM_MAX_PARAMETERS ? 'exact' : 'lanczos')) === 'exact'
   if (exact && n > EXACT_SPECTRUM_MAX_PARAMETERS) {
     throw new LimitExceededError(`method 'exact' forms the ${n} × ${n} Hessian; above ${EXACT_SPECTRUM_MAX_PARAMETERS} parameters use method 'lanczos'`)
@@ -134,15 +144,17 @@ export const hessianSpectrumOperation = defineOperation({
     })
     const finite = new NonFiniteCollector()
     let products = eigen.hessianVectorProducts
-    const multiply = hessianOperator(model, input.w)
+    // Another operator at w for the trace and the density only: setting one up costs about a
+    // gradient and 3n doubles.
+    const multiply = input.trace === true || input.density === true ? hessianOperator(model, input.w) : undefined
     // One stream for the probes and the density's starts, apart from the eigenvalues' start.
     const random = spectrumRandom(((input.seed ?? 0) + 1) >>> 0)
     let trace
     if (input.trace === true) {
       const samples = input.traceSamples ?? SPECTRUM_DEFAULTS.traceSamples
-      const estimate = hutchinsonTrace(multiply, n, samples, random)
+      const estimate = hutchinsonTrace(multiply!, n, samples, random)
       products += samples
-      const exact = n <= EXACT_SPECTRUM_MAX_PARAMETERS ? exactHessianTrace(multiply, n) : undefined
+      const exact = n <= EXACT_SPECTRUM_MAX_PARAMETERS ? exactHessianTrace(multiply!, n) : undefined
       if (exact !== undefined) products += n
       trace = {
         estimate: finite.number(estimate.estimate, 'trace.estimate'),
@@ -155,7 +167,7 @@ export const hessianSpectrumOperation = defineOperation({
     if (input.density === true) {
       const runs = input.densityRuns ?? SPECTRUM_DEFAULTS.densityRuns
       const steps = Math.min(n, input.densitySteps ?? SPECTRUM_DEFAULTS.densitySteps)
-      const result = spectralDensity(multiply, n, { runs, steps, points: input.points ?? SPECTRUM_DEFAULTS.points, random, ...(input.sigma !== undefined && { sigma: input.sigma }) })
+      const result = spectralDensity(multiply!, n, { runs, steps, points: input.points ?? SPECTRUM_DEFAULTS.points, random, ...(input.sigma !== undefined && { sigma: input.sigma }) })
       products += result.nodes.length
       density = {
         grid: finite.array(result.grid, 'density.grid'),

@@ -44,8 +44,9 @@ export interface WorkerData {
 }
 
 /**
- * A pool thread makes the main thread's choice of matrix kernels (src/app.ts, which logged it
- * and loaded the native library first, so OpenBLAS's settings are the main thread's). Imported
+ * A pool thread loads the matrix kernels the main thread chose, named in workerData
+ * (src/app.ts: the main thread logged its choice and, for native, probed OpenBLAS in child
+ * processes and loaded it first, so OpenBLAS's settings are the main thread's). Imported
  * on the main thread (the pool's types, the tests), this module leaves the choice alone.
  */
 export function useWorkerKernels (mainThread: boolean, data: unknown): void {

@@ -26,9 +26,21 @@ export function niceTicks (low: number, high: number, count = 6): number[] {
   const power = 10 ** Math.floor(Math.log10(raw))
   const step = [1, 2, 5, 10].map((factor) => factor * power).find((candidate) => candidate >= raw)!
   const ticks: number[] = []
-  // + 0: the tick at zero is 0, not −0.
-  for (let k = Math.ceil(low / step); k * step <= high; k++) ticks.push(k * step + 0)
+  // + 0: the tick at zero is 0, not −0. At most 2·count + 1 ticks, whatever the rounding of
+  // k·step (a step below the spacing of float64 near `low` would never pass `high`).
+  for (let k = Math.ceil(low / step); k * step <= high && ticks.length <= 2 * count; k++) ticks.push(k * step + 0)
   return ticks
+}
+
+/**
+ * [low, high], widened around its middle to at least 10⁻⁹ of its magnitude (1 around 0): a
+ * narrower axis (a density of nodes a few ulps apart, or a tiny sigma) could not be labelled.
+ */
+export function drawableRange (low: number, high: number): [number, number] {
+  const minimum = 1e-9 * Math.max(Math.abs(low), Math.abs(high)) || 1
+  if (high - low >= minimum) return [low, high]
+  const middle = low / 2 + high / 2
+  return [middle - minimum / 2, middle + minimum / 2]
 }
 
 /**
@@ -42,8 +54,7 @@ export function spectralDensitySvg (result: HessianSpectrumResponse): string {
   const sigma = density.sigma
   if (sigma === null || points.some(([x, y]) => x === null || y === null)) throw new InvalidRequestError('hessian-spectrum picture: the density has non-finite values (see the JSON answer\'s warnings); rescale the model or give sigma')
   const grid = points as ReadonlyArray<readonly [number, number]>
-  const low = grid[0][0]
-  const high = grid[grid.length - 1][0]
+  const [low, high] = drawableRange(grid[0][0], grid[grid.length - 1][0])
   const peak = Math.max(...grid.map(([, y]) => y))
   const x = (value: number): number => LEFT + (value - low) / (high - low) * (RIGHT - LEFT)
   const y = (value: number): number => BOTTOM - (peak > 0 ? value / peak : 0) * (BOTTOM - TOP)

@@ -76,13 +76,14 @@ t.test('rules and limits, with the field and the rule named', async (t) => {
   const quadratic = { kind: 'quadratic', A: [[2, 0], [0, 1]] }
   const big = byName('quadratic-n300-outliers')
   const cases: Array<[unknown, number, RegExp]> = [
-    [{ model: quadratic, w: [1, 1], top: 3 }, 422, /top must be an integer in \[1, 2\]: the Hessian of 2 parameters has 2 eigenvalues; got 3/],
+    [{ model: quadratic, w: [1, 1], top: 3 }, 422, /top must be an integer in \[1, 2\], the number of eigenvalues of the 2 × 2 Hessian; got 3/],
     [{ model: quadratic, w: [1, 1], top: 0 }, 400, /body\/top must be >= 1/],
     [{ model: quadratic, w: [1, 1], top: 2, method: 'lanczos', steps: 1 }, 422, /steps must be an integer ≥ top = 2/],
     [{ model: quadratic, w: [1, 1], traceSamples: 1, trace: true }, 400, /body\/traceSamples must be >= 2/],
     [{ model: quadratic, w: [1, 1, 1] }, 422, /w has 3 entries; the model has 2 parameters/],
     [{ model: quadratic, w: [1, 1], which: 'middle' }, 400, /body\/which/],
     [{ model: { kind: 'mlp', sizes: [32, 512, 512, 10], activation: 'relu', loss: 'cross-entropy', inputs: [new Array(32).fill(0)], targets: [0] }, w: ASSIGNMENT_W, method: 'exact' }, 413, /method 'exact' forms the 284682 × 284682 Hessian; above 400 parameters use method 'lanczos'/],
+    [{ model: { kind: 'mlp', sizes: [32, 512, 512, 10], activation: 'relu', loss: 'cross-entropy', inputs: [new Array(32).fill(0)], targets: [0] }, w: ASSIGNMENT_W, top: 20, vectors: true }, 413, /vectors: 20 eigenvectors of 284682 entries are 5693640 numbers, over the limit of 5000000 in an answer; ask for top ≤ 17 here, or for the eigenvalues alone/],
     [{ model: { kind: 'mlp', sizes: [32, 512, 512, 10], activation: 'relu', loss: 'cross-entropy', inputs: [new Array(32).fill(0)], targets: [0] }, w: ASSIGNMENT_W, steps: 100 }, 413, /Lanczos keeps 100 \+ 1 basis vectors of 284682 entries, \(steps \+ 1\) × n = 28752882, over the limit of 25000000 \(200 MB\); ask for fewer steps or densitySteps \(at most 86 here\)/],
     [{ model: { kind: 'expression', expression: 'exp(x)', variables: ['x'] }, w: [800] }, 422, /∇²f\(w\)·v\[0\] is (Infinity|NaN): the Hessian-vector product overflows at this w/]
   ]

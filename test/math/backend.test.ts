@@ -4,9 +4,10 @@
  * results agree to rounding, not bit for bit).
  */
 import t from 'tap'
-import { availableBackends, javascriptBackend, kernelsFile, matrixBackend, privateBackend, selectMatrixBackend, useMatrixBackend, wasmBackend } from '../../src/math/backend.js'
+import { availableBackends, javascriptBackend, kernelsFile, matrixBackend, privateBackend, selectMatrixBackend, useMatrixBackend, wasmBackend, WORKSPACE_KEEP_BYTES } from '../../src/math/backend.js'
 import type { NativeLoad } from '../../src/math/native.js'
 import { ACTIVATIONS } from '../../src/math/activations.js'
+import { view } from '../../src/math/gemm.js'
 import { Mlp, type MlpSpec } from '../../src/math/mlp.js'
 
 t.test('the default backend is auto\'s; a preference chooses, and one that cannot load falls back', async (t) => {
@@ -39,6 +40,23 @@ t.test('the default backend is auto\'s; a preference chooses, and one that canno
   t.equal(own.name, 'wasm')
   t.not(own.workspace(8).buffer, privateBackend().workspace(8).buffer, 'each has its own memory')
   t.equal(privateBackend(() => { throw new Error('no WebAssembly') }), javascriptBackend, 'the scalar kernels where WebAssembly does not load')
+})
+
+t.test('a workspace over WORKSPACE_KEEP_BYTES is given back; forks have their own', async (t) => {
+  const wasm = wasmBackend()
+  const kept = wasm.workspace(1000)
+  wasm.release()
+  t.equal(wasm.workspace(1000).buffer, kept.buffer, 'a small workspace is kept')
+  const large = wasm.workspace(WORKSPACE_KEEP_BYTES / 8 + 1)
+  wasm.release()
+  const fresh = wasm.workspace(8)
+  t.not(fresh.buffer, large.buffer, 'a large one is given back')
+  t.ok(fresh.buffer.byteLength <= WORKSPACE_KEEP_BYTES)
+  wasm.multiplyAddTransposed(view(fresh, 1, 1), view(fresh, 1, 1, 1), view(fresh, 1, 1, 2), 1, 1)
+  t.equal(wasm.fork().name, 'wasm')
+  t.not(wasm.fork().workspace(8).buffer, fresh.buffer, 'a fork has its own memory')
+  t.equal(javascriptBackend.fork(), javascriptBackend, 'the scalar kernels allocate per call anyway')
+  javascriptBackend.release()
 })
 
 t.test('an MLP computes the same loss, gradient and Hessian-vector product on every backend', async (t) => {

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs'
 import { constants } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import t, { type Test } from 'tap'
-import { javascriptBackend, type MatrixBackend } from '../../src/math/backend.js'
+import { javascriptBackend, WORKSPACE_KEEP_BYTES, type MatrixBackend } from '../../src/math/backend.js'
 import { multiplyAddTransposed, type MatrixView, type StridedView } from '../../src/math/gemm.js'
 import { Mlp, type MlpSpec } from '../../src/math/mlp.js'
 import { ADDON_PATHS, loadNativeBackend, nativeBackend, openblasCoreType, parseCpuinfo, probeInChildProcess, type ChildOutcome, type NativeBlas, type NativeLoadOptions, type ProbeResult } from '../../src/math/native.js'
@@ -286,6 +286,12 @@ t.test('one workspace per backend, replaced only by a larger one', async (t) => 
   t.not(larger.buffer, first.buffer, 'a larger request replaces it')
   t.equal(backend.workspace(5000).buffer, larger.buffer, 'and the larger one is kept')
   t.not(nativeBackend(fakeBlas()).workspace(10).buffer, larger.buffer, 'each backend has its own')
+  backend.release()
+  t.equal(backend.workspace(5000).buffer, larger.buffer, 'a workspace under WORKSPACE_KEEP_BYTES is kept')
+  const huge = backend.workspace(WORKSPACE_KEEP_BYTES / 8 + 1)
+  backend.release()
+  t.not(backend.workspace(10).buffer, huge.buffer, 'one over it is given back')
+  t.not(backend.fork().workspace(10).buffer, backend.workspace(10).buffer, 'a fork has its own')
 })
 
 /** The loader with everything faked: probes answer from `probes` (by OPENBLAS_CORETYPE), dlopen gives a fake addon. */

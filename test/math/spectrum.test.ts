@@ -400,7 +400,7 @@ t.test('hessianEigenvalues: what it refuses', async (t) => {
   t.throws(() => hessianEigenvalues(model, [0], { top: 1, which: 'largest' }), new ImpossibleInputError('w has 1 entries; the model has 2 parameters'))
   for (const top of [0, 3, 1.5]) {
     t.throws(() => hessianEigenvalues(model, [0, 0], { top, which: 'largest' }),
-      new ImpossibleInputError(`top must be an integer in [1, 2]: the Hessian of 2 parameters has 2 eigenvalues; got ${top}`))
+      new ImpossibleInputError(`top must be an integer in [1, 2], the number of eigenvalues of the 2 × 2 Hessian; got ${top}`))
   }
   t.throws(() => hessianEigenvalues(model, [0, 0], { top: 1, which: 'middle' as SpectrumEnd }), new InvalidRequestError('which must be \'largest\', \'smallest\' or \'magnitude\', got "middle"'))
   t.throws(() => hessianEigenvalues(model, [0, 0], { top: 1, which: 'toString' as SpectrumEnd }), InvalidRequestError)
@@ -447,6 +447,15 @@ t.test('lanczos: an orthonormal basis that tridiagonalises H', async (t) => {
     if (start === 'rademacher') t.ok(run.basis[0].every((x) => Math.abs(Math.abs(x) - 1 / Math.sqrt(n)) <= 1e-16), 'q₀ = z/√n')
   }
   t.equal(lanczos(multiply, n, 500, spectrumRandom(0)).steps, n, 'steps clamped to n')
+  // A spectrum far from 0, [2, 6]: the basis stays orthonormal and the top Ritz value is 6.
+  const shifted = hessianOperator(diagonalModel(Array.from({ length: 401 }, (_, i) => 2 + 4 * i / 400)), new Array(401).fill(0))
+  const far = lanczos(shifted, 401, 60, spectrumRandom(1))
+  const basisMatrix = new Float64Array(401 * 60)
+  far.basis.forEach((v, j) => { for (let i = 0; i < 401; i++) basisMatrix[i * 60 + j] = v[i] })
+  t.ok(orthonormality(basisMatrix, 401, 60) <= 1e-13, `a shifted spectrum: max |QᵀQ − I| = ${orthonormality(basisMatrix, 401, 60)}`)
+  const ritz = tridiagonalEigen(far.alpha, far.beta, false).values
+  t.ok(ritz[0] >= 2 - 1e-12 && ritz[59] <= 6 + 1e-12, `the Ritz values lie in [2, 6] (Cauchy interlacing): [${ritz[0]}, ${ritz[59]}]`)
+  t.ok(ritz[59] > 5.99, `and the largest nears 6: ${ritz[59]}`)
   // An operator that ignores `out` and returns its own array: the same process.
   const own = lanczos((v) => multiply(v), n, 20, spectrumRandom(3))
   const into = lanczos(multiply, n, 20, spectrumRandom(3))

@@ -2,7 +2,7 @@ import t from 'tap'
 import { InvalidRequestError } from '../../src/math/errors.js'
 import { DEFAULT_LIMITS } from '../../src/operations/limits.js'
 import { hessianSpectrumOperation } from '../../src/operations/hessian-spectrum.js'
-import { niceTicks, spectralDensitySvg, type HessianSpectrumResponse } from '../../src/svg/spectral-density.js'
+import { drawableRange, niceTicks, spectralDensitySvg, type HessianSpectrumResponse } from '../../src/svg/spectral-density.js'
 import { allText, checkPicture, select } from './xml.js'
 
 const spectrum = (body: unknown): HessianSpectrumResponse => hessianSpectrumOperation.run(body as never, DEFAULT_LIMITS)
@@ -37,6 +37,21 @@ t.test('a density without its eigenvalues on the grid, a flat one, and none', as
   const lanczos = checkPicture(spectralDensitySvg(spectrum({ ...DIAGONAL, method: 'lanczos', sigma: 0.5 })))
   t.match(allText(lanczos), 'Lanczos eigenvalues marked')
   t.match(lanczos.children[1].text, 'σ = 0.5')
+})
+
+t.test('a density narrower than float64 can label: the axis is widened, the ticks bounded', async (t) => {
+  // Nodes at 1 with σ = 3·10⁻¹⁷: the grid spans a few ulps of 1.
+  const narrow = spectrum({ model: { kind: 'quadratic', A: [[1]] }, w: [0], density: true, sigma: 3e-17, points: 2 })
+  const root = checkPicture(spectralDensitySvg(narrow))
+  t.equal(select(root, 'polyline', 'density').length, 1)
+  t.ok(select(root, 'text').length < 40, 'a bounded number of labels')
+  checkPicture(spectralDensitySvg(spectrum({ model: { kind: 'quadratic', A: [[0]] }, w: [0], density: true, sigma: 1e-300, points: 3 })))
+  // σ = 5·10⁻³²⁴: 1/(σ√2π) overflows, the JSON has nulls and a warning, and there is nothing to draw.
+  t.throws(() => spectralDensitySvg(spectrum({ model: { kind: 'quadratic', A: [[0]] }, w: [0], density: true, sigma: 5e-324, points: 3 })), /non-finite values/)
+  t.strictSame(drawableRange(1, 1), [1 - 5e-10, 1 + 5e-10])
+  t.strictSame(drawableRange(0, 0), [-0.5, 0.5])
+  t.strictSame(drawableRange(-2, 3), [-2, 3])
+  t.ok(niceTicks(1, 1 + 4 * Number.EPSILON).length <= 13, 'a step below float64\'s spacing cannot loop for ever')
 })
 
 t.test('round ticks', async (t) => {
