@@ -5,13 +5,12 @@
  * nn.Linear) in the same run when the Python of BENCH_PYTHON (default python3) has it.
  * Prints PyTorch's version and BLAS, medians and ratios; with `--json`, one JSON object on
  * its last line: {"torch": {"version", "blas"}, "rows": [{"batch", "backend", "gradientMs",
- * "hvpMs", "torchGradientMs", "torchHvpMs"}]}. PyTorch from pip links MKL (Debian's 1.13
- * may link the reference BLAS, which is no speed anchor): compare with the one users run.
+ * "hvpMs", "torchGradientMs", "torchHvpMs"}]}. PyTorch runs as bench/torch.ts says.
  */
-import { spawnSync } from 'node:child_process'
 import { availableBackends } from '../src/math/backend.js'
 import { Mlp } from '../src/math/mlp.js'
 import { medianMilliseconds, uniformStream } from './timing.js'
+import { runTorch } from './torch.js'
 
 const SIZES = [32, 512, 512, 10]
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 15)
@@ -21,11 +20,6 @@ const uniform = (): number => stream() - 0.5
 const median = (f: () => void): number => medianMilliseconds(f, REPEATS)
 
 const TORCH = `
-import json, re, sys, time, torch
-import torch.nn.functional as F
-torch.set_num_threads(1)
-blas = re.search(r'BLAS_INFO=([^,\\s]+)', torch.__config__.show())
-print(json.dumps({'version': torch.__version__, 'blas': blas.group(1) if blas else 'unknown'}))
 torch.manual_seed(0)
 sizes = [32, 512, 512, 10]
 repeats = int(sys.argv[1])
@@ -74,18 +68,10 @@ export function benchHvp (): void {
   for (let k = 0; k < 3; k++) for (const c of cases) { c.gradient(); c.hvp() }
   const rows: Array<{ batch: number, backend: string, gradient: number, hvp: number, torchGradient?: number, torchHvp?: number }> =
     cases.map((c) => ({ batch: c.batch, backend: c.backend, gradient: median(c.gradient), hvp: median(c.hvp) }))
-  const python = process.env.BENCH_PYTHON ?? 'python3'
-  let torch: { version: string, blas: string } | undefined
-  const run = spawnSync(python, ['-c', TORCH, String(REPEATS)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } })
-  if (run.status === 0) {
-    const [header, ...lines] = run.stdout.trim().split('\n')
-    torch = JSON.parse(header) as { version: string, blas: string }
-    for (const line of lines) {
-      const [batch, gradient, hvp] = line.split(' ').map(Number)
-      for (const row of rows.filter((row) => row.batch === batch)) Object.assign(row, { torchGradient: gradient, torchHvp: hvp })
-    }
-  } else {
-    console.log(`(PyTorch skipped: ${python}: ${(run.stderr ?? String(run.error)).trim().split('\n').at(-1)}; set BENCH_PYTHON to a Python with torch)`)
+  const { python, torch, lines } = runTorch(TORCH, [String(REPEATS)])
+  for (const line of lines) {
+    const [batch, gradient, hvp] = line.split(' ').map(Number)
+    for (const row of rows.filter((row) => row.batch === batch)) Object.assign(row, { torchGradient: gradient, torchHvp: hvp })
   }
   console.log(`\nassignment MLP ${SIZES.join(' → ')} (284,682 parameters), ReLU, cross-entropy; median of ${REPEATS}, ms, one thread each`)
   console.log(torch === undefined ? 'PyTorch: not measured' : `PyTorch ${torch.version} (${python}), BLAS ${torch.blas}`)

@@ -10,6 +10,7 @@ import { DEFAULT_LIMITS } from '../src/operations/limits.js'
 import type { Operation } from '../src/operations/operation.js'
 import { ComputationPool } from '../src/runtime/pool.js'
 import { DEFAULT_RUNTIME } from '../src/runtime/options.js'
+import { medianMillisecondsAsync } from './timing.js'
 
 const byName = (name: string): Operation => operations.find((operation) => operation.name === name)!
 const mlp = (width: number, batch: number) => {
@@ -33,15 +34,7 @@ const CASES: Array<[string, Operation, unknown]> = [
   ['conv-matrix 30×30 dense', byName('convMatrix'), { input: 30, kernel: [[1, 2, 3], [4, 5, 6], [7, 8, 9]], padding: 1 }]
 ]
 
-async function median (run: () => Promise<unknown> | unknown, times = 15): Promise<number> {
-  const samples: number[] = []
-  for (let i = 0; i < times; i++) {
-    const start = performance.now()
-    await run()
-    samples.push(performance.now() - start)
-  }
-  return samples.sort((a, b) => a - b)[Math.floor(times / 2)]
-}
+const median = async (run: () => Promise<unknown> | unknown): Promise<number> => await medianMillisecondsAsync(run, 15)
 
 export async function benchPool (): Promise<void> {
   const pool = new ComputationPool({ ...DEFAULT_RUNTIME, workers: 1, queueLimit: 8, computeTimeoutMs: 600_000, inlineCostLimit: 0 }, DEFAULT_LIMITS)

@@ -15,12 +15,12 @@
  * Prints medians and ratios; with `--json`, one JSON object on its last line:
  * {"torch": {"version", "blas"}, "rows": [{"way", "backend", "ms"}], "torchMs"}.
  */
-import { spawn, spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { availableBackends } from '../src/math/backend.js'
 import { Mlp } from '../src/math/mlp.js'
 import { hessianEigenvalues } from '../src/math/spectrum.js'
-import { uniformStream } from './timing.js'
+import { startServer } from './servers.js'
+import { medianMillisecondsAsync, uniformStream } from './timing.js'
+import { runTorch } from './torch.js'
 
 const SIZES = [32, 512, 512, 10]
 const BATCH = 64
@@ -35,22 +35,9 @@ const spec = { sizes: SIZES, activation: 'relu' as const, loss: 'cross-entropy' 
 const parameterCount = new Mlp(spec, availableBackends()[0]).parameterCount
 const w = Array.from({ length: parameterCount }, () => uniform() * 0.1)
 
-async function median (f: () => Promise<unknown> | unknown): Promise<number> {
-  const times: number[] = []
-  for (let r = 0; r < REPEATS; r++) {
-    const start = performance.now()
-    await f()
-    times.push(performance.now() - start)
-  }
-  return times.sort((a, b) => a - b)[Math.floor(REPEATS / 2)]
-}
+const median = async (f: () => Promise<unknown> | unknown): Promise<number> => await medianMillisecondsAsync(f, REPEATS)
 
 const TORCH = `
-import json, re, sys, time, torch
-import torch.nn.functional as F
-torch.set_num_threads(1)
-blas = re.search(r'BLAS_INFO=([^,\\s]+)', torch.__config__.show())
-print(json.dumps({'version': torch.__version__, 'blas': blas.group(1) if blas else 'unknown'}))
 data = json.load(sys.stdin)
 repeats, steps = int(sys.argv[1]), int(sys.argv[2])
 sizes = data['sizes']
@@ -106,25 +93,6 @@ for _ in range(repeats):
 print(json.dumps({'ms': sorted(times)[repeats // 2], 'eigenvalue': value}))
 `
 
-/** The built server, started like `npm start` (grading open on purpose: the bench computes, it does not grade). */
-async function startServer (): Promise<{ url: string, stop: () => void }> {
-  const entry = 'dist/src/server.js'
-  if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build first (npm run bench:spectrum does)`)
-  const child = spawn(process.execPath, [entry], { env: { ...process.env, NODE_ENV: 'production', GRADING: 'open', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] })
-  let output = ''
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the server exited with ${code}: ${output}`)))
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
-      if (match !== null) resolve(match[1])
-    })
-  })
-  const kernels = /matrix kernels: (\w+)/.exec(output)?.[1] ?? 'unknown'
-  process.stdout.write(`server: ${url}, matrix kernels ${kernels}\n`)
-  return { url, stop: () => child.kill('SIGTERM') }
-}
-
 export async function benchSpectrum (): Promise<void> {
   const rows: Array<{ way: string, backend: string, ms: number, eigenvalue: number }> = []
   for (const backend of availableBackends().filter((candidate) => candidate.name !== 'js')) {
@@ -134,11 +102,10 @@ export async function benchSpectrum (): Promise<void> {
     run()
     rows.push({ way: 'in-process', backend: backend.name, ms: await median(run), eigenvalue })
   }
-  const server = await startServer()
+  const server = await startServer('dist/src/server.js', 'info')
   try {
     const body = JSON.stringify({ model: { kind: 'mlp', ...spec }, w, method: 'lanczos', steps: STEPS })
     let eigenvalue = 0
-    let kernels = 'unknown'
     const request = async (): Promise<void> => {
       const response = await fetch(`${server.url}/hessian-spectrum`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
       const answer = await response.json() as { eigenvalues: number[] }
@@ -146,27 +113,14 @@ export async function benchSpectrum (): Promise<void> {
       eigenvalue = answer.eigenvalues[0]
     }
     await request()
-    kernels = ((await (await fetch(`${server.url}/health`)).json()) as { kernels: string }).kernels
+    const { kernels } = await (await fetch(`${server.url}/health`)).json() as { kernels: string }
+    console.log(`server: ${server.url}, matrix kernels ${kernels}`)
     rows.push({ way: 'HTTP', backend: kernels, ms: await median(request), eigenvalue })
   } finally {
-    server.stop()
+    server.process.kill('SIGTERM')
   }
-  const python = process.env.BENCH_PYTHON ?? 'python3'
-  const run = spawnSync(python, ['-c', TORCH, String(REPEATS), String(STEPS)], {
-    input: JSON.stringify({ sizes: SIZES, inputs, targets, w }),
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-    env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' }
-  })
-  let torch: { version: string, blas: string } | undefined
-  let torchRun: { ms: number, eigenvalue: number } | undefined
-  if (run.status === 0) {
-    const [header, result] = run.stdout.trim().split('\n')
-    torch = JSON.parse(header) as { version: string, blas: string }
-    torchRun = JSON.parse(result) as { ms: number, eigenvalue: number }
-  } else {
-    console.log(`(PyTorch skipped: ${python}: ${(run.stderr ?? String(run.error)).trim().split('\n').at(-1)}; set BENCH_PYTHON to a Python with torch)`)
-  }
+  const { python, torch, lines } = runTorch(TORCH, [String(REPEATS), String(STEPS)], JSON.stringify({ sizes: SIZES, inputs, targets, w }))
+  const torchRun = lines.length > 0 ? JSON.parse(lines[0]) as { ms: number, eigenvalue: number } : undefined
   console.log(`\ntop Hessian eigenvalue of the assignment MLP ${SIZES.join(' → ')}, batch ${BATCH}, ${STEPS} Lanczos steps; median of ${REPEATS}, ms, one computing thread each`)
   console.log(torch === undefined ? 'PyTorch: not measured' : `PyTorch ${torch.version} (${python}), BLAS ${torch.blas}: ${torchRun!.ms.toFixed(0)} ms, λ_max = ${torchRun!.eigenvalue}`)
   for (const row of rows) {

@@ -11,6 +11,17 @@ export function medianMilliseconds (f: () => void, repeats: number): number {
   return times.sort((a, b) => a - b)[Math.floor(repeats / 2)]
 }
 
+/** Median of `repeats` runs of an asynchronous f (a request), in milliseconds. */
+export async function medianMillisecondsAsync (f: () => Promise<unknown> | unknown, repeats: number): Promise<number> {
+  const times: number[] = []
+  for (let r = 0; r < repeats; r++) {
+    const start = performance.now()
+    await f()
+    times.push(performance.now() - start)
+  }
+  return times.sort((a, b) => a - b)[Math.floor(repeats / 2)]
+}
+
 /** Uniform numbers in (0, 1) from a linear congruential generator: the same inputs every run. */
 export function uniformStream (seed: number): () => number {
   let state = seed

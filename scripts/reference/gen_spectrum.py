@@ -51,6 +51,8 @@ import torch.nn.functional as F  # noqa: E402
 
 import common  # noqa: E402
 from common import library_versions, write_fixture  # noqa: E402
+# The MLP in PyTorch's parameter layout, as /hvp's references build it.
+from gen_hvp import MODULES, mlp_forward as forward, param_count  # noqa: E402
 
 torch.set_num_threads(1)  # bit-for-bit reproducible float64 sums
 torch.use_deterministic_algorithms(True)
@@ -116,48 +118,6 @@ def quadratic_cases(nrng):
 
 
 # ===================================================================== MLPs
-
-def t_softplus(t):
-    """Exact log(1 + e^t) (no threshold), as the service computes it."""
-    pos = t > 0
-    zero = torch.zeros_like(t)
-    tp = torch.where(pos, t, zero)
-    tn = torch.where(pos, zero, t)
-    return torch.where(pos, tp + torch.log1p(torch.exp(-tp)), torch.log1p(torch.exp(tn)))
-
-
-ACTIVATIONS = {"tanh": torch.tanh, "relu": F.relu, "softplus": t_softplus}
-
-
-class ExactSoftplus(nn.Module):
-    def forward(self, x):
-        return t_softplus(x)
-
-
-MODULES = {"tanh": nn.Tanh, "relu": nn.ReLU, "softplus": ExactSoftplus}
-
-
-def param_count(sizes):
-    return sum(sizes[i] * sizes[i + 1] + sizes[i + 1] for i in range(len(sizes) - 1))
-
-
-def forward(w, sizes, act, X, collect=None):
-    h, o = X, 0
-    L = len(sizes) - 1
-    for l in range(L):
-        n_in, n_out = sizes[l], sizes[l + 1]
-        W = w[o:o + n_out * n_in].reshape(n_out, n_in)
-        o += n_out * n_in
-        b = w[o:o + n_out]
-        o += n_out
-        h = F.linear(h, W, b)
-        if l < L - 1:
-            if collect is not None:
-                collect.append(h.detach())
-            h = ACTIVATIONS[act](h)
-    assert o == w.numel()
-    return h
-
 
 def loss_of(out, loss, targets):
     if loss == "cross-entropy":

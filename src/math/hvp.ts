@@ -128,6 +128,15 @@ export function hessianVectorProduct (model: DifferentiableModel, w: ArrayLike<n
   return result
 }
 
+/**
+ * v ↦ ∇²f(w)·v at one w, written into out when the model can (else returned anew): from what
+ * the model keeps at w (hessianAt: the MLP's passes at w), else a whole evaluation each time
+ * without the gradient. For loops of products: conjugate gradients, Lanczos, Hutchinson.
+ */
+export function productsAt (model: DifferentiableModel, w: ArrayLike<number>): (v: Float64Array, out: Float64Array) => ArrayLike<number> {
+  return model.hessianAt?.(w) ?? ((v, out) => model.evaluate(w, v, { hv: out, withoutGradient: true }).hv!)
+}
+
 export function checkLength (name: string, x: ArrayLike<number>, expected: number): void {
   if (x.length !== expected) throw new ImpossibleInputError(`${name} has ${x.length} entries; the model has ${expected} parameters`)
 }
@@ -170,10 +179,9 @@ export function newtonStep (model: DifferentiableModel, point: ArrayLike<number>
   let iterations = 0
   let converged = residuals[0] <= tolerance * gradientNorm
   let negativeCurvature: NewtonStepResult['negativeCurvature']
-  // Every iteration's product at this w goes to the same array, from what the model keeps at w
-  // when it can (hessianAt), else from a whole evaluation without the gradient.
+  // Every iteration's product at this w goes to the same array.
   const into = new Float64Array(n)
-  const multiply = model.hessianAt?.(w) ?? ((v: Float64Array, out: Float64Array) => model.evaluate(w, v, { hv: out, withoutGradient: true }).hv!)
+  const multiply = productsAt(model, w)
   while (!converged && iterations < maxIterations) {
     const product = multiply(direction, into)
     const curved = Float64Array.from({ length: n }, (_, i) => product[i] + damping * direction[i])

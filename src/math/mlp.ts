@@ -55,6 +55,16 @@ function addColumnSums (delta: Float64Array, from: number, batch: number, n: num
   for (let b = 0; b < batch; b++) for (let o = 0; o < n; o++) out[offset + o] += delta[from + b * n + o]
 }
 
+/** Consecutive blocks of a workspace, one per call, in the order its length was counted. */
+function carve (space: Float64Array): (length: number) => Float64Array {
+  let used = 0
+  return (length) => {
+    const block = space.subarray(used, used + length)
+    used += length
+    return block
+  }
+}
+
 /** A row-major block read as itself (rows × columns) in multiplyAddRows. */
 const plain = (data: Float64Array, columns: number, offset = 0): StridedView => ({ data, offset, rowStep: columns, depthStep: 1 })
 /** A row-major block (depth × columns) read as its transpose in multiplyAddRows. */
@@ -116,13 +126,7 @@ export class Mlp {
     // each), so that R{∇W} = R{δ}ᵀa + δᵀR{a} is one product of depth 2B, and R{g}'s R{δ}·W and
     // g = δ·W one product of 2B rows: each reads or writes a weight-sized block once, not twice.
     const halves = direction === undefined ? 1 : 2
-    const space = backend.workspace(this.workspaceLength(halves))
-    let used = 0
-    const take = (length: number): Float64Array => {
-      const block = space.subarray(used, used + length)
-      used += length
-      return block
-    }
+    const take = carve(backend.workspace(this.workspaceLength(halves)))
     const w = take(n)
     w.set(parameters)
     const v = direction === undefined ? undefined : take(n)
@@ -254,13 +258,7 @@ export class Mlp {
     const L = layers.length
     const n = this.parameterCount
     const kernels = this.backend.fork()
-    const space = kernels.workspace(this.fixedPointLength())
-    let used = 0
-    const take = (length: number): Float64Array => {
-      const block = space.subarray(used, used + length)
-      used += length
-      return block
-    }
+    const take = carve(kernels.workspace(this.fixedPointLength()))
     const w = take(n)
     w.set(parameters)
     const v = take(n)

@@ -39,7 +39,7 @@ import { privateBackend, type MatrixBackend } from './backend.js'
 import { cornerRandom } from './corner-experiment.js'
 import { ImpossibleInputError, InvalidRequestError, LimitExceededError } from './errors.js'
 import { view } from './gemm.js'
-import { checkLength, norm, type DifferentiableModel } from './hvp.js'
+import { checkLength, norm, productsAt, type DifferentiableModel } from './hvp.js'
 
 /**
  * The largest model whose Hessian `hessianEigenvalues` forms by default: n HVPs, then an
@@ -525,10 +525,8 @@ export function lanczos (multiply: HessianOperator, n: number, steps: number, ra
 export function hessianOperator (model: DifferentiableModel, w: ArrayLike<number>): HessianOperator {
   checkLength('w', w, model.parameterCount)
   const point = Float64Array.from(w)
-  // What the products at w share, kept where the model can (the MLP's passes at w), else a
-  // whole evaluation each time without the gradient; either writes into out, where the caller
-  // keeps the product (fresh megabytes per product would cost page faults).
-  const multiply = model.hessianAt?.(point) ?? ((v: Float64Array, out: Float64Array) => model.evaluate(point, v, { hv: out, withoutGradient: true }).hv!)
+  // Into out, where the caller keeps the product (fresh megabytes per product would cost page faults).
+  const multiply = productsAt(model, point)
   return (v, out = new Float64Array(point.length)) => {
     const hv = multiply(v, out)
     if (hv !== out) out.set(hv)
@@ -568,6 +566,8 @@ export interface HessianEigenOptions {
   seed?: number
   /** return the (Ritz) eigenvectors too */
   vectors?: boolean
+  /** hessianOperator(model, w), when the caller has built it for more products at w */
+  operator?: HessianOperator
 }
 
 export interface HessianEigenResult {
@@ -601,7 +601,7 @@ export interface HessianEigenResult {
  */
 export function hessianEigenvalues (model: DifferentiableModel, w: ArrayLike<number>, options: HessianEigenOptions): HessianEigenResult {
   const n = model.parameterCount
-  const multiply = hessianOperator(model, w)
+  const multiply = options.operator ?? hessianOperator(model, w)
   const { top, which } = options
   if (!Number.isInteger(top) || top < 1 || top > n) {
     throw new ImpossibleInputError(`top must be an integer in [1, ${n}], the number of eigenvalues of the ${n} × ${n} Hessian; got ${top}`)

@@ -134,7 +134,11 @@ export const hessianSpectrumOperation = defineOperation({
     const model = buildModel(input.model, limits)
     const n = model.parameterCount
     const top = input.top ?? SPECTRUM_DEFAULTS.top
+    // One operator at w for every product: setting one up costs about a gradient (the MLP's
+    // passes at w) and 3n doubles.
+    const multiply = hessianOperator(model, input.w)
     const eigen = hessianEigenvalues(model, input.w, {
+      operator: multiply,
       top,
       which: input.which ?? 'largest',
       ...(input.method !== undefined && { method: input.method }),
@@ -144,17 +148,14 @@ export const hessianSpectrumOperation = defineOperation({
     })
     const finite = new NonFiniteCollector()
     let products = eigen.hessianVectorProducts
-    // Another operator at w for the trace and the density only: setting one up costs about a
-    // gradient and 3n doubles.
-    const multiply = input.trace === true || input.density === true ? hessianOperator(model, input.w) : undefined
     // One stream for the probes and the density's starts, apart from the eigenvalues' start.
     const random = spectrumRandom(((input.seed ?? 0) + 1) >>> 0)
     let trace
     if (input.trace === true) {
       const samples = input.traceSamples ?? SPECTRUM_DEFAULTS.traceSamples
-      const estimate = hutchinsonTrace(multiply!, n, samples, random)
+      const estimate = hutchinsonTrace(multiply, n, samples, random)
       products += samples
-      const exact = n <= EXACT_SPECTRUM_MAX_PARAMETERS ? exactHessianTrace(multiply!, n) : undefined
+      const exact = n <= EXACT_SPECTRUM_MAX_PARAMETERS ? exactHessianTrace(multiply, n) : undefined
       if (exact !== undefined) products += n
       trace = {
         estimate: finite.number(estimate.estimate, 'trace.estimate'),
@@ -167,7 +168,7 @@ export const hessianSpectrumOperation = defineOperation({
     if (input.density === true) {
       const runs = input.densityRuns ?? SPECTRUM_DEFAULTS.densityRuns
       const steps = Math.min(n, input.densitySteps ?? SPECTRUM_DEFAULTS.densitySteps)
-      const result = spectralDensity(multiply!, n, { runs, steps, points: input.points ?? SPECTRUM_DEFAULTS.points, random, ...(input.sigma !== undefined && { sigma: input.sigma }) })
+      const result = spectralDensity(multiply, n, { runs, steps, points: input.points ?? SPECTRUM_DEFAULTS.points, random, ...(input.sigma !== undefined && { sigma: input.sigma }) })
       products += result.nodes.length
       density = {
         grid: finite.array(result.grid, 'density.grid'),

@@ -8,7 +8,8 @@ import { availableBackends, javascriptBackend, kernelsFile, matrixBackend, priva
 import type { NativeLoad } from '../../src/math/native.js'
 import { ACTIVATIONS } from '../../src/math/activations.js'
 import { view } from '../../src/math/gemm.js'
-import { Mlp, type MlpSpec } from '../../src/math/mlp.js'
+import { Mlp } from '../../src/math/mlp.js'
+import { wave, waveMlp } from '../helpers/mlp.js'
 
 t.test('the default backend is auto\'s; a preference chooses, and one that cannot load falls back', async (t) => {
   t.equal(matrixBackend().name, selectMatrixBackend('auto').backend.name, 'the default before any choice is auto\'s')
@@ -60,16 +61,9 @@ t.test('a workspace over WORKSPACE_KEEP_BYTES is given back; forks have their ow
 })
 
 t.test('an MLP computes the same loss, gradient and Hessian-vector product on every backend', async (t) => {
-  const wave = (length: number, seed: number) => Array.from({ length }, (_, i) => Math.sin(seed + 0.37 * i))
   for (const activation of ACTIVATIONS) {
     for (const [sizes, batch, loss] of [[[5, 9, 7, 3], 6, 'cross-entropy'], [[3, 4, 2], 1, 'mse'], [[2, 8, 1], 9, 'mse']] as const) {
-      const spec: MlpSpec = {
-        sizes,
-        activation,
-        loss,
-        inputs: Array.from({ length: batch }, (_, b) => wave(sizes[0], b)),
-        targets: loss === 'cross-entropy' ? Array.from({ length: batch }, (_, b) => b % sizes[sizes.length - 1]) : Array.from({ length: batch }, (_, b) => wave(sizes[sizes.length - 1], 10 + b))
-      }
+      const spec = waveMlp(sizes, batch, loss, activation)
       const [fast, reference] = [wasmBackend(), javascriptBackend].map((backend) => new Mlp(spec, backend))
       const w = wave(fast.parameterCount, 0.5).map((x) => x / 2)
       const v = wave(fast.parameterCount, 1.5)

@@ -13,7 +13,8 @@ import { Worker } from 'node:worker_threads'
 import t, { type Test } from 'tap'
 import { javascriptBackend, WORKSPACE_KEEP_BYTES, type MatrixBackend } from '../../src/math/backend.js'
 import { multiplyAddTransposed, type MatrixView, type StridedView } from '../../src/math/gemm.js'
-import { Mlp, type MlpSpec } from '../../src/math/mlp.js'
+import { Mlp } from '../../src/math/mlp.js'
+import { wave, waveMlp } from '../helpers/mlp.js'
 import { ADDON_PATHS, loadNativeBackend, nativeBackend, openblasCoreType, parseCpuinfo, probeInChildProcess, type ChildOutcome, type NativeBlas, type NativeLoadOptions, type ProbeResult } from '../../src/math/native.js'
 
 const TOLERANCE = 1e-13
@@ -456,7 +457,6 @@ t.test('probeInChildProcess reads the child\'s end', async (t) => {
 
 /** The MLP's loss, gradient and Hv on a backend, against the scalar backend's. */
 function compareMlp (t: Test, backend: MatrixBackend): void {
-  const wave = (length: number, seed: number): number[] => Array.from({ length }, (_, i) => Math.sin(seed + 0.37 * i))
   const cases = [
     [[5, 9, 7, 3], 6, 'cross-entropy', 'relu'],
     [[3, 4, 2], 1, 'mse', 'tanh'],
@@ -465,13 +465,7 @@ function compareMlp (t: Test, backend: MatrixBackend): void {
     [[32, 64, 10], 1, 'cross-entropy', 'softplus']
   ] as const
   for (const [sizes, batch, loss, activation] of cases) {
-    const spec: MlpSpec = {
-      sizes,
-      activation,
-      loss,
-      inputs: Array.from({ length: batch }, (_, b) => wave(sizes[0], b)),
-      targets: loss === 'cross-entropy' ? Array.from({ length: batch }, (_, b) => b % sizes[sizes.length - 1]) : Array.from({ length: batch }, (_, b) => wave(sizes[sizes.length - 1], 10 + b))
-    }
+    const spec = waveMlp(sizes, batch, loss, activation)
     const [fast, reference] = [backend, javascriptBackend].map((each) => new Mlp(spec, each))
     const w = wave(fast.parameterCount, 0.5).map((x) => x / 2)
     const v = wave(fast.parameterCount, 1.5)
