@@ -144,8 +144,8 @@ export function multiplyAddTransposed (
  * (rowStep, depthStep) = (stride, 1) this is A·B, with (1, stride) Aᵀ·B, so neither form needs
  * a transposed copy. B is depth × columns. Four rows of C at a time keep a 4 × 4 tile in
  * registers over the whole depth (8 sums, each B load used 4 times, each A entry twice); the
- * rows left over (all of them for a batch of one) are updated as C[r] += A[r][k]·B[k], two k at
- * a time, which streams B once with C's row kept in the cache.
+ * rows left over (all of them for a batch of one) are updated as C[r] += A[r][k]·B[k], four k at
+ * a time, which streams B once and reads and writes C's row a quarter as often as k by k.
  */
 export function multiplyAddRows (
   a: usize, rowStep: i32, depthStep: i32, b: usize, bStride: i32, c: usize, cStride: i32,
@@ -231,6 +231,29 @@ export function multiplyAddRows (
     const a0 = a + <usize>r * rowBytes
     const c0 = c + <usize>r * cRow
     let k = 0
+    for (; k + 4 <= depth; k += 4) {
+      const v0 = f64x2.splat(load<f64>(a0 + <usize>k * depthBytes))
+      const v1 = f64x2.splat(load<f64>(a0 + <usize>(k + 1) * depthBytes))
+      const v2 = f64x2.splat(load<f64>(a0 + <usize>(k + 2) * depthBytes))
+      const v3 = f64x2.splat(load<f64>(a0 + <usize>(k + 3) * depthBytes))
+      const b0 = b + <usize>k * bRow
+      const b1 = b0 + bRow
+      const b2 = b1 + bRow
+      const b3 = b2 + bRow
+      for (let j: usize = 0; j < vectorBytes; j += 16) {
+        const sum = f64x2.add(
+          f64x2.add(f64x2.mul(v0, v128.load(b0 + j)), f64x2.mul(v1, v128.load(b1 + j))),
+          f64x2.add(f64x2.mul(v2, v128.load(b2 + j)), f64x2.mul(v3, v128.load(b3 + j))))
+        v128.store(c0 + j, f64x2.add(v128.load(c0 + j), sum))
+      }
+      if (odd) {
+        const x0 = load<f64>(a0 + <usize>k * depthBytes)
+        const x1 = load<f64>(a0 + <usize>(k + 1) * depthBytes)
+        const x2 = load<f64>(a0 + <usize>(k + 2) * depthBytes)
+        const x3 = load<f64>(a0 + <usize>(k + 3) * depthBytes)
+        store<f64>(c0 + vectorBytes, load<f64>(c0 + vectorBytes) + ((x0 * load<f64>(b0 + vectorBytes) + x1 * load<f64>(b1 + vectorBytes)) + (x2 * load<f64>(b2 + vectorBytes) + x3 * load<f64>(b3 + vectorBytes))))
+      }
+    }
     for (; k + 2 <= depth; k += 2) {
       const x0 = load<f64>(a0 + <usize>k * depthBytes)
       const x1 = load<f64>(a0 + <usize>(k + 1) * depthBytes)
@@ -270,4 +293,41 @@ export function multiplyAddRows (
 @inline function addPair (at: usize, s0: v128, s1: v128): void {
   v128.store(at, f64x2.add(v128.load(at), s0))
   v128.store(at, f64x2.add(v128.load(at, 16), s1), 16)
+}
+
+/**
+ * x·y over n doubles (Lanczos' α and norms, src/math/spectrum.ts): eight lanes of partial sums
+ * in four registers, so the additions do not wait on one another.
+ */
+export function dot (x: usize, y: usize, n: i32): f64 {
+  const vectorBytes = <usize>(n & ~7) << 3
+  let s0 = f64x2.splat(0)
+  let s1 = f64x2.splat(0)
+  let s2 = f64x2.splat(0)
+  let s3 = f64x2.splat(0)
+  for (let i: usize = 0; i < vectorBytes; i += 64) {
+    s0 = f64x2.add(s0, f64x2.mul(v128.load(x + i), v128.load(y + i)))
+    s1 = f64x2.add(s1, f64x2.mul(v128.load(x + i, 16), v128.load(y + i, 16)))
+    s2 = f64x2.add(s2, f64x2.mul(v128.load(x + i, 32), v128.load(y + i, 32)))
+    s3 = f64x2.add(s3, f64x2.mul(v128.load(x + i, 48), v128.load(y + i, 48)))
+  }
+  let s = lanes(f64x2.add(s0, s1)) + lanes(f64x2.add(s2, s3))
+  for (let i = vectorBytes; i < <usize>n << 3; i += 8) s += load<f64>(x + i) * load<f64>(y + i)
+  return s
+}
+
+/** y += c·x over n doubles. */
+export function axpy (c: f64, x: usize, y: usize, n: i32): void {
+  const vectorBytes = <usize>(n & ~1) << 3
+  const v = f64x2.splat(c)
+  for (let i: usize = 0; i < vectorBytes; i += 16) v128.store(y + i, f64x2.add(v128.load(y + i), f64x2.mul(v, v128.load(x + i))))
+  if ((n & 1) != 0) store<f64>(y + vectorBytes, load<f64>(y + vectorBytes) + c * load<f64>(x + vectorBytes))
+}
+
+/** x *= c over n doubles. */
+export function scale (x: usize, c: f64, n: i32): void {
+  const vectorBytes = <usize>(n & ~1) << 3
+  const v = f64x2.splat(c)
+  for (let i: usize = 0; i < vectorBytes; i += 16) v128.store(x + i, f64x2.mul(v128.load(x + i), v))
+  if ((n & 1) != 0) store<f64>(x + vectorBytes, load<f64>(x + vectorBytes) * c)
 }

@@ -10,6 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { multiplyAddRows, multiplyAddTransposed, type MatrixView, type StridedView } from './gemm.js'
 import { loadNativeBackend, type NativeLoad } from './native.js'
+import { scalarVectors, type VectorKernels } from './vectors.js'
 
 export const BACKEND_NAMES = ['native', 'wasm', 'js'] as const
 export type BackendName = typeof BACKEND_NAMES[number]
@@ -26,6 +27,10 @@ export interface MatrixBackend {
   multiplyAddTransposed: (a: MatrixView, b: MatrixView, c: MatrixView, columns: number, depth: number) => void
   /** C += op(A)·B (gemm.ts) */
   multiplyAddRows: (a: StridedView, b: MatrixView, c: MatrixView, columns: number, depth: number) => void
+  /** whether the matrix kernels can take views of x (WebAssembly's only those of its own memory) */
+  addressable: (x: Float64Array) => boolean
+  /** dot, axpy and scale (vectors.ts); on any arrays, at their fastest on the workspace's */
+  readonly vectors: VectorKernels
   /**
    * The same kernels (or, where they cannot be had, the scalar ones) with a workspace of their
    * own, to ask for once: for data that must outlive other computations on the thread (the
@@ -47,6 +52,8 @@ export const javascriptBackend: MatrixBackend = {
   workspace: (length) => new Float64Array(length),
   multiplyAddTransposed,
   multiplyAddRows,
+  addressable: () => true,
+  vectors: scalarVectors,
   fork: () => javascriptBackend,
   release: () => {}
 }
@@ -55,6 +62,9 @@ interface KernelExports {
   memory: WebAssembly.Memory
   multiplyAddTransposed: (a: number, aStride: number, b: number, bStride: number, c: number, cStride: number, rows: number, columns: number, depth: number) => void
   multiplyAddRows: (a: number, rowStep: number, depthStep: number, b: number, bStride: number, c: number, cStride: number, rows: number, columns: number, depth: number) => void
+  dot: (x: number, y: number, n: number) => number
+  axpy: (c: number, x: number, y: number, n: number) => void
+  scale: (x: number, c: number, n: number) => void
 }
 
 const PAGE_BYTES = 65536
@@ -85,6 +95,13 @@ function instanceBackend (module: WebAssembly.Module): MatrixBackend {
     if (data.buffer !== kernels.memory.buffer) throw new Error('a wasm kernel was given an array outside its memory: take operands from workspace()')
     return data.byteOffset + offset * 8
   }
+  // Arrays elsewhere (a caller's own) go to the scalar loops: copying them in would cost more.
+  const inside = (x: Float64Array): boolean => x.buffer === kernels.memory.buffer
+  const vectors: VectorKernels = {
+    dot: (x, y) => inside(x) && inside(y) ? kernels.dot(x.byteOffset, y.byteOffset, x.length) : scalarVectors.dot(x, y),
+    axpy: (c, x, y) => inside(x) && inside(y) ? kernels.axpy(c, x.byteOffset, y.byteOffset, y.length) : scalarVectors.axpy(c, x, y),
+    scale: (x, c) => inside(x) ? kernels.scale(x.byteOffset, c, x.length) : scalarVectors.scale(x, c)
+  }
   return {
     name: 'wasm',
     workspace (length) {
@@ -102,6 +119,8 @@ function instanceBackend (module: WebAssembly.Module): MatrixBackend {
     multiplyAddRows (a, b, c, columns, depth) {
       kernels.multiplyAddRows(address(a.data, a.offset), a.rowStep, a.depthStep, address(b.data, b.offset), b.stride, address(c.data, c.offset), c.stride, c.rows, columns, depth)
     },
+    addressable: inside,
+    vectors,
     // A new instance of the compiled module; where it cannot be had (no address space left
     // for another memory), the scalar kernels.
     fork: () => privateBackend(() => instanceBackend(module))

@@ -66,6 +66,11 @@ function carve (space: Float64Array): (length: number) => Float64Array {
 }
 
 /** A row-major block read as itself (rows × columns) in multiplyAddRows. */
+/** Whether two arrays share no byte. */
+function disjoint (x: Float64Array, y: Float64Array): boolean {
+  return x.buffer !== y.buffer || x.byteOffset + x.byteLength <= y.byteOffset || y.byteOffset + y.byteLength <= x.byteOffset
+}
+
 const plain = (data: Float64Array, columns: number, offset = 0): StridedView => ({ data, offset, rowStep: columns, depthStep: 1 })
 /** A row-major block (depth × columns) read as its transpose in multiplyAddRows. */
 const transposed = (data: Float64Array, columns: number, offset = 0): StridedView => ({ data, offset, rowStep: 1, depthStep: columns })
@@ -261,8 +266,8 @@ export class Mlp {
     const take = carve(kernels.workspace(this.fixedPointLength()))
     const w = take(n)
     w.set(parameters)
-    const v = take(n)
-    const hv = take(n)
+    const vCopy = take(n)
+    const product = take(n)
     // stacks[l] = [a_l; R{a_l}] (R{a_0} = 0 is not stored), deltas[l] = [R{δ_l}; δ_l],
     // rPre[l] = R{z_l} (z_l while w's forward pass runs), g[l] = δ_l·W_l for l ≥ 1.
     const stacks: Float64Array[] = [take(B * layers[0].nIn)]
@@ -313,7 +318,13 @@ export class Mlp {
       for (let i = 0; i < B * nIn; i++) below[B * nIn + i] = g[i] * first[i]
     }
     return (direction, out = new Float64Array(n)) => {
-      v.set(direction)
+      // The caller's arrays themselves where the kernels can read and write them (the native
+      // ones can, WebAssembly's only within its memory) and they do not overlap: each copy in or
+      // out would be another pass over n doubles.
+      let v = vCopy
+      if (direction instanceof Float64Array && direction.length === n && kernels.addressable(direction)) v = direction
+      else vCopy.set(direction)
+      const hv = out.length === n && kernels.addressable(out) && disjoint(out, v) ? out : product
       hv.fill(0)
       // R-forward: R{z} = Vb + a·Vᵀ + R{a}·Wᵀ, R{a} = φ′ ⊙ R{z}.
       for (const [l, { nIn, nOut, weightOffset, biasOffset }] of layers.entries()) {
@@ -355,7 +366,7 @@ export class Mlp {
         const below = deltas[l - 1]
         for (let i = 0; i < B * nIn; i++) below[i] = r[i] * first[i] + g[i] * second[i] * rzBelow[i]
       }
-      out.set(hv)
+      if (hv !== out) out.set(hv)
       return out
     }
   }

@@ -22,6 +22,7 @@ import { constants } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { isMainThread } from 'node:worker_threads'
 import { WORKSPACE_KEEP_BYTES, type MatrixBackend } from './backend.js'
+import { scalarVectors } from './vectors.js'
 import { multiplyAddRows, multiplyAddTransposed, type StridedView } from './gemm.js'
 
 /** The addon's exports (native/dlcheck_blas.c). */
@@ -162,6 +163,11 @@ export function nativeBackend (blas: NativeBlas): MatrixBackend {
       }
       blas.gemm(form.transposed, false, rows, columns, depth, a.data, a.offset, form.ld, b.data, b.offset, ldb, c.data, c.offset, ldc)
     },
+    // OpenBLAS's level 1 would be no faster than V8 at what spectrum.ts asks of it: its
+    // vectors live in a WebAssembly workspace of their own (backend.ts, privateBackend).
+    // The addon takes any Float64Array (the gemm calls check that C overlaps no operand).
+    addressable: () => true,
+    vectors: scalarVectors,
     fork: () => nativeBackend(blas),
     release () {
       if (block.length * 8 > WORKSPACE_KEEP_BYTES) block = new Float64Array(0)

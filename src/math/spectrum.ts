@@ -310,28 +310,27 @@ function implicitQl (d: Float64Array, e: Float64Array, zt: Float64Array | undefi
 
 // ------------------------------------------------------------------------- vector kernels
 
-/** a·b with four partial sums, so the additions do not wait on one another. */
-function dot (a: Float64Array, b: Float64Array): number {
-  const n = a.length
-  let s0 = 0
-  let s1 = 0
-  let s2 = 0
-  let s3 = 0
-  let i = 0
-  for (; i + 4 <= n; i += 4) {
-    s0 += a[i] * b[i]
-    s1 += a[i + 1] * b[i + 1]
-    s2 += a[i + 2] * b[i + 2]
-    s3 += a[i + 3] * b[i + 3]
-  }
-  for (; i < n; i++) s0 += a[i] * b[i]
-  return (s0 + s1) + (s2 + s3)
+/**
+ * This thread's kernels for the Lanczos basis: a WebAssembly instance of their own
+ * (privateBackend: the MLP's kernels reuse their workspace on every product), kept from one
+ * computation to the next so that its memory, once touched, is not faulted in again on every
+ * request; `releaseSpectrumWorkspace` gives back one that grew past WORKSPACE_KEEP_BYTES.
+ */
+let lanczosKernels: MatrixBackend | undefined
+function spectrumKernels (): MatrixBackend {
+  lanczosKernels ??= privateBackend()
+  return lanczosKernels
 }
 
-/** y += c·x */
-function axpy (c: number, x: Float64Array, y: Float64Array): void {
-  for (let i = 0; i < y.length; i++) y[i] += c * x[i]
+/** Called when a computation is done with its Lanczos bases (their views die with a replaced instance). */
+export function releaseSpectrumWorkspace (): void {
+  spectrumKernels().release()
 }
+
+// SIMD on the vectors of the Lanczos workspace, scalar loops on any other array (vectors.ts).
+const dot = (a: Float64Array, b: Float64Array): number => spectrumKernels().vectors.dot(a, b)
+const axpy = (c: number, x: Float64Array, y: Float64Array): void => { spectrumKernels().vectors.axpy(c, x, y) }
+const scale = (x: Float64Array, c: number): void => { spectrumKernels().vectors.scale(x, c) }
 
 /**
  * ‖x‖ in one pass, √(x·x); hvp.ts's scaled two-pass norm only when x·x under- or overflows
@@ -340,10 +339,6 @@ function axpy (c: number, x: Float64Array, y: Float64Array): void {
 function vectorNorm (x: Float64Array): number {
   const squares = dot(x, x)
   return squares > 2 ** -900 && squares < 2 ** 900 ? Math.sqrt(squares) : norm(x)
-}
-
-function scale (x: Float64Array, c: number): void {
-  for (let i = 0; i < x.length; i++) x[i] *= c
 }
 
 /**
@@ -446,7 +441,7 @@ export function lanczos (multiply: HessianOperator, n: number, steps: number, ra
   const tolerance = n * EPSILON
   // The basis (k rows, and one more for the vector being made) and the coefficients live in a
   // workspace of their own kernels: the MLP's kernels reuse theirs on every product.
-  const kernels = privateBackend()
+  const kernels = spectrumKernels()
   const space = kernels.workspace((k + 1) * n + k)
   const at = (k + 1) * n
   const row = (i: number): Float64Array => space.subarray(i * n, (i + 1) * n)
@@ -530,19 +525,12 @@ export function hessianOperator (model: DifferentiableModel, w: ArrayLike<number
   return (v, out = new Float64Array(point.length)) => {
     const hv = multiply(v, out)
     if (hv !== out) out.set(hv)
-    // x − x is NaN for ±∞ and NaN, 0 for every finite x: four sums of them are 0 exactly when
-    // every entry is finite (a branch per entry would cost as much as a product's copy).
-    let s0 = 0
-    let s1 = 0
-    let i = 0
-    for (; i + 2 <= out.length; i += 2) {
-      s0 += out[i] - out[i]
-      s1 += out[i + 1] - out[i + 1]
-    }
-    if (i < out.length) s0 += out[i] - out[i]
-    if (s0 + s1 !== 0) {
-      const bad = out.findIndex((x) => x - x !== 0)
-      throw new ImpossibleInputError(`∇²f(w)·v[${bad}] is ${out[bad]}: the Hessian-vector product overflows at this w`)
+    // A finite sum of squares has every entry finite; an infinite one may only have overflowed,
+    // so then the entries are looked at one by one (a branch per entry would cost as much as
+    // a product's copy).
+    if (!Number.isFinite(dot(out, out))) {
+      const bad = out.findIndex((x) => !Number.isFinite(x))
+      if (bad >= 0) throw new ImpossibleInputError(`∇²f(w)·v[${bad}] is ${out[bad]}: the Hessian-vector product overflows at this w`)
     }
     return out
   }
@@ -638,6 +626,7 @@ export function hessianEigenvalues (model: DifferentiableModel, w: ArrayLike<num
     residuals.push(norm(hy))
     if (options.vectors === true) eigenvectors.push(Array.from(y))
   }
+  releaseSpectrumWorkspace()
   return {
     eigenvalues,
     ...(options.vectors === true && { eigenvectors }),
@@ -822,6 +811,7 @@ export function spectralDensity (multiply: HessianOperator, n: number, options: 
       weights.push(quadrature.vectors![j] ** 2 / runs)
     }
   }
+  releaseSpectrumWorkspace()
   let low = Infinity
   let high = -Infinity
   for (const node of nodes) {

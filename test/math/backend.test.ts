@@ -8,6 +8,7 @@ import { availableBackends, javascriptBackend, kernelsFile, matrixBackend, priva
 import type { NativeLoad } from '../../src/math/native.js'
 import { ACTIVATIONS } from '../../src/math/activations.js'
 import { view } from '../../src/math/gemm.js'
+import { scalarVectors } from '../../src/math/vectors.js'
 import { Mlp } from '../../src/math/mlp.js'
 import { wave, waveMlp } from '../helpers/mlp.js'
 
@@ -92,6 +93,50 @@ t.test('an MLP computes the same loss, gradient and Hessian-vector product on ev
         t.ok(close(out, b.hv!), `hessianAt, ${name}`)
         t.ok(close(at(v.map((x) => -x)), b.hv!.map((x) => -x)), `a second product at the same point, ${name}`)
       }
+      // The scalar kernels read the direction and write the product where they are; the
+      // product goes through the workspace when the two overlap, however they are laid out.
+      const direct = reference.hessianAt(w)
+      const n = w.length
+      const both = new Float64Array(2 * n)
+      for (const [direction, out] of [[both.subarray(0, n), both.subarray(n)], [both.subarray(n), both.subarray(0, n)]]) {
+        direction.set(v)
+        t.equal(direct(direction, out), out)
+        t.ok(close(out, b.hv!), `hessianAt into a neighbouring view, ${name}`)
+      }
+      const inPlace = Float64Array.from(v)
+      t.equal(direct(inPlace, inPlace), inPlace)
+      t.ok(close(inPlace, b.hv!), `hessianAt in place, ${name}`)
+      t.ok(close(direct(Float64Array.from(v), new Float64Array(n + 1)).subarray(0, n), b.hv!), `hessianAt into a longer array, ${name}`)
     }
   }
+})
+
+t.test('vector kernels: SIMD on the workspace, scalar loops elsewhere, the same numbers', async (t) => {
+  const wasm = wasmBackend()
+  for (const n of [0, 1, 7, 8, 9, 1001]) {
+    const space = wasm.workspace(2 * n + 1)
+    // Offsets of one double: SIMD loads need no alignment.
+    const x = space.subarray(1, n + 1)
+    const y = space.subarray(n + 1, 2 * n + 1)
+    x.set(wave(n, 0.3))
+    y.set(wave(n, 2.1))
+    const [xs, ys] = [Float64Array.from(x), Float64Array.from(y)]
+    const expected = scalarVectors.dot(xs, ys)
+    t.ok(Math.abs(wasm.vectors.dot(x, y) - expected) <= 1e-13 * Math.max(1, n), `dot, n = ${n}`)
+    t.equal(wasm.vectors.dot(xs, ys), expected, `dot outside the workspace is the scalar one, n = ${n}`)
+    wasm.vectors.axpy(-0.75, x, y)
+    scalarVectors.axpy(-0.75, xs, ys)
+    t.strictSame(Array.from(y), Array.from(ys), `axpy, n = ${n}`)
+    wasm.vectors.scale(x, 1 / 3)
+    scalarVectors.scale(xs, 1 / 3)
+    t.strictSame(Array.from(x), Array.from(xs), `scale, n = ${n}`)
+    const outside = Float64Array.from(xs)
+    wasm.vectors.axpy(2, xs, outside)
+    wasm.vectors.scale(outside, 0.5)
+    t.strictSame(Array.from(outside), Array.from(xs, (value) => (value + 2 * value) * 0.5), `axpy and scale outside the workspace, n = ${n}`)
+  }
+  t.ok(wasm.addressable(wasm.workspace(4)), 'the workspace is addressable')
+  t.notOk(wasm.addressable(new Float64Array(4)), 'another array is not')
+  t.ok(javascriptBackend.addressable(new Float64Array(4)), 'the scalar kernels take any array')
+  t.equal(javascriptBackend.vectors, scalarVectors)
 })

@@ -15,6 +15,7 @@ import { javascriptBackend, WORKSPACE_KEEP_BYTES, type MatrixBackend } from '../
 import { multiplyAddTransposed, type MatrixView, type StridedView } from '../../src/math/gemm.js'
 import { Mlp } from '../../src/math/mlp.js'
 import { wave, waveMlp } from '../helpers/mlp.js'
+import { scalarVectors } from '../../src/math/vectors.js'
 import { ADDON_PATHS, loadNativeBackend, nativeBackend, openblasCoreType, parseCpuinfo, probeInChildProcess, type ChildOutcome, type NativeBlas, type NativeLoadOptions, type ProbeResult } from '../../src/math/native.js'
 
 const TOLERANCE = 1e-13
@@ -277,6 +278,8 @@ t.test('a refused call is the addon\'s error: a view past the end of its array',
 
 t.test('one workspace per backend, replaced only by a larger one', async (t) => {
   const backend = nativeBackend(fakeBlas())
+  t.ok(backend.addressable(new Float64Array(1)), 'the addon takes any array')
+  t.equal(backend.vectors, scalarVectors)
   const first = backend.workspace(1000)
   t.equal(first.length, 1000)
   const smaller = backend.workspace(10)

@@ -417,6 +417,9 @@ t.test('hessianEigenvalues: what it refuses', async (t) => {
     new ImpossibleInputError('∇²f(w)·v[1] is Infinity: the Hessian-vector product overflows at this w'))
   const nan: DifferentiableModel = { parameterCount: 1, evaluate: () => ({ value: 0, gradient: [0], hv: [NaN] }) }
   t.throws(() => hessianOperator(nan, [0])(new Float64Array(1)), /is NaN/)
+  // Entries whose squares overflow are still finite: a product, not an error.
+  const huge = hessianOperator(new QuadraticModel([[1e200, 0], [0, 1e200]]), [0, 0])(Float64Array.from([1, 1]))
+  t.strictSame(Array.from(huge), [1e200, 1e200], 'a product of finite entries whose sum of squares overflows')
 })
 
 t.test('lanczos: an orthonormal basis that tridiagonalises H', async (t) => {
