@@ -12,7 +12,8 @@
  *   same reorthogonalisation rule, T's eigenvalues by torch.linalg.eigvalsh; when the Python of
  *   BENCH_PYTHON (default python3) has torch.
  *
- * Prints medians and ratios; with `--json`, one JSON object on its last line:
+ * Prints medians after BENCH_WARMUP runs of each, and ratios; with `--json`, one JSON object
+ * on its last line:
  * {"torch": {"version", "blas"}, "rows": [{"way", "backend", "ms"}], "torchMs"}.
  */
 import { availableBackends } from '../src/math/backend.js'
@@ -26,6 +27,12 @@ const SIZES = [32, 512, 512, 10]
 const BATCH = 64
 const STEPS = 20
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5)
+/**
+ * Runs before the timed ones, in-process and over HTTP alike: the steady state of a service
+ * that has been up a while. Each pool thread warms its own JIT and faults in its own Lanczos
+ * workspace, and a request lands on any of them, so the server needs a few per thread.
+ */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 6)
 
 const stream = uniformStream(7)
 const uniform = (): number => stream() - 0.5
@@ -39,7 +46,7 @@ const median = async (f: () => Promise<unknown> | unknown): Promise<number> => a
 
 const TORCH = `
 data = json.load(sys.stdin)
-repeats, steps = int(sys.argv[1]), int(sys.argv[2])
+repeats, steps, warmup = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 sizes = data['sizes']
 X = torch.tensor(data['inputs'], dtype=torch.float64)
 T = torch.tensor(data['targets'])
@@ -86,7 +93,7 @@ def top_eigenvalue():
         beta.append(b); previous = b; q = r / b
     Tm = torch.diag(torch.tensor(alpha)) + torch.diag(torch.tensor(beta), 1) + torch.diag(torch.tensor(beta), -1)
     return torch.linalg.eigvalsh(Tm)[-1].item()
-top_eigenvalue()
+for _ in range(warmup): top_eigenvalue()
 times, value = [], None
 for _ in range(repeats):
     t = time.perf_counter(); value = top_eigenvalue(); times.append((time.perf_counter() - t) * 1e3)
@@ -99,7 +106,7 @@ export async function benchSpectrum (): Promise<void> {
     const mlp = new Mlp(spec, backend)
     let eigenvalue = 0
     const run = (): void => { eigenvalue = hessianEigenvalues(mlp, w, { top: 1, which: 'largest', method: 'lanczos', steps: STEPS }).eigenvalues[0] }
-    run()
+    for (let i = 0; i < WARMUP; i++) run()
     rows.push({ way: 'in-process', backend: backend.name, ms: await median(run), eigenvalue })
   }
   const server = await startServer('dist/src/server.js', 'info')
@@ -112,14 +119,14 @@ export async function benchSpectrum (): Promise<void> {
       if (!response.ok) throw new Error(JSON.stringify(answer))
       eigenvalue = answer.eigenvalues[0]
     }
-    await request()
+    for (let i = 0; i < WARMUP; i++) await request()
     const { kernels } = await (await fetch(`${server.url}/health`)).json() as { kernels: string }
     console.log(`server: ${server.url}, matrix kernels ${kernels}`)
     rows.push({ way: 'HTTP', backend: kernels, ms: await median(request), eigenvalue })
   } finally {
     server.process.kill('SIGTERM')
   }
-  const { python, torch, lines } = runTorch(TORCH, [String(REPEATS), String(STEPS)], JSON.stringify({ sizes: SIZES, inputs, targets, w }))
+  const { python, torch, lines } = runTorch(TORCH, [String(REPEATS), String(STEPS), String(WARMUP)], JSON.stringify({ sizes: SIZES, inputs, targets, w }))
   const torchRun = lines.length > 0 ? JSON.parse(lines[0]) as { ms: number, eigenvalue: number } : undefined
   console.log(`\ntop Hessian eigenvalue of the assignment MLP ${SIZES.join(' → ')}, batch ${BATCH}, ${STEPS} Lanczos steps; median of ${REPEATS}, ms, one computing thread each`)
   console.log(torch === undefined ? 'PyTorch: not measured' : `PyTorch ${torch.version} (${python}), BLAS ${torch.blas}: ${torchRun!.ms.toFixed(0)} ms, λ_max = ${torchRun!.eigenvalue}`)
