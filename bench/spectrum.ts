@@ -5,7 +5,8 @@
  *
  * - dlcheck in-process (`hessianEigenvalues`), on every matrix backend that loads here;
  * - dlcheck over HTTP, end to end: `POST /hessian-spectrum` to a server started like `npm start`
- *   (its own process, MATRIX_BACKEND=auto), the 6 MB body sent and the answer read;
+ *   (its own process, MATRIX_BACKEND=auto), the body sent and the answer read; w as a JSON
+ *   array of decimals (5.7 MB), then as `{"float64": base64}` (3 MB, "HTTP b64");
  * - the same loop in PyTorch in-process, as PyHessian (Yao et al. 2020) runs it: float64, one
  *   thread, the gradient's graph built once at w and each HVP one more backward pass through it
  *   (retain_graph), the basis in one tensor and each Gram–Schmidt pass two matrix products, the
@@ -111,18 +112,25 @@ export async function benchSpectrum (): Promise<void> {
   }
   const server = await startServer('dist/src/server.js', 'info')
   try {
-    const body = JSON.stringify({ model: { kind: 'mlp', ...spec }, w, method: 'lanczos', steps: STEPS })
-    let eigenvalue = 0
-    const request = async (): Promise<void> => {
-      const response = await fetch(`${server.url}/hessian-spectrum`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
-      const answer = await response.json() as { eigenvalues: number[] }
-      if (!response.ok) throw new Error(JSON.stringify(answer))
-      eigenvalue = answer.eigenvalues[0]
-    }
-    for (let i = 0; i < WARMUP; i++) await request()
+    // w as decimal JSON (5.7 MB), and as its doubles in base64 (3 MB; src/operations/parameter-vector.ts).
+    const float64 = Buffer.from(Float64Array.from(w).buffer).toString('base64')
+    const ways = [
+      { way: 'HTTP', body: JSON.stringify({ model: { kind: 'mlp', ...spec }, w, method: 'lanczos', steps: STEPS }) },
+      { way: 'HTTP b64', body: JSON.stringify({ model: { kind: 'mlp', ...spec }, w: { float64 }, method: 'lanczos', steps: STEPS }) }
+    ]
     const { kernels } = await (await fetch(`${server.url}/health`)).json() as { kernels: string }
     console.log(`server: ${server.url}, matrix kernels ${kernels}`)
-    rows.push({ way: 'HTTP', backend: kernels, ms: await median(request), eigenvalue })
+    for (const { way, body } of ways) {
+      let eigenvalue = 0
+      const request = async (): Promise<void> => {
+        const response = await fetch(`${server.url}/hessian-spectrum`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+        const answer = await response.json() as { eigenvalues: number[] }
+        if (!response.ok) throw new Error(JSON.stringify(answer))
+        eigenvalue = answer.eigenvalues[0]
+      }
+      for (let i = 0; i < WARMUP; i++) await request()
+      rows.push({ way, backend: kernels, ms: await median(request), eigenvalue })
+    }
   } finally {
     server.process.kill('SIGTERM')
   }

@@ -27,7 +27,7 @@ export function defaultSteps (n: number, top: number): number {
 
 export interface SpectrumCostInput {
   model: ModelInput
-  w: number[]
+  w: ArrayLike<number>
   top?: number
   method?: 'exact' | 'lanczos'
   steps?: number

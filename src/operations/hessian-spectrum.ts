@@ -5,6 +5,7 @@ import { NonFiniteCollector } from './finite.js'
 import { defaultSteps, hessianSpectrumNanoseconds, SPECTRUM_DEFAULTS } from './hessian-spectrum-cost.js'
 import { ASSIGNMENT_MLP_EXAMPLE } from './hvp.js'
 import { buildModel, ModelSchema } from './models.js'
+import { ParameterVector } from './parameter-vector.js'
 import { defineOperation } from './operation.js'
 import { mlpProblem, spreadSpectrum, wave } from './sample-inputs.js'
 import { NullableNumber, Warnings } from './schemas.js'
@@ -28,7 +29,7 @@ export const SPECTRUM_MAX_VECTOR_ENTRIES = 5_000_000
  * the rest).
  * @throws {LimitExceededError}
  */
-function checkSpectrumLimits (input: { w: number[], top?: number, method?: string, steps?: number, vectors?: boolean, density?: boolean, densitySteps?: number }): void {
+function checkSpectrumLimits (input: { w: ArrayLike<number>, top?: number, method?: string, steps?: number, vectors?: boolean, density?: boolean, densitySteps?: number }): void {
   const n = input.w.length
   const top = Math.min(n, input.top ?? SPECTRUM_DEFAULTS.top)
   if (input.vectors === true && top * n > SPECTRUM_MAX_VECTOR_ENTRIES) {
@@ -72,7 +73,7 @@ export const hessianSpectrumOperation = defineOperation({
   questions: ['3.1', '3.6'],
   body: Type.Object({
     model: ModelSchema,
-    w: Type.Array(Type.Number(), { description: 'the point, one entry per parameter' }),
+    w: ParameterVector('the point, one entry per parameter'),
     top: Type.Optional(Type.Integer({ minimum: 1, maximum: SPECTRUM_LIMITS.top, default: SPECTRUM_DEFAULTS.top, description: `how many eigenvalues (at most n and ${SPECTRUM_LIMITS.top})` })),
     which: Type.Optional(Which),
     method: Type.Optional(SpectrumMethod),

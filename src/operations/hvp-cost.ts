@@ -14,7 +14,7 @@ const SWEEP_ERROR_PARAMETER_NS = 65
 /** Steps of the sweep, r = 10⁰ … 10⁻¹⁶ (src/math/hvp.ts). */
 const SWEEP_STEPS = 17
 
-export function hvpNanoseconds (input: { model: ModelInput, w: number[], method?: string, sweep?: boolean }): number {
+export function hvpNanoseconds (input: { model: ModelInput, w: ArrayLike<number>, method?: string, sweep?: boolean }): number {
   const model = modelEvaluationNanoseconds(input.model)
   const parameters = input.w.length
   const method = input.method ?? 'exact'

@@ -4,6 +4,7 @@ import { hessianVectorProduct } from '../math/hvp.js'
 import { NonFiniteCollector } from './finite.js'
 import { hvpNanoseconds } from './hvp-cost.js'
 import { buildModel, ModelSchema } from './models.js'
+import { ParameterVector } from './parameter-vector.js'
 import { defineOperation } from './operation.js'
 import { formulaModel, mlpProblem, squareMatrix, wave } from './sample-inputs.js'
 import { NullableNumber, Warnings } from './schemas.js'
@@ -41,8 +42,8 @@ export const hvpOperation = defineOperation({
   questions: ['3.3', '3.4', '3.5', '3.6'],
   body: Type.Object({
     model: ModelSchema,
-    w: Type.Array(Type.Number(), { description: 'the point, one entry per parameter' }),
-    v: Type.Array(Type.Number(), { description: 'the direction, one entry per parameter' }),
+    w: ParameterVector('the point, one entry per parameter'),
+    v: ParameterVector('the direction, one entry per parameter'),
     method: Type.Optional(Method),
     r: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'finite-difference step (forward and central only)' })),
     sweep: Type.Optional(Type.Boolean({ description: 'also the forward and central errors against the exact product for r = 10⁰ … 10⁻¹⁶' }))

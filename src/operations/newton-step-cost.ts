@@ -14,11 +14,11 @@ const ITERATION_PARAMETER_NS = 60
 const ANSWER_PARAMETER_NS = 2 * JSON_DOUBLE_NS + 60
 
 /** CG iterations run at most: maxIterations, by default min(n, 100) (src/math/hvp.ts). */
-function newtonIterations (input: { w: number[], maxIterations?: number }): number {
+function newtonIterations (input: { w: ArrayLike<number>, maxIterations?: number }): number {
   return input.maxIterations ?? Math.min(input.w.length, 100)
 }
 
-export function newtonStepNanoseconds (input: { model: ModelInput, w: number[], maxIterations?: number }): number {
+export function newtonStepNanoseconds (input: { model: ModelInput, w: ArrayLike<number>, maxIterations?: number }): number {
   const model = modelEvaluationNanoseconds(input.model)
   const parameters = input.w.length
   const iterations = newtonIterations(input)

@@ -3,6 +3,7 @@ import { newtonStep } from '../math/hvp.js'
 import { NonFiniteCollector } from './finite.js'
 import { ASSIGNMENT_MLP_EXAMPLE } from './hvp.js'
 import { buildModel, ModelSchema } from './models.js'
+import { ParameterVector } from './parameter-vector.js'
 import { newtonStepNanoseconds } from './newton-step-cost.js'
 import { defineOperation } from './operation.js'
 import { mlpProblem, spreadSpectrum, wave } from './sample-inputs.js'
@@ -22,7 +23,7 @@ export const newtonStepOperation = defineOperation({
   questions: ['3.1'],
   body: Type.Object({
     model: ModelSchema,
-    w: Type.Array(Type.Number(), { description: 'the current point' }),
+    w: ParameterVector('the current point, one entry per parameter'),
     damping: Type.Optional(Type.Number({ minimum: 0, default: 0, description: 'λ ≥ 0 (Levenberg–Marquardt damping)' })),
     maxIterations: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_NEWTON_ITERATIONS, description: `CG iterations at most (default min(n, 100), at most ${MAX_NEWTON_ITERATIONS})` })),
     tolerance: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 1e-10, description: 'stop when ‖(H + λI)s + ∇f‖ ≤ tolerance·‖∇f‖' }))

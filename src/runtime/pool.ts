@@ -34,6 +34,7 @@ import { RemoteComputationError, ServiceUnavailableError } from '../errors.js'
 import { gradeSheet, sheetCost, type PreparedSheet } from '../grading/grader.js'
 import type { Limits } from '../operations/limits.js'
 import type { Operation } from '../operations/operation.js'
+import { decodeParameterVectors } from '../operations/parameter-vector.js'
 import { matrixBackend, type BackendName, type BackendPreference } from '../math/backend.js'
 import type { RuntimeOptions } from './options.js'
 import { overBudgetMessage, seconds } from './budget.js'
@@ -220,6 +221,7 @@ export class ComputationPool {
    * (`execute` places it). A computation over the time budget is refused as in `execute`.
    */
   inline (operation: Operation, input: unknown): { value: unknown } | undefined {
+    input = decodeParameterVectors(operation, input)
     return this.place(operation, input).placement === 'inline' ? { value: operation.run(input, this.limits) } : undefined
   }
 
@@ -242,6 +244,7 @@ export class ComputationPool {
    * @throws {ClientClosedError} when the client disconnected first
    */
   async execute (operation: Operation, input: unknown, options: ExecuteOptions = {}): Promise<Answer> {
+    input = decodeParameterVectors(operation, input)
     const { estimateNs, placement } = this.place(operation, input)
     if (placement === 'inline') return { value: operation.run(input, this.limits) }
     const picture = options.picture === true

@@ -32,6 +32,7 @@ import { SchemaValidationError, ServiceUnavailableError } from '../errors.js'
 import { operations } from '../operations/index.js'
 import type { Limits } from '../operations/limits.js'
 import type { Operation } from '../operations/operation.js'
+import { decodeParameterVectors } from '../operations/parameter-vector.js'
 import { PICTURES } from '../svg/pictures.js'
 import { overBudgetMessage, seconds } from './budget.js'
 import { parseJsonBody } from './request-body.js'
@@ -94,7 +95,7 @@ function parsedBody (operation: Operation, bytes: Uint8Array): unknown {
   const body = parseJsonBody(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'))
   const validate = validatorOf(operation)
   if (!validate(body)) throw new SchemaValidationError(schemaErrorFormatter(validate.errors!, 'body').message)
-  return body
+  return decodeParameterVectors(operation, body)
 }
 
 /**
