@@ -15,11 +15,15 @@
  *
  * Prints medians after BENCH_WARMUP runs of each, and ratios; with `--json`, one JSON object
  * on its last line:
- * {"torch": {"version", "blas"}, "rows": [{"way", "backend", "ms"}], "torchMs"}.
+ * {"torch": {"version", "blas"}, "rows": [{"way", "backend", "ms"}], "torchMs", "reading": [{"way", "bytes", "ms"}]}.
  */
 import { availableBackends } from '../src/math/backend.js'
 import { Mlp } from '../src/math/mlp.js'
 import { hessianEigenvalues } from '../src/math/spectrum.js'
+import { hessianSpectrumOperation } from '../src/operations/hessian-spectrum.js'
+import type { Operation } from '../src/operations/operation.js'
+import { decodeParameterVectors } from '../src/operations/parameter-vector.js'
+import { parseJsonBody } from '../src/runtime/request-body.js'
 import { startServer } from './servers.js'
 import { medianMillisecondsAsync, uniformStream } from './timing.js'
 import { runTorch } from './torch.js'
@@ -103,6 +107,7 @@ print(json.dumps({'ms': sorted(times)[repeats // 2], 'eigenvalue': value}))
 
 export async function benchSpectrum (): Promise<void> {
   const rows: Array<{ way: string, backend: string, ms: number, eigenvalue: number }> = []
+  const reading: Array<{ way: string, bytes: number, ms: number }> = []
   for (const backend of availableBackends().filter((candidate) => candidate.name !== 'js')) {
     const mlp = new Mlp(spec, backend)
     let eigenvalue = 0
@@ -118,6 +123,14 @@ export async function benchSpectrum (): Promise<void> {
       { way: 'HTTP', body: JSON.stringify({ model: { kind: 'mlp', ...spec }, w, method: 'lanczos', steps: STEPS }) },
       { way: 'HTTP b64', body: JSON.stringify({ model: { kind: 'mlp', ...spec }, w: { float64 }, method: 'lanczos', steps: STEPS }) }
     ]
+    // What a worker does with each body before computing: decode the UTF-8, parse, and (b64)
+    // decode the doubles.
+    for (const { way, body } of ways) {
+      const bytes = Buffer.from(body)
+      const read = (): unknown => decodeParameterVectors(hessianSpectrumOperation as unknown as Operation, parseJsonBody(bytes.toString('utf8')))
+      for (let i = 0; i < WARMUP; i++) read()
+      reading.push({ way, bytes: bytes.length, ms: await median(read) })
+    }
     const { kernels } = await (await fetch(`${server.url}/health`)).json() as { kernels: string }
     console.log(`server: ${server.url}, matrix kernels ${kernels}`)
     for (const { way, body } of ways) {
@@ -142,8 +155,9 @@ export async function benchSpectrum (): Promise<void> {
     const versus = torchRun === undefined ? '' : `   ${(row.ms / torchRun.ms).toFixed(2)}× PyTorch`
     console.log(`  ${row.way.padEnd(11)} ${row.backend.padEnd(7)} ${row.ms.toFixed(0).padStart(6)} ms   λ_max = ${row.eigenvalue}${versus}`)
   }
+  for (const { way, bytes, ms } of reading) console.log(`  reading the ${way} body (${(bytes / 1e6).toFixed(1)} MB) in a worker: ${ms.toFixed(1)} ms`)
   if (process.argv.includes('--json')) {
-    console.log(JSON.stringify({ torch: torch ?? null, rows: rows.map(({ way, backend, ms }) => ({ way, backend, ms })), torchMs: torchRun?.ms ?? null }))
+    console.log(JSON.stringify({ torch: torch ?? null, rows: rows.map(({ way, backend, ms }) => ({ way, backend, ms })), torchMs: torchRun?.ms ?? null, reading }))
   }
 }
 
