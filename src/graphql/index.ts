@@ -5,9 +5,9 @@
  * implementation.
  */
 import { Ajv, type ValidateFunction } from 'ajv'
-import type { FastifyInstance, FastifyReply } from 'fastify'
-import { parse, validate, type DocumentNode } from 'graphql'
-import mercurius from 'mercurius'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql'
+import mercurius, { type MercuriusCommonOptions } from 'mercurius'
 import { ComputationError, LimitExceededError } from '../math/errors.js'
 import type { UnauthorizedError } from '../errors.js'
 import type { GraderAccess } from '../grading/access.js'
@@ -19,6 +19,7 @@ import type { Limits } from '../operations/limits.js'
 import type { Operation } from '../operations/operation.js'
 import { disconnection } from '../runtime/disconnection.js'
 import { answerValue, ClientClosedError, type Answer, type ComputationPool } from '../runtime/pool.js'
+import { compiledQueries } from './compiled.js'
 import { guardedField } from './guarded.js'
 import { graphqlSdl, SCALARS, type ExtraField } from './sdl.js'
 import { bracketNesting, costRule, startsAsJson, maxAliasesRule, maxDepthRule, variablesProblem, type GraphqlLimits } from './limits.js'
@@ -158,80 +159,42 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
       })
     }
   }
-  await app.register(mercurius, {
-    schema: schemaText(operations),
-    resolvers: { Query: query, Mutation: mutation, ...Object.fromEntries(SCALARS.map((scalar) => [scalar.name, scalar])) },
-    graphiql: false,
-    allowBatchedQueries: false,
-    // graphql-jit compiles a query on its second run (Mercurius caches it with the parsed
-    // document): the every-field paramCount query went from 0.75 to 0.83 of REST
-    // (BENCHMARKS.md). The numeric form, not the adaptive one, which stops compiling when the
-    // event loop is busy, that is, when it matters.
-    jit: 1,
-    validationRules: [
-      maxDepthRule(limits.graphqlMaxDepth),
-      maxAliasesRule(limits.graphqlMaxAliases),
-      costRule(limits.graphqlMaxFields, limits.graphqlMaxComputations)
-    ],
-    graphql: { parseOptions: { maxTokens: limits.graphqlMaxTokens } },
-    // Mercurius answers transport errors itself (its route's error handler, not the app's):
-    // name the body limit, and the way around it, as REST does.
-    errorFormatter: (execution, context) => {
-      // Mercurius' formatter logs each error's message at info, and graphql-js' messages quote
-      // the values they refuse (`String cannot represent a non string value: 20231234`, a
-      // student's id): it logs into nothing here, and the line written says only where.
-      const { statusCode, response } = mercurius.defaultErrorFormatter(execution, { ...context, reply: { log: { info: () => {} } } } as unknown as typeof context)
-      for (const error of execution.errors) context.reply.log.info({ graphqlError: { path: error.path, code: (error.originalError as { code?: string } | undefined)?.code } }, 'GraphQL error')
-      const errors = response.errors!.map((formatted, i) => {
-        // Mercurius may format one error into several, so errors[i] can be missing.
-        const original = execution.errors[i]?.originalError as { code?: string } | undefined
-        if (original?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-          return {
-            message: `the request body is over the limit of ${limits.graphqlBodyLimit} bytes (GRAPHQL_BODY_LIMIT). ${advice}, or raise GRAPHQL_BODY_LIMIT on the server`,
-            extensions: { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }
-          }
+  const formatErrors: NonNullable<MercuriusCommonOptions['errorFormatter']> = (execution, context) => {
+    // Mercurius' formatter logs each error's message at info, and graphql-js' messages quote
+    // the values they refuse (`String cannot represent a non string value: 20231234`, a
+    // student's id): it logs into nothing here, and the line written says only where.
+    const { statusCode, response } = mercurius.defaultErrorFormatter(execution, { ...context, reply: { log: { info: () => {} } } } as unknown as typeof context)
+    for (const error of execution.errors) context.reply.log.info({ graphqlError: { path: error.path, code: (error.originalError as { code?: string } | undefined)?.code } }, 'GraphQL error')
+    const errors = response.errors!.map((formatted, i) => {
+      // Mercurius may format one error into several, so errors[i] can be missing.
+      const original = execution.errors[i]?.originalError as { code?: string } | undefined
+      if (original?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        return {
+          message: `the request body is over the limit of ${limits.graphqlBodyLimit} bytes (GRAPHQL_BODY_LIMIT). ${advice}, or raise GRAPHQL_BODY_LIMIT on the server`,
+          extensions: { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }
         }
-        // Refused while the body was read (415, a forbidden key, too many values): the same
-        // code and status as REST, where GraphQL clients look for them.
-        if (original instanceof ComputationError && formatted.extensions === undefined) {
-          return { ...formatted, extensions: { code: original.code, statusCode: original.statusCode } }
-        }
-        return formatted
-      })
-      // A document that fails validation is a 400 however many errors it has (GraphQL over
-      // HTTP, application/json); Mercurius keeps 400 for one error only.
-      const invalid = (execution.errors[0]?.originalError as { code?: string } | undefined)?.code === 'MER_ERR_GQL_VALIDATION'
-      return { statusCode: invalid && execution.data == null ? 400 : statusCode, response: { ...response, errors } }
-    },
-    // Its own limit: the body is parsed and its variables coerced on the main thread, so
-    // GraphQL takes what exploring needs and whole parameter vectors go through REST.
-    additionalRouteOptions: { bodyLimit: limits.graphqlBodyLimit }
-  })
-  if (access.computationsClosed) {
-    // COMPUTATIONS=token: every GraphQL request (computations, the question bank, the
-    // playground's schema query) needs the grader token, before its body is read. An app hook:
-    // Mercurius sets its route's own onRequest (its CSRF check) over additionalRouteOptions'.
-    // Mercurius' error handler answers it, without the challenge header: set here.
-    app.addHook('onRequest', async (request, reply) => {
-      if (request.routeOptions.url !== '/graphql') return
-      try {
-        access.check(request.headers.authorization, 'computations')
-      } catch (error) {
-        void reply.header('www-authenticate', (error as UnauthorizedError).challenge)
-        throw error
       }
+      // Refused while the body was read (415, a forbidden key, too many values): the same
+      // code and status as REST, where GraphQL clients look for them.
+      if (original instanceof ComputationError && formatted.extensions === undefined) {
+        return { ...formatted, extensions: { code: original.code, statusCode: original.statusCode } }
+      }
+      return formatted
     })
+    // A document that fails validation is a 400 however many errors it has (GraphQL over
+    // HTTP, application/json); Mercurius keeps 400 for one error only.
+    const invalid = (execution.errors[0]?.originalError as { code?: string } | undefined)?.code === 'MER_ERR_GQL_VALIDATION'
+    return { statusCode: invalid && execution.data == null ? 400 : statusCode, response: { ...response, errors } }
   }
   // Before graphql-js parses the query and coerces the variables: what its recursive parser,
   // its variable coercion and Mercurius' AST fallback mishandle (src/graphql/limits.ts says
-  // how), and the grader token (src/graphql/guarded.ts says why here). preParsing is the one
-  // Mercurius hook that runs on every request before coercion, cached query texts and
-  // graphql-jit's compiled runs included (mercurius/index.js, fastifyGraphQl).
+  // how), and the grader token (src/graphql/guarded.ts says why here). Mercurius runs it in
+  // its preParsing hook, on every request before coercion, cached query texts and
+  // graphql-jit's compiled runs included (mercurius/index.js, fastifyGraphQl); compiled.ts
+  // runs it before each query it runs itself.
   const bounds = [maxDepthRule(limits.graphqlMaxDepth), maxAliasesRule(limits.graphqlMaxAliases), costRule(limits.graphqlMaxFields, limits.graphqlMaxComputations)]
-  app.graphql.addHook('preParsing', async (schema, source, context) => {
-    const refuse = (message: string, code: string): never => {
-      throw new mercurius.ErrorWithProps(message, { code, statusCode: 400 }, 400)
-    }
+  /** The checks that depend on the document's text alone: compiled.ts skips them for a text that passed them before. */
+  const checkDocument = (schema: GraphQLSchema, source: string, refuse: (message: string, code: string) => never): void => {
     if (startsAsJson(source)) refuse('query: this starts as JSON, not as a GraphQL document; send the document as text (pre-parsed ASTs are not accepted)', 'GRAPHQL_PARSE_FAILED')
     if (bracketNesting(source, limits.graphqlMaxNesting) > limits.graphqlMaxNesting) {
       refuse(`query: brackets nest more than ${limits.graphqlMaxNesting} deep (GRAPHQL_MAX_NESTING); put large inputs in variables`, 'GRAPHQL_PARSE_FAILED')
@@ -251,7 +214,12 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
         if (errors.length > 0) throw Object.assign(new Error('Graphql validation error'), { errors, statusCode: 400, code: 'MER_ERR_GQL_VALIDATION' })
       }
     }
-    const { request } = context.reply
+  }
+  const guard = (schema: GraphQLSchema, source: string, request: FastifyRequest, passedBefore = false): void => {
+    const refuse = (message: string, code: string): never => {
+      throw new mercurius.ErrorWithProps(message, { code, statusCode: 400 }, 400)
+    }
+    if (!passedBefore) checkDocument(schema, source, refuse)
     const params = (request.method === 'GET' ? request.query : request.body) as { variables?: unknown, operationName?: unknown }
     if (!access.open) {
       // Before the variables are even counted: without the token, a grading request gets its
@@ -275,5 +243,46 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
     const variables = request.method === 'GET' ? (params.variables === undefined ? undefined : JSON.parse(params.variables as string)) : params.variables
     const problem = variablesProblem(variables, { maxEntries: limits.graphqlMaxVariableEntries, maxKeys: limits.graphqlMaxFields, maxNesting: limits.graphqlMaxNesting }, advice)
     if (problem !== undefined) refuse(problem, 'FST_ERR_VALIDATION')
+  }
+  const compiled = compiledQueries(app, { guard, formatErrors })
+  await app.register(mercurius, {
+    schema: schemaText(operations),
+    resolvers: { Query: query, Mutation: mutation, ...Object.fromEntries(SCALARS.map((scalar) => [scalar.name, scalar])) },
+    graphiql: false,
+    allowBatchedQueries: false,
+    // graphql-jit compiles a query on its second run (Mercurius caches it with the parsed
+    // document): the every-field paramCount query went from 0.75 to 0.83 of REST
+    // (BENCHMARKS.md). The numeric form, not the adaptive one, which stops compiling when the
+    // event loop is busy, that is, when it matters.
+    jit: 1,
+    validationRules: [
+      maxDepthRule(limits.graphqlMaxDepth),
+      maxAliasesRule(limits.graphqlMaxAliases),
+      costRule(limits.graphqlMaxFields, limits.graphqlMaxComputations)
+    ],
+    graphql: { parseOptions: { maxTokens: limits.graphqlMaxTokens } },
+    // Mercurius answers transport errors itself (its route's error handler, not the app's):
+    // name the body limit, and the way around it, as REST does.
+    errorFormatter: formatErrors,
+    // Its own limit: the body is parsed and its variables coerced on the main thread, so
+    // GraphQL takes what exploring needs and whole parameter vectors go through REST.
+    additionalRouteOptions: { bodyLimit: limits.graphqlBodyLimit, preHandler: compiled.preHandler }
   })
+  if (access.computationsClosed) {
+    // COMPUTATIONS=token: every GraphQL request (computations, the question bank, the
+    // playground's schema query) needs the grader token, before its body is read. An app hook:
+    // Mercurius sets its route's own onRequest (its CSRF check) over additionalRouteOptions'.
+    // Mercurius' error handler answers it, without the challenge header: set here.
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.routeOptions.url !== '/graphql') return
+      try {
+        access.check(request.headers.authorization, 'computations')
+      } catch (error) {
+        void reply.header('www-authenticate', (error as UnauthorizedError).challenge)
+        throw error
+      }
+    })
+  }
+  app.graphql.addHook('preParsing', async (schema, source, context) => { guard(schema, source, context.reply.request) })
+  app.graphql.addHook('preExecution', compiled.preExecution)
 }

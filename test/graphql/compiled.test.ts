@@ -1,0 +1,137 @@
+/**
+ * src/graphql/compiled.ts: a query run from its compiled form answers exactly what Mercurius
+ * answers for it, errors included, and whatever it cannot answer so is left to Mercurius.
+ */
+import Fastify from 'fastify'
+import mercurius from 'mercurius'
+import t from 'tap'
+import { buildSchema, parse } from 'graphql'
+import { compiledQueries, compileDocument } from '../../src/graphql/compiled.js'
+import { build, post } from '../helpers/app.js'
+
+const TOKEN = 'grader-token-for-tests-0123456789'
+const EVERY_FIELD = 'query ($input: ParamCountInput!) { paramCount(input: $input) { total layers { name weights biases params outputShape } hessian { shape entries unique bytesFloat32 bytesFloat64 entriesExact uniqueExact } } }'
+
+/** Status, media type, language and body: what a client sees. */
+const seen = (response: Awaited<ReturnType<typeof post>>): unknown[] =>
+  [response.statusCode, response.headers['content-type'], response.headers['content-language'], response.body]
+
+t.test('the same request answers the same bytes before and after its compilation', async (t) => {
+  const app = await build(t)
+  const requests: Array<[unknown, Record<string, string>?]> = [
+    [{ query: EVERY_FIELD, variables: { input: { sizes: [32, 512, 512, 10] } } }],
+    // A resolver's error: the same message, code and status from the compiled query.
+    [{ query: EVERY_FIELD, variables: { input: { sizes: [3] } } }],
+    [{ query: '{ questions { id title } }' }, { 'accept-language': 'fr' }],
+    [{ query: 'query A { paramCount(input: {sizes: [2, 3]}) { total } } query B { paramCount(input: {sizes: [4, 5]}) { total } }', operationName: 'B' }],
+    [{ query: 'query A { paramCount(input: {sizes: [2, 3]}) { total } } query B { paramCount(input: {sizes: [4, 5]}) { total } }', operationName: 'A' }],
+    [{ query: '{ paramCount(input: {sizes: [2, 3]}) { total } }', operationName: null, variables: null }],
+    // JSON scalars, nulls for non-finite numbers, strings with escapes and non-ASCII text.
+    [{ query: 'query ($input: SoftmaxStableInput!) { softmaxStable(input: $input) { softmax logSoftmax logSumExp max argmax warnings } }', variables: { input: { x: [[1, 2, 1e308], [1e308, -1e308, 3]] } } }],
+    [{ query: '{ receptiveField(input: {input: 32, architecture: "Conv-3x3 → MaxPool-2x2 → Conv-3x3"}) { layers { type name kernel } } }' }],
+    [{ query: '{ expression: hvp(input: {model: {kind: expression, expression: "x^2*y + sin(x*y)", variables: ["x", "y"]}, w: [1.5, -0.7], v: [0.3, 2]}) { hv value gradient method } }' }]
+  ]
+  for (const [body, headers] of requests) {
+    const runs = []
+    for (let run = 0; run < 4; run++) runs.push(seen(await post(app, '/graphql', body, headers)))
+    t.equal(runs[0][0], 200, `${JSON.stringify(body).slice(0, 80)}: a valid document`)
+    for (let run = 1; run < 4; run++) t.strictSame(runs[run], runs[0], `${JSON.stringify(body).slice(0, 80)}: run ${run + 1} as run 1`)
+  }
+  const every = JSON.parse((await post(app, '/graphql', requests[0][0])).body)
+  t.strictSame(every.data.paramCount, (await post(app, '/param-count', { sizes: [32, 512, 512, 10] })).json(), 'the REST answer')
+  t.match(JSON.parse((await post(app, '/graphql', requests[1][0])).body), { data: null, errors: [{ message: 'input/sizes must NOT have fewer than 2 items', extensions: { code: 'FST_ERR_VALIDATION', statusCode: 400 } }] })
+  t.equal(JSON.parse((await post(app, '/graphql', requests[3][0])).body).data.paramCount.total, 25, 'the operation named')
+  // Mercurius alone ran B's compiled query for A once B had been compiled (compiled.ts).
+  t.equal(JSON.parse((await post(app, '/graphql', requests[4][0])).body).data.paramCount.total, 9, 'the other operation of the same text')
+})
+
+t.test('what the compiled query would answer differently is answered by Mercurius', async (t) => {
+  const app = await build(t, { limits: { graphqlMaxVariableEntries: 10 } })
+  const fresh = await build(t, { limits: { graphqlMaxVariableEntries: 10 } })
+  for (let run = 0; run < 3; run++) await post(app, '/graphql', { query: EVERY_FIELD, variables: { input: { sizes: [2, 3] } } })
+  // Variables graphql-jit cannot coerce: Mercurius' graphql-js check, its message and status.
+  const badVariables = { query: EVERY_FIELD, variables: { input: { sizes: 'x' } } }
+  // Variables over GRAPHQL_MAX_VARIABLE_ENTRIES: the guard refuses, Mercurius says why.
+  const tooMany = { query: EVERY_FIELD, variables: { input: { sizes: Array.from({ length: 20 }, () => 2) } } }
+  const missing = { query: EVERY_FIELD }
+  for (const body of [badVariables, tooMany, missing]) {
+    const compiled = await post(app, '/graphql', body)
+    t.strictSame(seen(compiled), seen(await post(fresh, '/graphql', body)), `${JSON.stringify(body).slice(0, 60)}: as on a fresh app`)
+    // Mercurius checks variables before running only when some were sent; with none, graphql-js
+    // reports the missing one as an execution error, with 200.
+    t.equal(compiled.statusCode, body === missing ? 200 : 400)
+  }
+  t.match(JSON.parse((await post(app, '/graphql', badVariables)).body).errors[0].message, /^Variable "\$input" got invalid value "x" at "input.sizes"/)
+  // An operation name that is not a string never reaches a compiled query.
+  t.equal((await post(app, '/graphql', { query: EVERY_FIELD, variables: { input: { sizes: [2, 3] } }, operationName: 5 })).statusCode, 400)
+  // A body that is not an object is Mercurius' to refuse.
+  for (const body of ['null', '"query"', '{}']) t.equal((await post(app, '/graphql', body)).statusCode, 400, body)
+})
+
+t.test('guarded fields and mutations are never run from a compiled query without their checks', async (t) => {
+  const app = await build(t, { grading: { graderToken: TOKEN, variantSecret: 'variant-secret-for-tests-0123456789' } })
+  const variant = { query: '{ variant(question: "3.2-param-count", student: "20231234") { question student } }' }
+  const authorized = { authorization: `Bearer ${TOKEN}` }
+  for (let run = 0; run < 3; run++) t.equal((await post(app, '/graphql', variant, authorized)).json().data.variant.student, '20231234')
+  const refused = await post(app, '/graphql', variant)
+  t.match(refused.json(), { data: null, errors: [{ path: ['variant'], extensions: { statusCode: 401 } }] }, 'no token: refused as before compilation')
+  const grade = { query: 'mutation ($input: GradeInput!) { grade(input: $input) { score } }', variables: { input: { student: '20231234', answers: [] } } }
+  const answers = []
+  for (let run = 0; run < 3; run++) answers.push(seen(await post(app, '/graphql', grade, authorized)))
+  t.strictSame(answers[2], answers[0], 'a mutation answers the same on every run')
+  // GET: Mercurius's, queries only.
+  const got = await app.inject({ method: 'GET', url: `/graphql?query=${encodeURIComponent('{ paramCount(input: {sizes: [2, 3]}) { total } }')}`, headers: authorized })
+  t.equal(got.json().data.paramCount.total, 9)
+})
+
+t.test('compiled documents are bounded, the oldest dropped first', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  let guarded = 0
+  const compiled = compiledQueries(app, {
+    guard: () => { guarded++ },
+    formatErrors: mercurius.defaultErrorFormatter,
+    capacity: 2
+  })
+  await app.register(mercurius, {
+    schema: 'type Query { echo(x: Int!): Int! }',
+    resolvers: { Query: { echo: (_root: unknown, args: { x: number }) => args.x } },
+    jit: 1,
+    additionalRouteOptions: { preHandler: compiled.preHandler }
+  })
+  app.graphql.addHook('preExecution', compiled.preExecution)
+  const ask = async (x: number): Promise<number> => (await app.inject({ method: 'POST', url: '/graphql', payload: { query: `{ echo(x: ${x}) }` } })).json().data.echo
+  // Each text is compiled at its second run and run compiled (after the guard) from its third.
+  for (const x of [1, 2, 3]) {
+    for (let run = 0; run < 3; run++) t.equal(await ask(x), x)
+  }
+  t.equal(guarded, 3, 'one compiled run each')
+  t.equal(await ask(1), 1)
+  t.equal(guarded, 3, 'the first text was dropped when the third was compiled: Mercurius answers it')
+  t.equal(await ask(3), 3)
+  t.equal(guarded, 4, 'the third is still compiled')
+})
+
+t.test('a document that cannot be compiled is left to Mercurius, and not compiled again', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  let attempts = 0
+  const compiled = compiledQueries(app, {
+    guard: () => { t.fail('no compiled query runs') },
+    formatErrors: mercurius.defaultErrorFormatter,
+    compile: () => { attempts++; return null }
+  })
+  await app.register(mercurius, { schema: 'type Query { n: Int! }', resolvers: { Query: { n: () => 7 } }, additionalRouteOptions: { preHandler: compiled.preHandler } })
+  app.graphql.addHook('preExecution', compiled.preExecution)
+  for (let run = 0; run < 5; run++) t.equal((await app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ n }' } })).json().data.n, 7)
+  t.equal(attempts, 1, 'one attempt, at the second run')
+})
+
+t.test('compileDocument: a serializer of its own where graphql-jit can make one, else JSON.stringify, else nothing', async (t) => {
+  const schema = buildSchema('scalar Any type Query { n: Int, any: Any }')
+  const typed = compileDocument(schema, parse('{ n }'), undefined)!
+  t.not(typed.stringify, JSON.stringify, 'Int: a compiled serializer')
+  t.equal(typed.stringify({ data: { n: 3 } }), '{"data":{"n":3}}')
+  t.equal(compileDocument(schema, parse('{ any }'), undefined)!.stringify, JSON.stringify, 'a custom scalar: JSON.stringify')
+  t.equal(compileDocument(schema, parse('query A { n }'), 'B'), null, 'an operation the document does not have')
+})
