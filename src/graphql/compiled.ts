@@ -18,6 +18,7 @@
  */
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import { getOperationAST, Kind, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql'
+import { buildExecutionContext } from 'graphql/execution/execute.js'
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit'
 import type { MercuriusCommonOptions, MercuriusContext, preExecutionHookHandler } from 'mercurius'
 
@@ -25,6 +26,9 @@ type PreExecutionHook = preExecutionHookHandler<MercuriusContext>
 
 /** What Mercurius caches by default (its `cache` option): as many compiled documents here. */
 export const COMPILED_QUERIES = 1024
+
+/** The longest text, with its operation name, that is compiled: some fifty times an everyday query's. */
+export const COMPILED_TEXT_LENGTH = 16_384
 
 /** graphql-jit's root value as Mercurius passes it (`const root = {}`); no resolver reads it. */
 const ROOT = {}
@@ -68,10 +72,12 @@ export function compiledQueries (app: FastifyInstance, options: CompiledQueryOpt
   // Texts run once by Mercurius: compiled at their second run, as Mercurius' `jit: 1` does, so
   // a stream of distinct documents costs no compilations.
   const seen = new Set<string>()
+  // Of a body the route's schema accepted: an object, its operationName a string or null.
+  // The name's length first, so that no name and text can be read as another pair.
   const keyOf = (body: GraphqlBody): string | undefined => {
     if (typeof body.query !== 'string') return undefined
-    if (body.operationName !== undefined && body.operationName !== null && typeof body.operationName !== 'string') return undefined
-    return `${body.operationName ?? ''}\n${body.query}`
+    const name = (body.operationName ?? '') as string
+    return `${name.length}:${name}${body.query}`
   }
   /** Room for one more in a store of at most `capacity`, the oldest entry dropped. */
   const makeRoom = (store: Map<string, CompiledQuery | null> | Set<string>): void => {
@@ -79,9 +85,9 @@ export function compiledQueries (app: FastifyInstance, options: CompiledQueryOpt
   }
 
   const preHandler: preHandlerAsyncHookHandler = async (request, reply) => {
-    if (request.method !== 'POST') return
-    const body = request.body as GraphqlBody | undefined
-    if (body === undefined || body === null || typeof body !== 'object') return
+    // A body the route's schema refused (Mercurius' `attachValidation`) is Mercurius' to answer.
+    if (request.method !== 'POST' || request.validationError !== undefined) return
+    const body = request.body as GraphqlBody
     const key = keyOf(body)
     const query = key === undefined ? undefined : compiled.get(key)
     if (query === undefined || query === null || !passes(body.query as string, request)) return
@@ -113,23 +119,34 @@ export function compiledQueries (app: FastifyInstance, options: CompiledQueryOpt
     }
   }
 
-  const preExecution: PreExecutionHook = async (schema, document, context) => {
+  const preExecution: PreExecutionHook = async (schema, document, context, variables) => {
     const { request } = context.reply
+    // A GET's name is in its query string; a POST's body has passed the route's schema.
+    const params = (request.method === 'GET' ? request.query : request.body) as GraphqlBody
+    const name = (params.operationName ?? undefined) as string | undefined
     // Mercurius (16.10.1) keeps one compiled query per document text, compiled for the
     // operation named at its second run, and runs it for any operation name after that: with
     // `query A {…} query B {…}`, B's answer for A. A document of several operations is handed
     // back as "modified", which makes Mercurius run graphql-js' execute with the name asked for,
-    // never its JIT; the compiled queries here are kept by name and text, and right.
+    // never its JIT. That also makes it skip its check of the variables from the second run on
+    // (it takes every later run for the one that compiles): the same check is made here, with
+    // the same error (a 400).
     const several = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION).length > 1
-    const body = request.body as GraphqlBody | undefined
-    const key = request.method === 'POST' && body !== undefined ? keyOf(body) : undefined
-    if (key !== undefined && !compiled.has(key)) {
-      if (!seen.has(key)) {
+    if (several && variables !== undefined) {
+      const checked = buildExecutionContext({ schema, document, variableValues: variables, operationName: name })
+      if (Array.isArray(checked)) throw Object.assign(new Error('Graphql validation error'), { errors: checked, statusCode: 400, code: 'MER_ERR_GQL_VALIDATION' })
+    }
+    const key = request.method === 'POST' ? keyOf(params) : undefined
+    // Only texts of everyday size, and only names the document has: what is kept stays
+    // bounded by COMPILED_QUERIES × COMPILED_TEXT_LENGTH, however long a client makes them.
+    const operation = key !== undefined && key.length <= COMPILED_TEXT_LENGTH ? getOperationAST(document, name) ?? null : null
+    if (operation !== null && !compiled.has(key!)) {
+      if (!seen.has(key!)) {
         makeRoom(seen)
-        seen.add(key)
-      } else if (getOperationAST(document, body!.operationName as string | undefined)?.operation === 'query') {
+        seen.add(key!)
+      } else if (operation.operation === 'query') {
         makeRoom(compiled)
-        compiled.set(key, compile(schema, document, body!.operationName as string | undefined))
+        compiled.set(key!, compile(schema, document, name))
       }
     }
     return several ? { document } : undefined

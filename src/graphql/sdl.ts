@@ -27,6 +27,7 @@ import {
 } from 'graphql'
 import type { TSchema } from '@sinclair/typebox'
 import type { Operation } from '../operations/operation.js'
+import { PARAMETER_VECTOR } from '../operations/parameter-vector.js'
 
 /** A JSON value passed through as it is, to be checked by the operation's JSON schema. */
 function jsonScalar (name: string, description: string): GraphQLScalarType {
@@ -46,7 +47,6 @@ export const SCALARS: readonly GraphQLScalarType[] = [
   jsonScalar('PerRow', 'A value (number, boolean or null) when the input was a vector; a list of them, one per row, when it was a matrix. Non-finite numbers are null (see warnings).'),
   jsonScalar('MatrixEntries', 'A dense matrix: [[Float]] for a numeric kernel, [[String]] ("0" or "w_{i,j}") for a symbolic one.'),
   jsonScalar('Entry', 'A matrix entry: a number, or a string "w_{i,j}" for a symbolic kernel.'),
-  jsonScalar('ParameterVector', 'A vector of doubles: a list [Float], or {float64: "<base64>"}, the IEEE 754 doubles little-endian in base64 (RFC 4648 §4).'),
   jsonScalar('Targets', 'Class indices [Int] for cross-entropy, or a matrix [[Float]] (batch × sizes[L]) for mse.'),
   jsonScalar('JSON', 'Any JSON value: a question\'s params and their JSON Schema, an answer, a request body.')
 ]
@@ -70,8 +70,7 @@ instead of \`body/\`).
 
 Where GraphQL's type system cannot say what JSON says, this schema uses:
 - the scalars Pair, Logits, PerRow, MatrixEntries, Entry and Targets (described below) for
-  "n or [height, width]" and for fields that are a vector or one vector per row,
-  ParameterVector for a list of numbers or its doubles in base64, and JSON;
+  "n or [height, width]" and for fields that are a vector or one vector per row, and JSON;
 - Float instead of Int for integers that can pass GraphQL's 32-bit Int (parameter counts,
   receptive fields, Hessian sizes), exact below 2^53; Hessian entries also come as exact
   decimal strings (entriesExact, uniqueExact);
@@ -98,6 +97,9 @@ class TypeBuilder {
   /** The type of `schema`, and whether it may be null before any requiredness is applied. */
   typeOf (schema: Json, side: Side, place: string): { type: GraphQLType, nullable: boolean } {
     const anyOf = schema.anyOf as Json[] | undefined
+    // A parameter vector's list form only: its doubles in base64 are for REST's large bodies
+    // (GraphQL is sized for exploration), and [Float!] stays the type clients declare.
+    if (anyOf !== undefined && schema.title === PARAMETER_VECTOR) return this.typeOf(anyOf[0], side, place)
     if (anyOf !== undefined) {
       const values = anyOf.filter((branch) => branch.type !== 'null')
       if (values.length === 1 && values.length < anyOf.length) return { type: this.typeOf(values[0], side, place).type, nullable: true }

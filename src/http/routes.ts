@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv } from 'ajv'
 import type { GraderAccess } from '../grading/access.js'
 import type { Operation } from '../operations/operation.js'
+import { decodeParameterVectors } from '../operations/parameter-vector.js'
 import { disconnection } from '../runtime/disconnection.js'
 import type { Answer, ComputationPool } from '../runtime/pool.js'
 import type { AnswerType } from '../runtime/worker.js'
@@ -94,7 +95,8 @@ export function registerOperationRoutes (app: FastifyInstance, operations: reado
       // The answer's type depends on Accept: caches must key on it (RFC 9110 §12.5.5).
       if (draw !== undefined) vary(reply, 'Accept')
       const picture = draw !== undefined && prefersSvg(request.headers.accept)
-      const body: unknown = request.body
+      // Parameter vectors sent in binary are numbers from here on (parameter-vector.ts).
+      const body: unknown = request.body instanceof WorkerBody ? request.body : decodeParameterVectors(operation, request.body)
       // Most requests are small: answered here without a promise (Fastify sends a value a
       // handler returns); a picture of an inline answer is drawn here too.
       const inline = body instanceof WorkerBody ? undefined : pool.inline(operation, body)

@@ -327,6 +327,11 @@ export function releaseSpectrumWorkspace (): void {
   spectrumKernels().release()
 }
 
+/** The bytes this thread's Lanczos workspace holds now. */
+export function spectrumWorkspaceBytes (): number {
+  return spectrumKernels().workspace(0).buffer.byteLength
+}
+
 // SIMD on the vectors of the Lanczos workspace, scalar loops on any other array (vectors.ts).
 const dot = (a: Float64Array, b: Float64Array): number => spectrumKernels().vectors.dot(a, b)
 const axpy = (c: number, x: Float64Array, y: Float64Array): void => { spectrumKernels().vectors.axpy(c, x, y) }
@@ -608,7 +613,15 @@ export function hessianEigenvalues (model: DifferentiableModel, w: ArrayLike<num
   if (!Number.isInteger(steps) || steps < top) {
     throw new ImpossibleInputError(`steps must be an integer ≥ top = ${top} (one Ritz value per step), got ${steps}`)
   }
-  const run = lanczos(multiply, n, steps, random, { start: 'gaussian', restart: true })
+  try {
+    return ritzPairs(lanczos(multiply, n, steps, random, { start: 'gaussian', restart: true }), multiply, top, pick, options.vectors === true)
+  } finally {
+    releaseSpectrumWorkspace()
+  }
+}
+
+/** The chosen Ritz pairs of a Lanczos run, each with its residual by one more product. */
+function ritzPairs (run: LanczosResult, multiply: HessianOperator, top: number, pick: Selector, wantVectors: boolean): HessianEigenResult {
   const k = run.steps
   const ritz = tridiagonalEigen(run.alpha, run.beta, true)
   const chosen = pick(ritz.values).slice(0, top)
@@ -624,12 +637,11 @@ export function hessianEigenvalues (model: DifferentiableModel, w: ArrayLike<num
     axpy(-theta, y, hy)
     eigenvalues.push(theta)
     residuals.push(norm(hy))
-    if (options.vectors === true) eigenvectors.push(Array.from(y))
+    if (wantVectors) eigenvectors.push(Array.from(y))
   }
-  releaseSpectrumWorkspace()
   return {
     eigenvalues,
-    ...(options.vectors === true && { eigenvectors }),
+    ...(wantVectors && { eigenvectors }),
     method: 'lanczos',
     steps: k,
     residuals,
@@ -797,21 +809,12 @@ export function spectralDensity (multiply: HessianOperator, n: number, options: 
   }
   const nodes: number[] = []
   const weights: number[] = []
-  for (let r = 0; r < runs; r++) {
-    const run = lanczos(multiply, n, steps, random, { start: 'rademacher' })
-    const k = run.steps
-    // Only the first row of T's eigenvector matrix is needed: QL rotates just that row.
-    const e = new Float64Array(k)
-    e.set(run.beta)
-    const first = new Float64Array(k)
-    first[0] = 1
-    const quadrature = tridiagonalFirstRow(run.alpha, e, first)
-    for (let j = 0; j < k; j++) {
-      nodes.push(quadrature.values[j])
-      weights.push(quadrature.vectors![j] ** 2 / runs)
-    }
+  try {
+    quadratureNodes(multiply, n, steps, runs, random, nodes, weights)
+  } finally {
+    releaseSpectrumWorkspace()
   }
-  releaseSpectrumWorkspace()
+
   let low = Infinity
   let high = -Infinity
   for (const node of nodes) {
@@ -830,6 +833,24 @@ export function spectralDensity (multiply: HessianOperator, n: number, options: 
     return sum * normaliser
   })
   return { grid, values, nodes, weights, sigma }
+}
+
+/** The Gauss quadrature nodes and weights (divided by `runs`) of `runs` Lanczos runs from Rademacher starts, appended. */
+function quadratureNodes (multiply: HessianOperator, n: number, steps: number, runs: number, random: () => number, nodes: number[], weights: number[]): void {
+  for (let r = 0; r < runs; r++) {
+    const run = lanczos(multiply, n, steps, random, { start: 'rademacher' })
+    const k = run.steps
+    // Only the first row of T's eigenvector matrix is needed: QL rotates just that row.
+    const e = new Float64Array(k)
+    e.set(run.beta)
+    const first = new Float64Array(k)
+    first[0] = 1
+    const quadrature = tridiagonalFirstRow(run.alpha, e, first)
+    for (let j = 0; j < k; j++) {
+      nodes.push(quadrature.values[j])
+      weights.push(quadrature.vectors![j] ** 2 / runs)
+    }
+  }
 }
 
 /** tridiagonalEigen keeping only the first row of the eigenvector matrix (Golub–Welsch's weights). */

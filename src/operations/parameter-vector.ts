@@ -17,13 +17,14 @@ import { Type, type TSchema, type TUnsafe } from '@sinclair/typebox'
 import { InvalidRequestError } from '../math/errors.js'
 import type { Operation } from './operation.js'
 
-const TITLE = 'ParameterVector'
+/** The schemas' title, by which decodeParameterVectors and the GraphQL schema (sdl.ts) know them. */
+export const PARAMETER_VECTOR = 'ParameterVector'
 
 /** The schema of a parameter vector: `description` says what the vector is. */
 export function ParameterVector (description: string): TUnsafe<ArrayLike<number>> {
   return Type.Unsafe<ArrayLike<number>>({
-    title: TITLE,
-    description: `${description}: a JSON array of numbers, or {"float64": "<base64>"}, the IEEE 754 doubles little-endian in base64 (RFC 4648 §4; NumPy: base64.b64encode(x.astype('<f8').tobytes())), exact and faster to read for large vectors`,
+    title: PARAMETER_VECTOR,
+    description: `${description}: a list of numbers; REST also takes {"float64": "<base64>"}, the IEEE 754 doubles little-endian in base64 (RFC 4648 §4; NumPy: base64.b64encode(x.astype('<f8').tobytes())), exact and faster to read for large vectors`,
     anyOf: [
       Type.Array(Type.Number()),
       // No `pattern`: a regular expression over megabytes costs more than decoding them, and
@@ -41,7 +42,7 @@ function vectorFields (operation: Operation): readonly string[] {
   if (fields === undefined) {
     // Every operation's body is an object with properties (the table's bodies are Type.Object).
     const properties = (operation.body as TSchema & { properties: Record<string, TSchema> }).properties
-    fields = Object.keys(properties).filter((key) => properties[key].title === TITLE)
+    fields = Object.keys(properties).filter((key) => properties[key].title === PARAMETER_VECTOR)
     FIELDS.set(operation, fields)
   }
   return fields
@@ -58,7 +59,8 @@ export function decodeParameterVectors (operation: Operation, input: unknown): u
   let decoded = input
   for (const field of vectorFields(operation)) {
     const value = (input as Record<string, unknown>)[field]
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) continue
+    // Numbers already: a JSON array, or doubles decoded before (ArrayBuffer.isView).
+    if (value === null || typeof value !== 'object' || Array.isArray(value) || ArrayBuffer.isView(value)) continue
     if (decoded === input) decoded = { ...input as object }
     ;(decoded as Record<string, unknown>)[field] = float64Values((value as { float64: string }).float64, field)
   }

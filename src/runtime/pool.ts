@@ -219,9 +219,9 @@ export class ComputationPool {
    * The answer of a computation small enough to run here (under INLINE_COST_LIMIT, or no
    * pool), computed at once without a promise; undefined when it belongs to a worker
    * (`execute` places it). A computation over the time budget is refused as in `execute`.
+   * The input's parameter vectors must be numbers already (decodeParameterVectors).
    */
   inline (operation: Operation, input: unknown): { value: unknown } | undefined {
-    input = decodeParameterVectors(operation, input)
     return this.place(operation, input).placement === 'inline' ? { value: operation.run(input, this.limits) } : undefined
   }
 

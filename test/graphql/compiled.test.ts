@@ -6,7 +6,7 @@ import Fastify from 'fastify'
 import mercurius from 'mercurius'
 import t from 'tap'
 import { buildSchema, parse } from 'graphql'
-import { compiledQueries, compileDocument } from '../../src/graphql/compiled.js'
+import { COMPILED_TEXT_LENGTH, compiledQueries, compileDocument } from '../../src/graphql/compiled.js'
 import { build, post } from '../helpers/app.js'
 
 const TOKEN = 'grader-token-for-tests-0123456789'
@@ -43,6 +43,18 @@ t.test('the same request answers the same bytes before and after its compilation
   t.equal(JSON.parse((await post(app, '/graphql', requests[3][0])).body).data.paramCount.total, 25, 'the operation named')
   // Mercurius alone ran B's compiled query for A once B had been compiled (compiled.ts).
   t.equal(JSON.parse((await post(app, '/graphql', requests[4][0])).body).data.paramCount.total, 9, 'the other operation of the same text')
+  // A document of several operations has its variables checked on every run, as Mercurius
+  // checks a single operation's: a 400, not graphql-js' execution error.
+  const several = { query: 'query A ($s: [Int!]) { paramCount(input: {sizes: $s}) { total } } query B { questions { id } }', operationName: 'A' }
+  for (let run = 0; run < 4; run++) t.equal((await post(app, '/graphql', { ...several, variables: { s: [2, 3] } })).json().data.paramCount.total, 9)
+  // A GET names its operation in the query string.
+  const got = await app.inject({ method: 'GET', url: `/graphql?query=${encodeURIComponent(several.query)}&operationName=A&variables=${encodeURIComponent('{"s":[4,5]}')}` })
+  t.equal(got.json().data.paramCount.total, 25, 'GET, the operation named')
+  for (let run = 0; run < 3; run++) {
+    const refused = await post(app, '/graphql', { ...several, variables: { s: ['y'] } })
+    t.equal(refused.statusCode, 400, `bad variables, run ${run + 1}`)
+    t.match(refused.json().errors[0].message, /^Variable "\$s" got invalid value "y" at "s\[0\]"/)
+  }
 })
 
 t.test('what the compiled query would answer differently is answered by Mercurius', async (t) => {
@@ -64,6 +76,18 @@ t.test('what the compiled query would answer differently is answered by Mercuriu
   t.match(JSON.parse((await post(app, '/graphql', badVariables)).body).errors[0].message, /^Variable "\$input" got invalid value "x" at "input.sizes"/)
   // An operation name that is not a string never reaches a compiled query.
   t.equal((await post(app, '/graphql', { query: EVERY_FIELD, variables: { input: { sizes: [2, 3] } }, operationName: 5 })).statusCode, 400)
+  // A body the route's schema refuses stays refused once its query is compiled.
+  for (const extra of [{ variables: [1, 2] }, { variables: 'abc' }, { extensions: 'x' }]) {
+    const body = { query: '{ paramCount(input: {sizes: [2, 3]}) { total } }', ...extra }
+    const compiledRun = await post(app, '/graphql', body)
+    t.strictSame(seen(compiledRun), seen(await post(fresh, '/graphql', body)), `${JSON.stringify(extra)}: as on a fresh app`)
+    t.equal(compiledRun.statusCode, 400)
+  }
+  // A name and a text that read as another pair when joined do not share a compiled query.
+  const named = { query: 'query a {\n  questions { id }\n}', operationName: 'a' }
+  for (let run = 0; run < 3; run++) t.equal((await post(app, '/graphql', named)).statusCode, 200)
+  const shifted = { query: '  questions { id }\n}', operationName: 'a\nquery a {' }
+  t.strictSame(seen(await post(app, '/graphql', shifted)), seen(await post(fresh, '/graphql', shifted)), 'as on a fresh app')
   // A body that is not an object is Mercurius' to refuse.
   for (const body of ['null', '"query"', '{}']) t.equal((await post(app, '/graphql', body)).statusCode, 400, body)
 })
@@ -110,6 +134,23 @@ t.test('compiled documents are bounded, the oldest dropped first', async (t) => 
   t.equal(guarded, 3, 'the first text was dropped when the third was compiled: Mercurius answers it')
   t.equal(await ask(3), 3)
   t.equal(guarded, 4, 'the third is still compiled')
+})
+
+t.test('only texts of everyday size, and names the document has, are kept', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  let guarded = 0
+  const compiled = compiledQueries(app, { guard: () => { guarded++ }, formatErrors: mercurius.defaultErrorFormatter })
+  await app.register(mercurius, { schema: 'type Query { n: Int! }', resolvers: { Query: { n: () => 7 } }, jit: 1, additionalRouteOptions: { preHandler: compiled.preHandler } })
+  app.graphql.addHook('preExecution', compiled.preExecution)
+  const ask = async (payload: unknown): Promise<unknown> => (await app.inject({ method: 'POST', url: '/graphql', payload: payload as object })).json()
+  const long = { query: `{ n } # ${'x'.repeat(COMPILED_TEXT_LENGTH)}` }
+  for (let run = 0; run < 3; run++) t.match(await ask(long), { data: { n: 7 } })
+  t.equal(guarded, 0, 'a text over COMPILED_TEXT_LENGTH is never compiled')
+  for (let run = 0; run < 3; run++) await ask({ query: 'query Q { n }', operationName: 'other'.repeat(1000) })
+  t.equal(guarded, 0, 'nor a name the document does not have')
+  for (let run = 0; run < 3; run++) t.match(await ask({ query: 'query Q { n }', operationName: 'Q' }), { data: { n: 7 } })
+  t.equal(guarded, 1, 'its own name is')
 })
 
 t.test('a document that cannot be compiled is left to Mercurius, and not compiled again', async (t) => {

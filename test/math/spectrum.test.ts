@@ -7,6 +7,7 @@
  */
 import t from 'tap'
 import { ImpossibleInputError, InvalidRequestError, LimitExceededError } from '../../src/math/errors.js'
+import { WORKSPACE_KEEP_BYTES } from '../../src/math/backend.js'
 import { QuadraticModel, type DifferentiableModel } from '../../src/math/hvp.js'
 import { Mlp, type MlpSpec } from '../../src/math/mlp.js'
 import {
@@ -18,6 +19,7 @@ import {
   lanczos,
   spectralDensity,
   spectrumRandom,
+  spectrumWorkspaceBytes,
   symmetricEigen,
   tridiagonalEigen,
   type SpectrumEnd
@@ -417,6 +419,16 @@ t.test('hessianEigenvalues: what it refuses', async (t) => {
     new ImpossibleInputError('∇²f(w)·v[1] is Infinity: the Hessian-vector product overflows at this w'))
   const nan: DifferentiableModel = { parameterCount: 1, evaluate: () => ({ value: 0, gradient: [0], hv: [NaN] }) }
   t.throws(() => hessianOperator(nan, [0])(new Float64Array(1)), /is NaN/)
+  // A run that fails gives back a workspace grown past WORKSPACE_KEEP_BYTES all the same.
+  const n = 500_000
+  let products = 0
+  const failing: DifferentiableModel = {
+    parameterCount: n,
+    evaluate: (_w, v) => ({ value: 0, gradient: [], hv: products++ < 25 ? v! : new Float64Array(n).fill(Infinity) })
+  }
+  t.throws(() => hessianEigenvalues(failing, new Float64Array(n), { top: 1, which: 'largest', method: 'lanczos', steps: 30 }), /overflows at this w/)
+  t.ok(products > 20, `the basis grew: ${products} products`)
+  t.ok(spectrumWorkspaceBytes() <= WORKSPACE_KEEP_BYTES, `then was given back: ${spectrumWorkspaceBytes()} bytes`)
   // Entries whose squares overflow are still finite: a product, not an error.
   const huge = hessianOperator(new QuadraticModel([[1e200, 0], [0, 1e200]]), [0, 0])(Float64Array.from([1, 1]))
   t.strictSame(Array.from(huge), [1e200, 1e200], 'a product of finite entries whose sum of squares overflows')
