@@ -3,8 +3,8 @@
  * compiles a document with graphql-jit on its second run (`jit: 1`) and then, on every request,
  * still runs its own steps around the compiled query: its hooks, a context of its own, and a
  * coercion of the variables by graphql-js (mercurius/index.js, "Validate variables") before
- * graphql-jit coerces them again to run. For an every-field query with variables that wrapper
- * cost a quarter of the request (BENCHMARKS.md).
+ * graphql-jit coerces them again to run: for a small query, a large share of the request
+ * (BENCHMARKS.md, *Targets*, has the measurements).
  *
  * Here a query (never a mutation) that Mercurius has validated and run twice is compiled by the
  * same graphql-jit (package.json pins the version Mercurius pins, so one copy is installed), and
@@ -12,9 +12,9 @@
  * Fastify preHandler: the same guard as Mercurius' preParsing hook first, then graphql-jit's
  * `query` with the variables as sent (one coercion), then the errors through the same formatter,
  * so the answer is what Mercurius' JIT path gives, byte for byte (test/graphql/compiled.test.ts).
- * A request the guard refuses, and one whose variables graphql-jit cannot coerce (a result
- * without `data`), is left to Mercurius, which refuses it in its own words and with its own
- * status, as before any compilation.
+ * A body the route's schema refuses, a request the guard refuses, and one whose variables
+ * graphql-jit cannot coerce (a result without `data`) are left to Mercurius, which refuses them
+ * in its own words and with its own status, as before any compilation.
  */
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import { getOperationAST, Kind, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql'
@@ -104,7 +104,7 @@ export function compiledQueries (app: FastifyInstance, options: CompiledQueryOpt
     }
     // What the route's serializer writes for {data} (fast-json-stringify hands `data`'s
     // properties to JSON.stringify), by the serializer graphql-jit compiled for this query's
-    // fields (`customJSONSerializer`, half the time of JSON.stringify over graphql-jit's
+    // fields (`customJSONSerializer`, faster than JSON.stringify over graphql-jit's
     // prototype-less objects) or, without one, by JSON.stringify (graphql-jit's default).
     return await reply.type('application/json; charset=utf-8').send(query.stringify(execution))
   }

@@ -3,9 +3,9 @@
  * JSON array of numbers, or, for the hundreds of thousands of parameters of an MLP, the
  * doubles themselves as `{"float64": "<base64>"}` — RFC 4648 §4 base64 of IEEE 754 binary64
  * values, little-endian, NumPy's `base64.b64encode(w.astype('<f8').tobytes())`. The binary
- * form is exact by construction (no decimal round trip) and half the size of the decimal
- * JSON, and decoding it costs a tenth of parsing the decimals: JSON.parse reads a
- * 284,682-entry array in about 27 ms, base64 the same doubles in about 2 ms.
+ * form is exact by construction (no decimal round trip), about half the size of the decimal
+ * JSON, and much faster to decode than decimals are to parse (`npm run bench:spectrum` times
+ * both).
  * TensorFlow Serving's REST API carries binary values the same way, as `{"b64": …}` objects.
  *
  * Both forms pass the operation's JSON Schema; `decodeParameterVectors` then replaces each
