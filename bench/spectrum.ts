@@ -63,11 +63,7 @@ for layer in layers:
     for p in (layer.weight, layer.bias):
         p.data.copy_(w[offset:offset + p.numel()].view_as(p)); offset += p.numel(); params.append(p)
 def loss():
-    a = X
-    for i, layer in enumerate(layers):
-        a = layer(a)
-        if i < len(layers) - 1: a = F.relu(a)
-    return F.cross_entropy(a, T)
+    return mlp_loss(layers, X, T)
 def top_eigenvalue():
     # PyHessian's loop: the gradient's graph is built once at w and kept, and each product is
     # one more backward pass through it (torch.autograd.grad with grad_outputs, retain_graph).

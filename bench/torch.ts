@@ -6,13 +6,22 @@
  */
 import { spawnSync } from 'node:child_process'
 
-/** What every script starts with: the imports, one thread, and the version line runTorch reads. */
+/**
+ * What every script starts with: the imports, one thread, the version line runTorch reads, and
+ * the assignment MLP's loss (ReLU between nn.Linear layers, cross-entropy on class indices).
+ */
 export const TORCH_PRELUDE = `
 import json, re, sys, time, torch
 import torch.nn.functional as F
 torch.set_num_threads(1)
 blas = re.search(r'BLAS_INFO=([^,\\s]+)', torch.__config__.show())
 print(json.dumps({'version': torch.__version__, 'blas': blas.group(1) if blas else 'unknown'}))
+def mlp_loss(layers, X, T):
+    a = X
+    for i, layer in enumerate(layers):
+        a = layer(a)
+        if i < len(layers) - 1: a = F.relu(a)
+    return F.cross_entropy(a, T)
 `
 
 export interface TorchRun {
