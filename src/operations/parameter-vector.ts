@@ -59,8 +59,7 @@ export function decodeParameterVectors (operation: Operation, input: unknown): u
   let decoded = input
   for (const field of vectorFields(operation)) {
     const value = (input as Record<string, unknown>)[field]
-    // Numbers already: a JSON array, or doubles decoded before (ArrayBuffer.isView).
-    if (value === null || typeof value !== 'object' || Array.isArray(value) || ArrayBuffer.isView(value)) continue
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) continue
     if (decoded === input) decoded = { ...input as object }
     ;(decoded as Record<string, unknown>)[field] = float64Values((value as { float64: string }).float64, field)
   }

@@ -34,7 +34,6 @@ import { RemoteComputationError, ServiceUnavailableError } from '../errors.js'
 import { gradeSheet, sheetCost, type PreparedSheet } from '../grading/grader.js'
 import type { Limits } from '../operations/limits.js'
 import type { Operation } from '../operations/operation.js'
-import { decodeParameterVectors } from '../operations/parameter-vector.js'
 import { matrixBackend, type BackendName, type BackendPreference } from '../math/backend.js'
 import type { RuntimeOptions } from './options.js'
 import { overBudgetMessage, seconds } from './budget.js'
@@ -219,7 +218,8 @@ export class ComputationPool {
    * The answer of a computation small enough to run here (under INLINE_COST_LIMIT, or no
    * pool), computed at once without a promise; undefined when it belongs to a worker
    * (`execute` places it). A computation over the time budget is refused as in `execute`.
-   * The input's parameter vectors must be numbers already (decodeParameterVectors).
+   * The input's parameter vectors must be numbers already (routes.ts decodes REST's binary
+   * ones; GraphQL's are lists).
    */
   inline (operation: Operation, input: unknown): { value: unknown } | undefined {
     return this.place(operation, input).placement === 'inline' ? { value: operation.run(input, this.limits) } : undefined
@@ -237,14 +237,14 @@ export class ComputationPool {
   }
 
   /**
-   * Runs an operation on a parsed, validated input.
+   * Runs an operation on a parsed, validated input whose parameter vectors are numbers (as
+   * for `inline`).
    *
    * @throws {ComputationError} the operation's 4xx; 413 when its estimate is over the time
    *   budget; 503 when the lane cannot take it in budget, the budget runs out, or its thread dies
    * @throws {ClientClosedError} when the client disconnected first
    */
   async execute (operation: Operation, input: unknown, options: ExecuteOptions = {}): Promise<Answer> {
-    input = decodeParameterVectors(operation, input)
     const { estimateNs, placement } = this.place(operation, input)
     if (placement === 'inline') return { value: operation.run(input, this.limits) }
     const picture = options.picture === true
