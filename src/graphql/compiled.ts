@@ -21,6 +21,7 @@ import { getOperationAST, Kind, type DocumentNode, type ExecutionResult, type Gr
 import { buildExecutionContext } from 'graphql/execution/execute.js'
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit'
 import type { MercuriusCommonOptions, MercuriusContext, preExecutionHookHandler } from 'mercurius'
+import { validationError } from './limits.js'
 
 type PreExecutionHook = preExecutionHookHandler<MercuriusContext>
 
@@ -134,7 +135,7 @@ export function compiledQueries (app: FastifyInstance, options: CompiledQueryOpt
     const several = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION).length > 1
     if (several && variables !== undefined) {
       const checked = buildExecutionContext({ schema, document, variableValues: variables, operationName: name })
-      if (Array.isArray(checked)) throw Object.assign(new Error('Graphql validation error'), { errors: checked, statusCode: 400, code: 'MER_ERR_GQL_VALIDATION' })
+      if (Array.isArray(checked)) throw validationError(checked)
     }
     const key = request.method === 'POST' ? keyOf(params) : undefined
     // Only texts of everyday size, and only names the document has: what is kept stays

@@ -22,7 +22,7 @@ import { answerValue, ClientClosedError, type Answer, type ComputationPool } fro
 import { compiledQueries } from './compiled.js'
 import { guardedField } from './guarded.js'
 import { graphqlSdl, SCALARS, type ExtraField } from './sdl.js'
-import { bracketNesting, costRule, startsAsJson, maxAliasesRule, maxDepthRule, variablesProblem, type GraphqlLimits } from './limits.js'
+import { bracketNesting, costRule, startsAsJson, maxAliasesRule, maxDepthRule, validationError, variablesProblem, type GraphqlLimits } from './limits.js'
 
 /** Query and Mutation fields beside the operations: the question bank and grading. */
 export const GRADING_FIELDS: readonly ExtraField[] = [
@@ -211,7 +211,7 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
       } catch {} // graphql-js' own parse reports the syntax error, as for any document
       if (document !== undefined) {
         const errors = validate(schema, document, bounds)
-        if (errors.length > 0) throw Object.assign(new Error('Graphql validation error'), { errors, statusCode: 400, code: 'MER_ERR_GQL_VALIDATION' })
+        if (errors.length > 0) throw validationError(errors)
       }
     }
   }

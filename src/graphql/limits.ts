@@ -61,6 +61,14 @@ function fragmentMeasure (fragments: Map<string, FragmentDefinitionNode>, measur
   }
 }
 
+/**
+ * The error Mercurius throws for a document or variables that fail validation (its
+ * MER_ERR_GQL_VALIDATION, mercurius/lib/errors.js): its route answers 400 with `errors`.
+ */
+export function validationError (errors: readonly GraphQLError[]): Error {
+  return Object.assign(new Error('Graphql validation error'), { errors, statusCode: 400, code: 'MER_ERR_GQL_VALIDATION' })
+}
+
 /** At most `max` levels of nested fields per operation, fragments expanded. */
 export function maxDepthRule (max: number) {
   return (context: ValidationContext): ASTVisitor => {
