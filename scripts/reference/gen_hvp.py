@@ -722,13 +722,18 @@ def mlp_loss_fn(sizes, act, loss, inputs, targets):
     return lambda w: F.mse_loss(mlp_forward(w, sizes, act, X), T)
 
 
-def check_against_sequential(sizes, act, loss, inputs, targets, w, value, grad):
+def sequential_mlp(sizes, act):
+    """The MLP as users write it: nn.Linear layers with the activation module between them, float64."""
     layers = []
     for l in range(len(sizes) - 1):
         layers.append(nn.Linear(sizes[l], sizes[l + 1]))
         if l < len(sizes) - 2:
             layers.append(MODULES[act]())
-    model = nn.Sequential(*layers).to(DT)
+    return nn.Sequential(*layers).to(DT)
+
+
+def check_against_sequential(sizes, act, loss, inputs, targets, w, value, grad):
+    model = sequential_mlp(sizes, act)
     wt = torch.tensor(w, dtype=DT)
     nn.utils.vector_to_parameters(wt, model.parameters())
     assert torch.equal(torch.cat([p.detach().flatten() for p in model.parameters()]), wt)

@@ -46,13 +46,12 @@ sys.path.insert(0, HERE)
 import numpy as np  # noqa: E402
 import scipy.linalg  # noqa: E402
 import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 import common  # noqa: E402
 from common import library_versions, write_fixture  # noqa: E402
 # The MLP in PyTorch's parameter layout, as /hvp's references build it.
-from gen_hvp import MODULES, mlp_forward as forward, param_count  # noqa: E402
+from gen_hvp import mlp_forward as forward, param_count, sequential_mlp  # noqa: E402
 
 torch.set_num_threads(1)  # bit-for-bit reproducible float64 sums
 torch.use_deterministic_algorithms(True)
@@ -127,12 +126,7 @@ def loss_of(out, loss, targets):
 
 def sequential_hessian(sizes, act, loss, X, targets, w):
     """The Hessian of a real nn.Sequential's loss in its parameters, flattened in parameters() order."""
-    layers = []
-    for l in range(len(sizes) - 1):
-        layers.append(nn.Linear(sizes[l], sizes[l + 1]))
-        if l < len(sizes) - 2:
-            layers.append(MODULES[act]())
-    model = nn.Sequential(*layers).to(DT)
+    model = sequential_mlp(sizes, act)
     names = [name for name, _ in model.named_parameters()]
     shapes = [p.shape for p in model.parameters()]
 
