@@ -16,7 +16,7 @@
  * graphql-jit cannot coerce (a result without `data`) are left to Mercurius, which refuses them
  * in its own words and with its own status, as before any compilation.
  */
-import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, preHandlerHookHandler } from 'fastify'
 import { getOperationAST, Kind, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql'
 import { buildExecutionContext } from 'graphql/execution/execute.js'
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit'
@@ -65,7 +65,7 @@ export function compileDocument (schema: GraphQLSchema, document: DocumentNode, 
  * The route's preHandler (Mercurius' `additionalRouteOptions`), which runs compiled queries,
  * and a preExecution hook for Mercurius, which compiles them.
  */
-export function compiledQueries (app: FastifyInstance, options: CompiledQueryOptions): { preHandler: preHandlerAsyncHookHandler, preExecution: PreExecutionHook } {
+export function compiledQueries (app: FastifyInstance, options: CompiledQueryOptions): { preHandler: preHandlerHookHandler, preExecution: PreExecutionHook } {
   const capacity = options.capacity ?? COMPILED_QUERIES
   const compile = options.compile ?? compileDocument
   // null: a document graphql-jit cannot compile, left to Mercurius without trying again.
@@ -74,40 +74,59 @@ export function compiledQueries (app: FastifyInstance, options: CompiledQueryOpt
   // a stream of distinct documents costs no compilations.
   const seen = new Set<string>()
   // Of a body the route's schema accepted: an object, its operationName a string or null.
-  // The name's length first, so that no name and text can be read as another pair.
+  // Without a name, the text itself (no copy to make and hash on every request); with one, a
+  // NUL, then the name's length, so that no name and text can be read as another pair. A
+  // text that starts with NUL has no key: it is no document (graphql-js' lexer refuses the
+  // character outside strings and comments), and as a key it could be read as a named one.
   const keyOf = (body: GraphqlBody): string | undefined => {
-    if (typeof body.query !== 'string') return undefined
-    const name = (body.operationName ?? '') as string
-    return `${name.length}:${name}${body.query}`
+    const text = body.query
+    if (typeof text !== 'string' || text.charCodeAt(0) === 0) return undefined
+    const name = body.operationName as string | null | undefined
+    return name == null ? text : `\u0000${name.length}:${name}${text}`
   }
   /** Room for one more in a store of at most `capacity`, the oldest entry dropped. */
   const makeRoom = (store: Map<string, CompiledQuery | null> | Set<string>): void => {
     if (store.size >= capacity) store.delete(store.keys().next().value!)
   }
 
-  const preHandler: preHandlerAsyncHookHandler = async (request, reply) => {
-    // A body the route's schema refused (Mercurius' `attachValidation`) is Mercurius' to answer.
-    if (request.method !== 'POST' || request.validationError !== undefined) return
-    const body = request.body as GraphqlBody
-    const key = keyOf(body)
-    const query = key === undefined ? undefined : compiled.get(key)
-    if (query === undefined || query === null || !passes(body.query as string, request)) return
-    const context = { app, reply, errors: null }
-    const execution = await query.query(ROOT, context, (body.variables ?? {}) as Record<string, unknown>) as ExecutionResult
+  /** Sends graphql-jit's result, or leaves the request to Mercurius (`done()`). */
+  const answer = (execution: ExecutionResult, query: CompiledQuery, context: { reply: FastifyReply }, done: HookHandlerDoneFunction): void => {
+    const { reply } = context
     // Variables it could not coerce: Mercurius checks them with graphql-js before anything runs.
-    if (!('data' in execution)) return
+    if (!('data' in execution)) return done()
     if (execution.errors !== undefined) {
       // Mercurius' maybeFormatErrors: the formatter's data and errors, with its status.
       const { statusCode, response } = options.formatErrors(execution as never, context as never)
       execution.data = response.data
       execution.errors = response.errors as ExecutionResult['errors']
-      return await reply.code(statusCode).send(execution)
+      void reply.code(statusCode).send(execution)
+      return
     }
     // What the route's serializer writes for {data} (fast-json-stringify hands `data`'s
     // properties to JSON.stringify), by the serializer graphql-jit compiled for this query's
     // fields (`customJSONSerializer`, faster than JSON.stringify over graphql-jit's
     // prototype-less objects) or, without one, by JSON.stringify (graphql-jit's default).
-    return await reply.type('application/json; charset=utf-8').send(query.stringify(execution))
+    void reply.type('application/json; charset=utf-8').send(query.stringify(execution))
+  }
+
+  // Callback style, and no promise where the resolvers answer at once (a small computation,
+  // as REST answers it): the whole request is then answered in the tick that read its body.
+  // Having sent, the hook does not call done (Fastify's Hooks, "Respond to a request from a hook").
+  const preHandler: preHandlerHookHandler = (request, reply, done) => {
+    // A body the route's schema refused (Mercurius' `attachValidation`) is Mercurius' to answer.
+    if (request.method !== 'POST' || request.validationError !== undefined) return done()
+    const body = request.body as GraphqlBody
+    const key = keyOf(body)
+    const query = key === undefined ? undefined : compiled.get(key)
+    if (query === undefined || query === null || !passes(body.query as string, request)) return done()
+    const context = { app, reply, errors: null }
+    const execution = query.query(ROOT, context, (body.variables ?? {}) as Record<string, unknown>)
+    // graphql-jit's PromiseOrValue: a promise where a resolver returned one.
+    if (typeof (execution as PromiseLike<ExecutionResult>).then === 'function') {
+      (execution as PromiseLike<ExecutionResult>).then((result) => { answer(result, query, context, done) }, done)
+    } else {
+      answer(execution as ExecutionResult, query, context, done)
+    }
   }
 
   const passes = (source: string, request: FastifyRequest): boolean => {

@@ -86,16 +86,24 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
   const fail = (message: string, code: string, statusCode: number): never => {
     throw new mercurius.ErrorWithProps(message, { code, statusCode })
   }
-  /** Validates `input` as REST validates the body, then runs `compute` with REST's error mapping. */
-  const resolve = async <T> (validate: ValidateFunction, input: unknown, dataVar: string, context: Context, compute: (input: never) => T | Promise<T>): Promise<T> => {
+  /**
+   * Validates `input` as REST validates the body, then runs `compute` with REST's error
+   * mapping. An answer computed at once is returned as it is, not in a promise, as REST's
+   * handler returns it: graphql-jit then completes the whole query without a promise.
+   */
+  const resolve = <T> (validate: ValidateFunction, input: unknown, dataVar: string, context: Context, compute: (input: never) => T | Promise<T>): T | Promise<T> => {
     const value = plain(input)
     if (!validate(value)) fail(schemaErrorFormatter(validate.errors!, dataVar).message, 'FST_ERR_VALIDATION', 400)
-    try {
-      return await compute(value as never)
-    } catch (error) {
+    const failed = (error: unknown): never => {
       if (error instanceof ComputationError || error instanceof ClientClosedError) fail(error.message, error.code, error.statusCode)
       context.app.log.error({ err: error }, 'graphql resolver failed')
       return fail('the server could not compute this answer; the error has been logged', 'DLCHECK_INTERNAL', 500)
+    }
+    try {
+      const answer = compute(value as never)
+      return answer instanceof Promise ? answer.catch(failed) : answer
+    } catch (error) {
+      return failed(error)
     }
   }
   // One signal per request, however many computations its document asks for.
@@ -132,8 +140,14 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
     }
     return answerValue(answer)
   }
+  // A small computation is answered at once, as REST answers it (pool.inline); the others
+  // go to the pool.
   const query: Record<string, unknown> = Object.fromEntries(operations.map((operation) => [operation.name, (_root: unknown, args: { input: unknown }, context: Context) =>
-    resolve(validators.get(operation.name)!, args.input, 'input', context, async (input) => answerOf(await pool.execute(operation, input, { disconnection: () => disconnectionOf(context.reply) }), operation.path, context.reply))]))
+    resolve(validators.get(operation.name)!, args.input, 'input', context, (input) => {
+      const inline = pool.inline(operation, input)
+      if (inline !== undefined) return inline.value
+      return pool.execute(operation, input, { disconnection: () => disconnectionOf(context.reply) }).then((answer) => answerOf(answer, operation.path, context.reply))
+    })]))
   /**
    * The language of statements and feedback: Accept-Language, as on REST, and said on the
    * reply as REST says it (Content-Language, and Vary for caches of GET /graphql).

@@ -151,6 +151,12 @@ t.test('only texts of everyday size, and names the document has, are kept', asyn
   t.equal(guarded, 0, 'nor a name the document does not have')
   for (let run = 0; run < 3; run++) t.match(await ask({ query: 'query Q { n }', operationName: 'Q' }), { data: { n: 7 } })
   t.equal(guarded, 1, 'its own name is')
+  for (let run = 0; run < 3; run++) t.match(await ask({ query: '{ n }' }), { data: { n: 7 } })
+  t.equal(guarded, 2, 'and a document without a name')
+  // graphql-js refuses an empty name (no operation has it); Mercurius' JIT takes it for none.
+  for (let run = 0; run < 3; run++) await ask({ query: '{ n }', operationName: '' })
+  t.match(await ask({ query: '\u00001:Qquery Q { n }' }), { errors: [{ message: /Syntax Error/ }] }, 'nor is a text read as a name and a text')
+  t.equal(guarded, 2, 'an empty name is a name, not none, and is left to Mercurius; a text starting with NUL too')
 })
 
 t.test('a document that cannot be compiled is left to Mercurius, and not compiled again', async (t) => {
@@ -175,4 +181,26 @@ t.test('compileDocument: a serializer of its own where graphql-jit can make one,
   t.equal(typed.stringify({ data: { n: 3 } }), '{"data":{"n":3}}')
   t.equal(compileDocument(schema, parse('{ any }'), undefined)!.stringify, JSON.stringify, 'a custom scalar: JSON.stringify')
   t.equal(compileDocument(schema, parse('query A { n }'), 'B'), null, 'an operation the document does not have')
+})
+
+t.test('a compiled query whose resolvers answer later is sent when they settle; a failure is the route\'s error', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  let fail = false
+  const compiled = compiledQueries(app, {
+    guard: () => {},
+    formatErrors: mercurius.defaultErrorFormatter,
+    // graphql-jit catches what resolvers throw; a query that rejects all the same is a bug,
+    // which Mercurius' error handler answers rather than leave the request hanging.
+    compile: (schema, document, name) => {
+      const query = compileDocument(schema, document, name)!
+      return Object.assign(Object.create(query), { query: (...args: Parameters<typeof query.query>) => fail ? Promise.reject(new Error('a bug')) : query.query(...args) })
+    }
+  })
+  await app.register(mercurius, { schema: 'type Query { n: Int! }', resolvers: { Query: { n: async () => await Promise.resolve(7) } }, jit: 1, additionalRouteOptions: { preHandler: compiled.preHandler } })
+  app.graphql.addHook('preExecution', compiled.preExecution)
+  const ask = async (): Promise<{ statusCode: number, body: string }> => await app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ n }' } })
+  for (let run = 0; run < 3; run++) t.equal((await ask()).body, '{"data":{"n":7}}', `run ${run + 1}`)
+  fail = true
+  t.strictSame(JSON.parse((await ask()).body), { data: null, errors: [{ message: 'a bug' }] }, 'Mercurius\' error, in its words')
 })
