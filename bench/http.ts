@@ -14,7 +14,8 @@
  *    rounds, so a slow stretch of a shared machine hits every case alike; each ratio is the
  *    median of its per-round ratios. Targets: REST ≥ 85 % of bare (issue "stalls", which
  *    moved work off the main thread without making small requests slower), GraphQL ≥ 70 %
- *    of REST (issue "Production").
+ *    of REST for the small selection (issue "Production") and ≥ 80 % for every field with
+ *    variables (issue "Faster than PyTorch", whose GraphQL part asks REST's pace).
  * 2. Every route of the real server once, as a ratio to GET /health.
  *
  * Every server runs with NODE_ENV=production, as the Dockerfile sets it (graphql-js skips its
@@ -171,7 +172,7 @@ export async function benchHttp (): Promise<void> {
       const vsRest = c.ref === undefined || c.ref === 'bare' ? '' : rpsRatio(c.key, c.ref).toFixed(2)
       console.log(`  ${c.name.padEnd(32)} ${`${bytes.get(c.key)!} B`.padStart(6)} ${median(rps).toFixed(0).padStart(7)} ${`(${Math.min(...rps).toFixed(0)}–${Math.max(...rps).toFixed(0)})`.padStart(15)} ${rpsRatio(c.key, 'bare').toFixed(2).padStart(6)} ${vsRest.padStart(10)} ${msText(median(ms.map((m) => m.p50)))} ${msText(median(ms.map((m) => m.p99)))}  ${`${median(ms.map((m) => m.cpu)).toFixed(0)} µs`.padStart(8)}  ${ms.reduce((sum, m) => sum + m.errors, 0)}`)
     }
-    const targets: Array<[string, string, number]> = [['rest', 'bare', 0.85], ['gqlInline', 'rest', 0.7], ['gqlVars', 'rest', 0.7]]
+    const targets: Array<[string, string, number]> = [['rest', 'bare', 0.85], ['gqlInline', 'rest', 0.7], ['gqlVars', 'rest', 0.8]]
     console.log('  targets (req/s ratio; in brackets the same ratio from server CPU per request, which the machine\'s other load disturbs less):')
     for (const [key, ref, target] of targets) {
       const value = rpsRatio(key, ref)
