@@ -660,7 +660,8 @@ function exactEigenvalues (multiply: HessianOperator, n: number, top: number, pi
   }
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < i; j++) {
-      const s = 0.5 * (h[i * n + j] + h[j * n + i])
+      // Halved first: the sum of two finite entries near the largest double would overflow.
+      const s = 0.5 * h[i * n + j] + 0.5 * h[j * n + i]
       h[i * n + j] = s
       h[j * n + i] = s
     }

@@ -397,6 +397,16 @@ t.test('hessianEigenvalues: extreme scales go through Lanczos unharmed', async (
   }
 })
 
+t.test('hessianEigenvalues, exact: entries near the largest double are symmetrised without overflow', async (t) => {
+  // H = [[a, a], [a, a]] with a = 1e308: eigenvalues 2a (beyond float64) and 0. Averaging the
+  // formed matrix with its transpose as (x + y)/2 overflowed to ∞ and refused a finite Hessian.
+  const result = hessianEigenvalues(new QuadraticModel([[1e308, 1e308], [1e308, 1e308]]), [0, 0], { top: 2, which: 'largest', method: 'exact' })
+  t.strictSame(result.eigenvalues, [Infinity, 0])
+  // [[0, a], [a, 0]]: eigenvalues ±a, both finite.
+  const swap = hessianEigenvalues(new QuadraticModel([[0, 1e308], [1e308, 0]]), [0, 0], { top: 2, which: 'largest', method: 'exact' })
+  t.ok(Math.abs(swap.eigenvalues[0] - 1e308) <= 1e-15 * 1e308 && Math.abs(swap.eigenvalues[1] + 1e308) <= 1e-15 * 1e308, `${swap.eigenvalues}`)
+})
+
 t.test('hessianEigenvalues: what it refuses', async (t) => {
   const model = new QuadraticModel([[1, 0], [0, 2]])
   t.throws(() => hessianEigenvalues(model, [0], { top: 1, which: 'largest' }), new ImpossibleInputError('w has 1 entries; the model has 2 parameters'))
