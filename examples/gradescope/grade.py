@@ -54,6 +54,7 @@ TITLES = {
     '4.4-transposed-conv-matrix': 'A transposed convolution as a matrix',
     '5.1-output-shape': 'Output resolution of a padded CNN',
     '5.3-receptive-field': 'Receptive field of the output features',
+    '3.1-largest-eigenvalue': 'Largest Hessian eigenvalue and the learning rate',
 }
 DEFAULT_QUESTIONS = list(TITLES)
 # The same, in French (GET /questions with Accept-Language: fr).
@@ -70,6 +71,7 @@ TITLES_FR = {
     '4.4-transposed-conv-matrix': 'Une convolution transposée comme une matrice',
     '5.1-output-shape': 'Résolution de sortie d’un CNN avec remplissage',
     '5.3-receptive-field': 'Champ récepteur des caractéristiques de sortie',
+    '3.1-largest-eigenvalue': 'Plus grande valeur propre de la hessienne et taux d’apprentissage',
 }
 # What students read, in the configured language (the service's feedback follows it too).
 TEXT = {

@@ -144,12 +144,18 @@ def generate():
     rows, cols = torch.nonzero(grad[0, 0], as_tuple=True)
     field = [int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1)]
     cases.append({"name": "5.3-receptive-field", "params": {"architecture": Q5}, "answer": field})
+
+    # The Hessian of f(w) = ½wᵀAw by autograd (not from A), then LAPACK's symmetric eigensolver.
+    A = [[2, 1], [1, 3]]
+    w = torch.zeros(2, dtype=DT, requires_grad=True)
+    hessian = torch.autograd.functional.hessian(lambda w: 0.5 * w @ torch.tensor(A, dtype=DT) @ w, w)
+    cases.append({"name": "3.1-largest-eigenvalue", "params": {"A": A}, "answer": torch.linalg.eigvalsh(hessian).max().item()})
     return cases, library_versions("torch", "mpmath")
 
 
 if __name__ == "__main__":
     cases, source = generate()
     root = os.path.normpath(os.path.join(HERE, "..", ".."))
-    n, size = write_fixture(os.path.join(root, "test", "fixtures", "questions.json"), source, cases, min_cases=12)
+    n, size = write_fixture(os.path.join(root, "test", "fixtures", "questions.json"), source, cases, min_cases=13)
     for case in cases:
         print(case["name"], str(case["answer"])[:100])

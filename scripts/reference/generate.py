@@ -88,7 +88,7 @@ def main():
     report.append(("comparison.json", n, size, ""))
 
     cases, source = gen_questions.generate()
-    n, size = write_fixture(os.path.join(OUT, "questions.json"), source, cases, min_cases=9)
+    n, size = write_fixture(os.path.join(OUT, "questions.json"), source, cases, min_cases=13)
     report.append(("questions.json", n, size, "the question bank's defaults"))
 
     # The swish and mixture generators come last: generate_swish sets mpmath's working precision

@@ -228,7 +228,7 @@ function hasNull (values: Array<number | null | Array<number | null>>): boolean 
  */
 export function expectedAnswer (question: Question, params: unknown, limits: Limits): Answer {
   const result = question.expected(question.operation.run(question.request(params), limits))
-  if (typeof result !== 'number' && hasNull(result)) {
+  if (result === null || (typeof result !== 'number' && hasNull(result))) {
     throw new ImpossibleInputError(`the answer for these params has entries outside float64 (${JSON.stringify(result)}); choose params whose answer is finite`)
   }
   return result as Answer

@@ -7,6 +7,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { ArchitectureNotation } from '../operations/architecture-input.js'
 import { convMatrixOperation } from '../operations/conv-matrix.js'
+import { hessianSpectrumOperation } from '../operations/hessian-spectrum.js'
 import { hvpOperation } from '../operations/hvp.js'
 import { logisticMixtureOperation } from '../operations/logistic-mixture.js'
 import { ExpressionModelSchema, MlpModelSchema, ModelSchema, QuadraticModelSchema, type ModelInput } from '../operations/models.js'
@@ -47,8 +48,8 @@ export interface Question<P extends TSchema = TSchema, B extends TSchema = TSche
   statement: Localized<(params: Static<P>) => string>
   /** the body of the computation's request that answers the question */
   request: (params: Static<P>) => Static<B>
-  /** the answer, out of the computation's response; null entries are results outside float64 */
-  expected: (result: Static<R>) => Answer | Array<number | null>
+  /** the answer, out of the computation's response; null (or null entries): a result outside float64 */
+  expected: (result: Static<R>) => Answer | Array<number | null> | null
   variant: (random: VariantRandom) => Static<P>
 }
 
@@ -182,6 +183,7 @@ const HVP_MAX_BATCH = 16
 /** w and v: one entry per parameter, as many as the largest MLP allowed has. */
 const HVP_MAX_PARAMETERS = HVP_MAX_LAYERS * (HVP_MAX_WIDTH + 1) * HVP_MAX_WIDTH
 const hvpBound = (bound: string) => variantSized(bound, hvpOperation)
+const spectrumBound = (bound: string) => variantSized(bound, hessianSpectrumOperation)
 const BoundedRows = (rows: number, columns: number, description: string) =>
   Type.Array(Type.Array(Type.Number(), { maxItems: columns }), { minItems: 1, maxItems: rows, description })
 const BoundedQuadratic = Type.Object({
@@ -589,6 +591,44 @@ export const questions: readonly Question[] = [
     variant: (random) => {
       const k = random.pick([3, 5])
       return { architecture: question5Network(random.integer(3, 6), k, (k - 1) / 2) }
+    }
+  }),
+  defineQuestion({
+    id: '3.1-largest-eigenvalue',
+    title: { en: 'Largest Hessian eigenvalue and the learning rate', fr: 'Plus grande valeur propre de la hessienne et taux d’apprentissage' },
+    question: '3.1',
+    operation: hessianSpectrumOperation,
+    params: strict({ A: BoundedRows(HVP_MAX_VARIABLES, HVP_MAX_VARIABLES, spectrumBound(`the matrix A of f(w) = ½wᵀAw, n × n; at most ${HVP_MAX_VARIABLES} × ${HVP_MAX_VARIABLES}`)) }),
+    defaults: { A: [[2, 1], [1, 3]] },
+    answer: { shape: 'number', description: 'λ_max, the largest eigenvalue of the Hessian (A + Aᵀ)/2' },
+    comparison: CLOSE,
+    // The assignment's question 3.1 asks what Newton's step says about the learning rate:
+    // along an eigenvector of eigenvalue λ, gradient descent multiplies the error by 1 − ηλ,
+    // so it converges from every start only for 0 < η < 2/λ_max, where Newton's step divides
+    // each direction by its own λ.
+    statement: {
+      en: (p) => String.raw`Let $f(w) = \tfrac{1}{2} w^\top A w$ with $A = ${texMatrix(p.A)}$. Its Hessian is $H = \tfrac{1}{2}(A + A^\top)$ at every $w$, ` +
+        String.raw`so Newton’s step $w - H^{-1} \nabla f(w)$ reaches the point where $\nabla f = 0$ from any $w$ in one step (when $H$ is invertible), ` +
+        String.raw`whereas gradient descent $w - \eta \nabla f(w)$, when $H$ is positive definite, converges from every start only for $0 < \eta < 2 / \lambda_{\max}$. ` +
+        String.raw`Compute $\lambda_{\max}$, the largest eigenvalue of $H$.`,
+      fr: (p) => String.raw`Soit $f(w) = \tfrac{1}{2} w^\top A w$ avec $A = ${texMatrix(p.A)}$. Sa hessienne est $H = \tfrac{1}{2}(A + A^\top)$ en tout $w$ : ` +
+        String.raw`le pas de Newton $w - H^{-1} \nabla f(w)$ atteint le point où $\nabla f = 0$ en un seul pas depuis tout $w$ (si $H$ est inversible), ` +
+        String.raw`alors que la descente de gradient $w - \eta \nabla f(w)$, si $H$ est définie positive, ne converge depuis tout point de départ que pour $0 < \eta < 2 / \lambda_{\max}$. ` +
+        String.raw`Calculez $\lambda_{\max}$, la plus grande valeur propre de $H$.`
+    },
+    // The Hessian of a quadratic is the same at every w: the origin will do.
+    request: (p) => ({ model: { kind: 'quadratic' as const, A: p.A }, w: p.A.map(() => 0), top: 1, which: 'largest' as const }),
+    expected: (result) => result.eigenvalues[0],
+    variant: (random) => {
+      // Symmetric, each diagonal entry above the sum of its row's others: positive definite
+      // (Gershgorin's circles lie right of 0), so the learning-rate bound applies.
+      const n = random.integer(2, 3)
+      const A = Array.from({ length: n }, () => new Array<number>(n).fill(0))
+      for (let i = 0; i < n; i++) {
+        for (let j = i + 1; j < n; j++) A[i][j] = A[j][i] = random.integer(-3, 3)
+      }
+      for (let i = 0; i < n; i++) A[i][i] = A[i].reduce((sum, entry) => sum + Math.abs(entry), 0) + random.integer(1, 6)
+      return { A }
     }
   })
 ]

@@ -18,7 +18,7 @@ const TOKEN = 'x'.repeat(20) + 'tok'
 const STUDENT = 'ada@example.edu'
 const QUESTIONS = [
   '1.1-swish', '1.2-relu-decomposition', '1.4-log-softmax', '2-logistic-mixture', '3.2-param-count', '3.2-hessian-shape', '3.6-hvp',
-  '4.1-output-shape', '4.3-conv-matrix', '4.4-transposed-conv-matrix', '5.1-output-shape', '5.3-receptive-field'
+  '4.1-output-shape', '4.3-conv-matrix', '4.4-transposed-conv-matrix', '5.1-output-shape', '5.3-receptive-field', '3.1-largest-eigenvalue'
 ]
 
 interface GradescopeTest { name: string, score: number, max_score: number, output: string }
@@ -97,22 +97,22 @@ if (python.error !== undefined || python.status !== 0) {
     const example = JSON.parse(await readFile(join(EXAMPLE, 'answers.example.json'), 'utf8')) as Record<string, unknown>
     t.strictSame(Object.keys(example), QUESTIONS)
     const graded = await api<{ score: number, maxScore: number }>('/grade', { items: QUESTIONS.map((question) => ({ question, answer: example[question] })) })
-    t.equal(graded.score, 12)
+    t.equal(graded.score, 13)
     t.ok(QUESTIONS.some((id) => JSON.stringify(example[id]) !== JSON.stringify(correct[id])), 'the student\'s variant is not the assignment\'s numbers')
   })
 
-  t.test('a correct sheet for the student\'s own variant scores 12 / 12', async (t) => {
+  t.test('a correct sheet for the student\'s own variant scores 13 / 13', async (t) => {
     const root = await autograderRoot(t, JSON.stringify(correct))
     const { code, stdout, stderr } = await run(root, service)
     t.equal(code, 0, stderr)
     const graded = await results(root)
-    t.equal(graded.score, 12)
+    t.equal(graded.score, 13)
     t.strictSame(graded.tests.map((test) => test.name.split(':')[0]), QUESTIONS, 'one test per question, in order')
     for (const test of graded.tests) {
       t.match(test, { score: 1, max_score: 1, output: /^correct/ }, test.name)
       t.match(test.name, /^[\w.-]+: \w/, 'the id and a short title')
     }
-    t.match(graded.output, /12 \/ 12/)
+    t.match(graded.output, /13 \/ 13/)
     t.notMatch(stdout + stderr + JSON.stringify(graded), TOKEN)
   })
 
@@ -123,8 +123,8 @@ if (python.error !== undefined || python.status !== 0) {
     const { code, stderr } = await run(root, service)
     t.equal(code, 0, stderr)
     const graded = await results(root)
-    t.equal(graded.score, 10)
-    t.equal(graded.tests.length, 12)
+    t.equal(graded.score, 11)
+    t.equal(graded.tests.length, 13)
     const feedback = await grade(sheet)
     const wrong = byName(graded, '3.2-param-count')
     t.match(wrong, { score: 0, max_score: 1 })
@@ -160,7 +160,7 @@ if (python.error !== undefined || python.status !== 0) {
     t.match(byName(graded, '3.2-param-count').output, /^Erreur de format, pas une mauvaise réponse\s: .*\ninvalide, attendu un nombre\s: .*point décimal.*\nVos paramètres\s: /s)
     t.match(byName(graded, '5.3-receptive-field').output, /^incorrect\s: /)
     t.match(byName(graded, '1.1-swish').output, /^answers\.json n’a pas de réponse pour «\s1\.1-swish\s»\.\ninvalide, attendu un nombre\s: la réponse doit être un nombre, et non null/)
-    t.match(graded.output, /^12 questions corrigées avec vos propres paramètres\s: 9 \/ 12\.\nAucune réponse dans answers\.json pour\s: 1\.1-swish\.\nRéponses illisibles .*: 3\.2-param-count\./)
+    t.match(graded.output, /^13 questions corrigées avec vos propres paramètres\s: 10 \/ 13\.\nAucune réponse dans answers\.json pour\s: 1\.1-swish\.\nRéponses illisibles .*: 3\.2-param-count\./)
     const unreadable = await autograderRoot(t, '[1, 2]')
     t.equal((await run(unreadable, { ...service, DLCHECK_LANGUAGE: 'fr' })).code, 0)
     t.match((await results(unreadable)).output, /^answers\.json doit contenir un objet JSON .*, pas une liste\.\nRien n’a été corrigé\./)
@@ -217,7 +217,7 @@ if (python.error !== undefined || python.status !== 0) {
     t.ok(Date.now() - started >= 1000, 'after the Retry-After second')
     t.match(stderr, /answered 503: Service Unavailable \(DLCHECK_OVERLOADED\): busy; retry in 1 s; trying again in 1 s/)
     t.notMatch(stderr, TOKEN)
-    t.equal((await results(root)).score, 12)
+    t.equal((await results(root)).score, 13)
 
     const refused = await autograderRoot(t, JSON.stringify(correct))
     const unauthorized = await run(refused, { DLCHECK_URL: url, DLCHECK_TOKEN: 'not-the-token-' + 'z'.repeat(20) })

@@ -14,7 +14,8 @@ const sheet = loadFixture<{ name: string, params: Record<string, unknown>, answe
 
 t.test('the bank has the issue\'s questions, with the assignment\'s own numbers as defaults', async (t) => {
   t.strictSame(questions.map((q) => q.id), ['1.1-swish', '1.2-relu-decomposition', '1.4-log-softmax', '2-logistic-mixture', '3.2-param-count',
-    '3.2-hessian-shape', '3.6-hvp', '4.1-output-shape', '4.3-conv-matrix', '4.4-transposed-conv-matrix', '5.1-output-shape', '5.3-receptive-field'])
+    '3.2-hessian-shape', '3.6-hvp', '4.1-output-shape', '4.3-conv-matrix', '4.4-transposed-conv-matrix', '5.1-output-shape', '5.3-receptive-field',
+    '3.1-largest-eigenvalue'])
   t.strictSame(sheet.map((c) => c.name), questions.map((q) => q.id), 'questions.json (PyTorch) covers every question')
   for (const c of sheet) t.strictSame(questionsById.get(c.name)!.defaults, c.params, `${c.name}: the defaults PyTorch answered`)
   const ajv = new Ajv({ ...AJV_OPTIONS, strict: false })
@@ -124,7 +125,7 @@ t.test('params: given, the student\'s variant, or the defaults', async (t) => {
 t.test('grader mistakes are 4xx naming the item', async (t) => {
   const unknown = thrown(() => grader.grade({ items: [{ question: '3.2-param-count', answer: 1 }, { question: '3.7-hvp', answer: 1 }] }, 'body'))
   t.equal(unknown.statusCode, 404)
-  t.match(unknown.message, /^body\/items\/1\/question: no question '3\.7-hvp'; the ids are 1\.1-swish, 1\.2-relu-decomposition, 1\.4-log-softmax, 2-logistic-mixture, .*5\.3-receptive-field \(GET \/questions\)$/)
+  t.match(unknown.message, /^body\/items\/1\/question: no question '3\.7-hvp'; the ids are 1\.1-swish, 1\.2-relu-decomposition, 1\.4-log-softmax, 2-logistic-mixture, .*5\.3-receptive-field, 3\.1-largest-eigenvalue \(GET \/questions\)$/)
   t.equal(thrown(() => grader.variant('nope', 'ada')).message.startsWith('id: no question \'nope\''), true)
 
   const badParams = thrown(() => grader.grade({ items: [{ question: '3.2-param-count', params: { sizes: [32, -1] }, answer: 1 }] }, 'input'))
@@ -138,6 +139,10 @@ t.test('grader mistakes are 4xx naming the item', async (t) => {
   const notFinite = thrown(() => grader.grade({ items: [{ question: '1.4-log-softmax', params: { x: [1e308, -1e308] }, answer: [0, 0] }] }, 'body'))
   t.equal(notFinite.statusCode, 422)
   t.match(notFinite.message, 'body/items/0 (1.4-log-softmax): the answer for these params has entries outside float64 ([0,null]); choose params whose answer is finite')
+  const beyond = thrown(() => grader.grade({ items: [{ question: '3.1-largest-eigenvalue', params: { A: [[1e308, 1e308], [1e308, 1e308]] }, answer: 1 }] }, 'body'))
+  t.strictSame([beyond.statusCode, beyond.message], [422, 'body/items/0 (3.1-largest-eigenvalue): the answer for these params has entries outside float64 (null); choose params whose answer is finite'])
+  const notSquare = thrown(() => grader.grade({ items: [{ question: '3.1-largest-eigenvalue', params: { A: [[1, 2]] }, answer: 1 }] }, 'body'))
+  t.strictSame([notSquare.statusCode, notSquare.message], [422, 'body/items/0 (3.1-largest-eigenvalue): model.A must be square: it has 1 rows and row 0 has 2 entries'])
 
   const many = new Grader(SECRET, { ...DEFAULT_SERVICE_LIMITS, gradeMaxItems: 2 })
   const tooMany = thrown(() => many.grade({ items: [1, 2, 3].map(() => ({ question: '3.2-param-count', answer: 1 })) }, 'body'))
@@ -184,6 +189,9 @@ t.test('statements say every param that is given, in English and in French', asy
     'slope $-2$ for $x < \\beta$, is constant for $\\beta < x < \\alpha$, and has slope $3$ for $x > \\alpha$, where $\\beta = -1$ and $\\alpha = 2$; its graph passes through $(4, 1)$')
   t.match(statement('2-logistic-mixture', { pi: [0.2, 0.3, 0.5], weights: [[1], [2], [3]], x: [-1] }),
     'In a mixture of 3 logistic regressions, $z \\sim \\mathrm{Categorical}(\\pi)$ with $\\pi = (0.2, 0.3, 0.5)$, and $y \\mid z = k, x \\sim \\mathrm{Bernoulli}(\\sigma(w_k^\\top x))$ with $w_{1} = (1)$, $w_{2} = (2)$, $w_{3} = (3)$. What is $p(y = 1 \\mid x)$ for $x = (-1)$?')
+  t.match(statement('3.1-largest-eigenvalue', { A: [[2, 1], [1, 3]] }), 'Let $f(w) = \\tfrac{1}{2} w^\\top A w$ with $A = \\begin{pmatrix} 2 & 1 \\\\ 1 & 3 \\end{pmatrix}$.')
+  t.match(statement('3.1-largest-eigenvalue', { A: [[2, 1], [1, 3]] }), 'only for $0 < \\eta < 2 / \\lambda_{\\max}$. Compute $\\lambda_{\\max}$, the largest eigenvalue of $H$.')
+  t.match(statement('3.1-largest-eigenvalue', { A: [[2, 1], [1, 3]] }, 'fr'), 'Calculez $\\lambda_{\\max}$, la plus grande valeur propre de $H$.')
   t.match(statement('5.3-receptive-field', { architecture: 'Conv-3x3 `odd` name' }), 'For the network ``Conv-3x3 `odd` name`` (stride 1)', 'a code span longer than the backticks inside')
   t.equal(compareAnswer('x', [5], { mode: 'exact' }).feedback, 'invalid, expected a list of 1 number: the answer must be a list of 1, got the string "x"')
 })

@@ -130,3 +130,27 @@ t.test('2: K and d in 2–3, π in twentieths summing to 1, logits that differ s
   }
   t.equal(new Set(drawn.map(({ expected }) => expected)).size, STUDENTS.length, 'a different answer for every student')
 })
+
+t.test('3.1: A symmetric, 2 × 2 or 3 × 3, diagonally dominant: λ_max > 0 is the largest root of det(A − λI)', async (t) => {
+  const drawn = variants<{ A: number[][] }>('3.1-largest-eigenvalue')
+  t.strictSame(Object.keys(tally(drawn.map(({ params }) => `${params.A.length} × ${params.A.length}`))).sort(), ['2 × 2', '3 × 3'])
+  /** det(A − λI) by cofactors: independent of the Hessian-vector products the answer comes from. */
+  const characteristic = (A: number[][], λ: number): number => {
+    const m = A.map((row, i) => row.map((entry, j) => i === j ? entry - λ : entry))
+    return m.length === 2
+      ? m[0][0] * m[1][1] - m[0][1] * m[1][0]
+      : m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+  }
+  for (const { params: { A }, expected } of drawn) {
+    const n = A.length
+    const λ = expected as number
+    t.ok(A.every((row, i) => row.length === n && row.every((entry, j) => Number.isInteger(entry) && entry === A[j][i])), `symmetric integers ${JSON.stringify(A)}`)
+    t.ok(A.every((row, i) => row[i] > row.reduce((sum, entry, j) => j === i ? sum : sum + Math.abs(entry), 0)), `diagonally dominant ${JSON.stringify(A)}`)
+    // A root: |det(A − λI)| tiny against the product of the matrix's scale; the largest: for
+    // μ above λ (up to Gershgorin's bound) the sign is (−1)ⁿ, as past the last root.
+    const scale = Math.max(...A.map((row) => row.reduce((sum, entry) => sum + Math.abs(entry), 0)))
+    t.ok(λ > 0 && λ <= scale && Math.abs(characteristic(A, λ)) <= 1e-9 * scale ** n, `${JSON.stringify(A)}: λ = ${λ}`)
+    const above = Array.from({ length: 50 }, (_, k) => λ + (scale + 1 - λ) * (k + 1) / 50 + 1e-9 * scale)
+    t.ok(above.every((μ) => Math.sign(characteristic(A, μ)) === (-1) ** n), `${JSON.stringify(A)}: no root above ${λ}`)
+  }
+})

@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs'
 import t from 'tap'
+import { questions } from '../../src/grading/questions.js'
 import { operations } from '../../src/operations/index.js'
 import { build } from '../helpers/app.js'
 import { readRepositoryFile } from '../helpers/repository.js'
@@ -121,7 +122,7 @@ t.test('in headless Chromium', { timeout: 180_000, skip: existsSync(CHROMIUM) ? 
   await page.waitForLoadState('networkidle')
   t.equal(await page.getAttribute('html', 'lang'), 'fr')
   t.match(await page.textContent('h1'), 'Vos questions')
-  t.equal(await page.locator('section h2').count(), 12, 'one section per question')
+  t.equal(await page.locator('section h2').count(), questions.length, 'one section per question')
   t.equal(await page.locator('section').first().locator('.katex').count() > 3, true, 'the math is typeset')
   t.equal(await page.locator('.katex-error').count(), 0, 'no LaTeX error')
   t.match(await page.textContent('[id="3.2-param-count"]'), /Combien de paramètres.*Correction\s: valeur exacte/s, 'the statement and how it is graded')
