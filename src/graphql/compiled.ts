@@ -123,7 +123,15 @@ export function compiledQueries (app: FastifyInstance, options: CompiledQueryOpt
     const execution = query.query(ROOT, context, (body.variables ?? {}) as Record<string, unknown>)
     // graphql-jit's PromiseOrValue: a promise where a resolver returned one.
     if (typeof (execution as PromiseLike<ExecutionResult>).then === 'function') {
-      (execution as PromiseLike<ExecutionResult>).then((result) => { answer(result, query, context, done) }, done)
+      // What answer throws here would otherwise be an unhandled rejection and a request never
+      // answered; in the synchronous branch, Fastify's hook runner catches it.
+      (execution as PromiseLike<ExecutionResult>).then((result) => {
+        try {
+          answer(result, query, context, done)
+        } catch (error) {
+          done(error as Error)
+        }
+      }, done)
     } else {
       answer(execution as ExecutionResult, query, context, done)
     }

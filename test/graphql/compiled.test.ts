@@ -154,7 +154,16 @@ t.test('only texts of everyday size, and names the document has, are kept', asyn
   for (let run = 0; run < 3; run++) t.match(await ask({ query: '{ n }' }), { data: { n: 7 } })
   t.equal(guarded, 2, 'and a document without a name')
   // graphql-js refuses an empty name (no operation has it); Mercurius' JIT takes it for none.
-  for (let run = 0; run < 3; run++) await ask({ query: '{ n }', operationName: '' })
+  // Either way, the answer is Mercurius' own: the same as an app without compiled queries.
+  const plain = Fastify()
+  t.teardown(() => plain.close())
+  await plain.register(mercurius, { schema: 'type Query { n: Int! }', resolvers: { Query: { n: () => 7 } }, jit: 1 })
+  for (const variables of [undefined, {}]) {
+    for (let run = 0; run < 3; run++) {
+      const payload = { query: `query${variables === undefined ? '' : ' ($x: Int)'} { n }`, operationName: '', variables }
+      t.strictSame(await ask(payload), (await plain.inject({ method: 'POST', url: '/graphql', payload })).json(), `an empty name${variables === undefined ? '' : ', with variables'}, run ${run + 1}`)
+    }
+  }
   t.match(await ask({ query: '\u00001:Qquery Q { n }' }), { errors: [{ message: /Syntax Error/ }] }, 'nor is a text read as a name and a text')
   t.equal(guarded, 2, 'an empty name is a name, not none, and is left to Mercurius; a text starting with NUL too')
 })
@@ -186,21 +195,34 @@ t.test('compileDocument: a serializer of its own where graphql-jit can make one,
 t.test('a compiled query whose resolvers answer later is sent when they settle; a failure is the route\'s error', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())
-  let fail = false
+  let fail: 'query' | 'serializer' | undefined
   const compiled = compiledQueries(app, {
     guard: () => {},
     formatErrors: mercurius.defaultErrorFormatter,
-    // graphql-jit catches what resolvers throw; a query that rejects all the same is a bug,
-    // which Mercurius' error handler answers rather than leave the request hanging.
+    // graphql-jit catches what resolvers throw; a query that rejects, or a serializer that
+    // throws, all the same is a bug, which Mercurius' error handler answers rather than leave
+    // the request hanging.
     compile: (schema, document, name) => {
       const query = compileDocument(schema, document, name)!
-      return Object.assign(Object.create(query), { query: (...args: Parameters<typeof query.query>) => fail ? Promise.reject(new Error('a bug')) : query.query(...args) })
+      return Object.assign(Object.create(query), {
+        query: (...args: Parameters<typeof query.query>) => fail === 'query' ? Promise.reject(new Error('a bug')) : query.query(...args),
+        stringify: (result: unknown) => { if (fail === 'serializer') throw new Error('a serializer bug'); return query.stringify(result) }
+      })
     }
   })
-  await app.register(mercurius, { schema: 'type Query { n: Int! }', resolvers: { Query: { n: async () => await Promise.resolve(7) } }, jit: 1, additionalRouteOptions: { preHandler: compiled.preHandler } })
+  const schema = 'type Query { n: Int!, refused: Int }'
+  const resolvers = { Query: { n: async () => await Promise.resolve(7), refused: async () => { throw new Error('no') } } }
+  await app.register(mercurius, { schema, resolvers, jit: 1, additionalRouteOptions: { preHandler: compiled.preHandler } })
   app.graphql.addHook('preExecution', compiled.preExecution)
-  const ask = async (): Promise<{ statusCode: number, body: string }> => await app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ n }' } })
-  for (let run = 0; run < 3; run++) t.equal((await ask()).body, '{"data":{"n":7}}', `run ${run + 1}`)
-  fail = true
-  t.strictSame(JSON.parse((await ask()).body), { data: null, errors: [{ message: 'a bug' }] }, 'Mercurius\' error, in its words')
+  // The same app without compiled queries: what Mercurius answers on its own.
+  const plain = Fastify()
+  t.teardown(() => plain.close())
+  await plain.register(mercurius, { schema, resolvers, jit: 1 })
+  const ask = async (server: typeof app, query: string): Promise<string> => (await server.inject({ method: 'POST', url: '/graphql', payload: { query } })).body
+  for (let run = 0; run < 3; run++) t.equal(await ask(app, '{ n }'), '{"data":{"n":7}}', `run ${run + 1}`)
+  for (let run = 0; run < 3; run++) t.equal(await ask(app, '{ n refused }'), await ask(plain, '{ n refused }'), `an error after a promise, run ${run + 1}: Mercurius' answer`)
+  fail = 'query'
+  t.strictSame(JSON.parse(await ask(app, '{ n }')), { data: null, errors: [{ message: 'a bug' }] }, 'Mercurius\' error, in its words')
+  fail = 'serializer'
+  t.strictSame(JSON.parse(await ask(app, '{ n }')), { data: null, errors: [{ message: 'a serializer bug' }] }, 'after the promise too')
 })
