@@ -660,8 +660,10 @@ function exactEigenvalues (multiply: HessianOperator, n: number, top: number, pi
   }
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < i; j++) {
-      // Halved first: the sum of two finite entries near the largest double would overflow.
-      const s = 0.5 * h[i * n + j] + 0.5 * h[j * n + i]
+      // (x + y)/2 is exact down to the subnormals; only where the sum overflows (two entries
+      // near the largest double) is each halved first.
+      const sum = h[i * n + j] + h[j * n + i]
+      const s = Number.isFinite(sum) ? sum / 2 : 0.5 * h[i * n + j] + 0.5 * h[j * n + i]
       h[i * n + j] = s
       h[j * n + i] = s
     }

@@ -397,7 +397,7 @@ t.test('hessianEigenvalues: extreme scales go through Lanczos unharmed', async (
   }
 })
 
-t.test('hessianEigenvalues, exact: entries near the largest double are symmetrised without overflow', async (t) => {
+t.test('hessianEigenvalues, exact: entries near the largest double are symmetrised without overflow, subnormals exactly', async (t) => {
   // H = [[a, a], [a, a]] with a = 1e308: eigenvalues 2a (beyond float64) and 0. Averaging the
   // formed matrix with its transpose as (x + y)/2 overflowed to ∞ and refused a finite Hessian.
   const result = hessianEigenvalues(new QuadraticModel([[1e308, 1e308], [1e308, 1e308]]), [0, 0], { top: 2, which: 'largest', method: 'exact' })
@@ -405,6 +405,9 @@ t.test('hessianEigenvalues, exact: entries near the largest double are symmetris
   // [[0, a], [a, 0]]: eigenvalues ±a, both finite.
   const swap = hessianEigenvalues(new QuadraticModel([[0, 1e308], [1e308, 0]]), [0, 0], { top: 2, which: 'largest', method: 'exact' })
   t.ok(Math.abs(swap.eigenvalues[0] - 1e308) <= 1e-15 * 1e308 && Math.abs(swap.eigenvalues[1] + 1e308) <= 1e-15 * 1e308, `${swap.eigenvalues}`)
+  // And at the other end, halving each entry first would round subnormals: (A + Aᵀ)/2 of this
+  // A is [[0, 1.5e-323], [1.5e-323, 0]] exactly.
+  t.strictSame(hessianEigenvalues(new QuadraticModel([[0, 1e-323], [2e-323, 0]]), [0, 0], { top: 2, which: 'largest', method: 'exact' }).eigenvalues, [1.5e-323, -1.5e-323])
 })
 
 t.test('hessianEigenvalues: what it refuses', async (t) => {
