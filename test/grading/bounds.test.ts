@@ -46,7 +46,8 @@ t.test('params at every bound are graded', async (t) => {
     ['5.1-output-shape', { input: [256, 256], architecture: LONGEST_ARCHITECTURE }],
     ['5.3-receptive-field', { architecture: LONGEST_ARCHITECTURE }],
     ['4.3-conv-matrix', { input: 8, kernel: matrix(5, 5), stride: 3, padding: 2, dilation: 2 }],
-    ['4.4-transposed-conv-matrix', { input: 4, kernel: matrix(5, 5), stride: 3, padding: 2, dilation: 2, outputPadding: 2 }]
+    ['4.4-transposed-conv-matrix', { input: 4, kernel: matrix(5, 5), stride: 3, padding: 2, dilation: 2, outputPadding: 2 }],
+    ['3.1-largest-eigenvalue', { A: matrix(16, 16) }]
   ]
   t.equal(LONGEST_ARCHITECTURE.length, 1000)
   t.equal(LONGEST_EXPRESSION.length, 256)
@@ -99,6 +100,9 @@ t.test('one over a bound is a 400 naming the field and the bound', async (t) => 
       [question, { input: 32, architecture: `${LONGEST_ARCHITECTURE} ` }, 'params/architecture must NOT have more than 1000 characters']
     ]),
     ['5.3-receptive-field', { architecture: `${LONGEST_ARCHITECTURE} ` }, 'params/architecture must NOT have more than 1000 characters'],
+    ['3.1-largest-eigenvalue', { A: matrix(17, 1) }, 'params/A must NOT have more than 16 items'],
+    ['3.1-largest-eigenvalue', { A: matrix(1, 17) }, 'params/A/0 must NOT have more than 16 items'],
+    ['3.1-largest-eigenvalue', { A: [] }, 'params/A must NOT have fewer than 1 items'],
     ['4.3-conv-matrix', { input: 9, kernel: [[1]] }, 'params/input must be <= 8, got 9'],
     ['4.4-transposed-conv-matrix', { input: [2, 5], kernel: [[1]] }, 'params/input/1 must be <= 4, got 5'],
     ['4.4-transposed-conv-matrix', { input: 2, kernel: [[1]], stride: 3, outputPadding: 3 }, 'params/outputPadding must be <= 2, got 3'],
