@@ -13,9 +13,12 @@
  *   same reorthogonalisation rule, T's eigenvalues by torch.linalg.eigvalsh; when the Python of
  *   BENCH_PYTHON (default python3) has torch.
  *
- * Prints medians after BENCH_WARMUP runs of each, and ratios; with `--json`, one JSON object
- * on its last line:
- * {"torch": {"version", "blas"}, "rows": [{"way", "backend", "ms"}], "torchMs", "reading": [{"way", "bytes", "ms"}]}.
+ * After BENCH_WARMUP runs of each, the ways are timed in BENCH_REPEATS interleaved rounds, one
+ * run of each per round, each round starting one way later (PyTorch is a process kept running
+ * between its runs): a slow stretch of a shared machine then hits every way alike. Prints each
+ * way's median and its ratio to PyTorch, the median of the per-round ratios; with `--json`, one
+ * JSON object on its last line:
+ * {"torch": {"version", "blas"}, "rows": [{"way", "backend", "ms", "ratio"}], "torchMs", "reading": [{"way", "bytes", "ms"}]}.
  */
 import { availableBackends } from '../src/math/backend.js'
 import { Mlp } from '../src/math/mlp.js'
@@ -26,7 +29,7 @@ import { decodeParameterVectors } from '../src/operations/parameter-vector.js'
 import { parseJsonBody } from '../src/runtime/request-body.js'
 import { startServer } from './servers.js'
 import { medianMillisecondsAsync, uniformStream } from './timing.js'
-import { runTorch } from './torch.js'
+import { startTorch } from './torch.js'
 
 const SIZES = [32, 512, 512, 10]
 const BATCH = 64
@@ -50,8 +53,8 @@ const w = Array.from({ length: parameterCount }, () => uniform() * 0.1)
 const median = async (f: () => Promise<unknown> | unknown): Promise<number> => await medianMillisecondsAsync(f, REPEATS)
 
 const TORCH = `
-data = json.load(sys.stdin)
-repeats, steps, warmup = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+data = json.loads(sys.stdin.readline())
+steps, warmup = int(sys.argv[1]), int(sys.argv[2])
 sizes = data['sizes']
 X = torch.tensor(data['inputs'], dtype=torch.float64)
 T = torch.tensor(data['targets'])
@@ -95,33 +98,48 @@ def top_eigenvalue():
     Tm = torch.diag(torch.tensor(alpha)) + torch.diag(torch.tensor(beta), 1) + torch.diag(torch.tensor(beta), -1)
     return torch.linalg.eigvalsh(Tm)[-1].item()
 for _ in range(warmup): top_eigenvalue()
-times, value = [], None
-for _ in range(repeats):
-    t = time.perf_counter(); value = top_eigenvalue(); times.append((time.perf_counter() - t) * 1e3)
-print(json.dumps({'ms': sorted(times)[repeats // 2], 'eigenvalue': value}))
+# One timed run per line read: the bench interleaves them with its other ways.
+for _ in sys.stdin:
+    t = time.perf_counter(); value = top_eigenvalue()
+    print(json.dumps({'ms': (time.perf_counter() - t) * 1e3, 'eigenvalue': value}), flush=True)
 `
 
+interface Way { way: string, backend: string, run: () => Promise<number> }
+
 export async function benchSpectrum (): Promise<void> {
-  const rows: Array<{ way: string, backend: string, ms: number, eigenvalue: number }> = []
   const reading: Array<{ way: string, bytes: number, ms: number }> = []
-  for (const backend of availableBackends().filter((candidate) => candidate.name !== 'js')) {
-    const mlp = new Mlp(spec, backend)
-    let eigenvalue = 0
-    const run = (): void => { eigenvalue = hessianEigenvalues(mlp, w, { top: 1, which: 'largest', method: 'lanczos', steps: STEPS }).eigenvalues[0] }
-    for (let i = 0; i < WARMUP; i++) run()
-    rows.push({ way: 'in-process', backend: backend.name, ms: await median(run), eigenvalue })
+  /** Each way's eigenvalue, from its last run. */
+  const eigenvalues = new Map<string, number>()
+  const ways: Way[] = []
+  /** Runs f once, timed, in milliseconds. */
+  const timed = async (f: () => Promise<unknown> | unknown): Promise<number> => {
+    const start = performance.now()
+    await f()
+    return performance.now() - start
   }
+  const torch = await startTorch(TORCH, [String(STEPS), String(WARMUP)], JSON.stringify({ sizes: SIZES, inputs, targets, w }))
   const server = await startServer('dist/src/server.js', 'info')
   try {
+    if (torch !== undefined) {
+      // Its own clock: the time of the loop, not of the pipe.
+      ways.push({ way: 'PyTorch', backend: torch.torch.blas, run: async () => { const { ms, eigenvalue } = JSON.parse(await torch.ask('run')) as { ms: number, eigenvalue: number }; eigenvalues.set('PyTorch', eigenvalue); return ms } })
+    }
+    for (const backend of availableBackends().filter((candidate) => candidate.name !== 'js')) {
+      const mlp = new Mlp(spec, backend)
+      const key = `in-process ${backend.name}`
+      const run = (): void => { eigenvalues.set(key, hessianEigenvalues(mlp, w, { top: 1, which: 'largest', method: 'lanczos', steps: STEPS }).eigenvalues[0]) }
+      for (let i = 0; i < WARMUP; i++) run()
+      ways.push({ way: 'in-process', backend: backend.name, run: async () => await timed(run) })
+    }
     // w as decimal JSON (5.7 MB), and as its doubles in base64 (3 MB; src/operations/parameter-vector.ts).
     const float64 = Buffer.from(Float64Array.from(w).buffer).toString('base64')
-    const ways = [
+    const bodies = [
       { way: 'HTTP', body: JSON.stringify({ model: { kind: 'mlp', ...spec }, w, method: 'lanczos', steps: STEPS }) },
       { way: 'HTTP b64', body: JSON.stringify({ model: { kind: 'mlp', ...spec }, w: { float64 }, method: 'lanczos', steps: STEPS }) }
     ]
     // What a worker does with each body before computing: decode the UTF-8, parse, and (b64)
     // decode the doubles.
-    for (const { way, body } of ways) {
+    for (const { way, body } of bodies) {
       const bytes = Buffer.from(body)
       const read = (): unknown => decodeParameterVectors(hessianSpectrumOperation as unknown as Operation, parseJsonBody(bytes.toString('utf8')))
       for (let i = 0; i < WARMUP; i++) read()
@@ -129,31 +147,47 @@ export async function benchSpectrum (): Promise<void> {
     }
     const { kernels } = await (await fetch(`${server.url}/health`)).json() as { kernels: string }
     console.log(`server: ${server.url}, matrix kernels ${kernels}`)
-    for (const { way, body } of ways) {
-      let eigenvalue = 0
+    for (const { way, body } of bodies) {
       const request = async (): Promise<void> => {
         const response = await fetch(`${server.url}/hessian-spectrum`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
         const answer = await response.json() as { eigenvalues: number[] }
         if (!response.ok) throw new Error(JSON.stringify(answer))
-        eigenvalue = answer.eigenvalues[0]
+        eigenvalues.set(way, answer.eigenvalues[0])
       }
       for (let i = 0; i < WARMUP; i++) await request()
-      rows.push({ way, backend: kernels, ms: await median(request), eigenvalue })
+      ways.push({ way, backend: kernels, run: async () => await timed(request) })
+    }
+    // The rounds: one run of every way each, each round starting one way later.
+    const times = ways.map(() => [] as number[])
+    for (let round = 0; round < REPEATS; round++) {
+      for (let k = 0; k < ways.length; k++) {
+        const i = (k + round) % ways.length
+        times[i].push(await ways[i].run())
+      }
+    }
+    const middle = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+    const torchTimes = torch === undefined ? undefined : times[0]
+    const rows = ways.map((way, i) => ({
+      way: way.way,
+      backend: way.backend,
+      ms: middle(times[i]),
+      ratio: torchTimes === undefined ? null : middle(times[i].map((ms, round) => ms / torchTimes[round])),
+      eigenvalue: eigenvalues.get(way.way === 'in-process' ? `in-process ${way.backend}` : way.way)!
+    }))
+    const torchRow = torch === undefined ? undefined : rows.shift()!
+    console.log(`\ntop Hessian eigenvalue of the assignment MLP ${SIZES.join(' → ')}, batch ${BATCH}, ${STEPS} Lanczos steps; ${REPEATS} interleaved rounds, medians in ms, ratios the median of each round's, one computing thread each`)
+    console.log(torch === undefined ? 'PyTorch: not measured' : `PyTorch ${torch.torch.version} (${torch.python}), BLAS ${torch.torch.blas}: ${torchRow!.ms.toFixed(0)} ms, λ_max = ${torchRow!.eigenvalue}`)
+    for (const row of rows) {
+      const versus = row.ratio === null ? '' : `   ${row.ratio.toFixed(2)}× PyTorch`
+      console.log(`  ${row.way.padEnd(11)} ${row.backend.padEnd(7)} ${row.ms.toFixed(0).padStart(6)} ms   λ_max = ${row.eigenvalue}${versus}`)
+    }
+    for (const { way, bytes, ms } of reading) console.log(`  reading the ${way} body (${(bytes / 1e6).toFixed(1)} MB) in a worker: ${ms.toFixed(1)} ms`)
+    if (process.argv.includes('--json')) {
+      console.log(JSON.stringify({ torch: torch?.torch ?? null, rows: rows.map(({ way, backend, ms, ratio }) => ({ way, backend, ms, ratio })), torchMs: torchRow?.ms ?? null, reading }))
     }
   } finally {
+    torch?.close()
     server.process.kill('SIGTERM')
-  }
-  const { python, torch, lines } = runTorch(TORCH, [String(REPEATS), String(STEPS), String(WARMUP)], JSON.stringify({ sizes: SIZES, inputs, targets, w }))
-  const torchRun = lines.length > 0 ? JSON.parse(lines[0]) as { ms: number, eigenvalue: number } : undefined
-  console.log(`\ntop Hessian eigenvalue of the assignment MLP ${SIZES.join(' → ')}, batch ${BATCH}, ${STEPS} Lanczos steps; median of ${REPEATS}, ms, one computing thread each`)
-  console.log(torch === undefined ? 'PyTorch: not measured' : `PyTorch ${torch.version} (${python}), BLAS ${torch.blas}: ${torchRun!.ms.toFixed(0)} ms, λ_max = ${torchRun!.eigenvalue}`)
-  for (const row of rows) {
-    const versus = torchRun === undefined ? '' : `   ${(row.ms / torchRun.ms).toFixed(2)}× PyTorch`
-    console.log(`  ${row.way.padEnd(11)} ${row.backend.padEnd(7)} ${row.ms.toFixed(0).padStart(6)} ms   λ_max = ${row.eigenvalue}${versus}`)
-  }
-  for (const { way, bytes, ms } of reading) console.log(`  reading the ${way} body (${(bytes / 1e6).toFixed(1)} MB) in a worker: ${ms.toFixed(1)} ms`)
-  if (process.argv.includes('--json')) {
-    console.log(JSON.stringify({ torch: torch ?? null, rows: rows.map(({ way, backend, ms }) => ({ way, backend, ms })), torchMs: torchRun?.ms ?? null, reading }))
   }
 }
 
