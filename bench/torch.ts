@@ -48,15 +48,16 @@ export interface TorchServer {
 export async function startTorch (script: string, args: readonly string[], input: string): Promise<TorchServer | undefined> {
   const python = process.env.BENCH_PYTHON ?? 'python3'
   const child = spawn(python, ['-c', TORCH_PRELUDE + script, ...args], { env: ONE_THREAD, stdio: ['pipe', 'pipe', 'pipe'] })
+  // Why it stopped: the last line of its stderr (a Python without torch), or the spawn's error.
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  child.on('error', (error) => { stderr += `\n${error.message}` })
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
   const next = async (): Promise<string> => {
     const { value, done } = await lines.next()
     if (done === true) throw new Error(`${python} exited: ${stderr.trim().split('\n').at(-1) ?? ''}`)
     return value as string
   }
-  child.on('error', () => {})
   child.stdin.on('error', () => {})
   child.stdin.write(`${input}\n`)
   try {
