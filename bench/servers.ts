@@ -2,12 +2,12 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 
-/** Starts the compiled `entry` in its own process, under plain node, and resolves to its URL. */
-export async function startServer (entry: string, logLevel: string): Promise<{ url: string, process: ChildProcess }> {
+/** Starts the compiled `entry` in its own process, under plain node, and resolves to its URL; `env` adds to its environment. */
+export async function startServer (entry: string, logLevel: string, env: Record<string, string> = {}): Promise<{ url: string, process: ChildProcess }> {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build first (npm run bench and bench:http do)`)
   const child = spawn(process.execPath, [entry], {
     // Grading open on purpose (production refuses to start without a token otherwise): the bench computes, it does not grade.
-    env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production', ...(process.env.GRADER_TOKEN === undefined && { GRADING: 'open' }), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: logLevel },
+    env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production', ...(process.env.GRADER_TOKEN === undefined && { GRADING: 'open' }), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: logLevel, ...env },
     stdio: ['ignore', 'pipe', 'inherit']
   })
   const url = await new Promise<string>((resolve, reject) => {

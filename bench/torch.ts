@@ -4,11 +4,11 @@
  * line of output is PyTorch's version and BLAS. PyTorch from pip links MKL; Debian's 1.13 may
  * link the reference BLAS, which is no speed anchor: compare with the one users run.
  */
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { createInterface } from 'node:readline'
 
 /**
- * What every script starts with: the imports, one thread, the version line startTorch reads, and
+ * What every script starts with: the imports, one thread, the version line runTorch and startTorch read, and
  * the assignment MLP's loss (ReLU between nn.Linear layers, cross-entropy on class indices).
  */
 export const TORCH_PRELUDE = `
@@ -27,6 +27,29 @@ def mlp_loss(layers, X, T):
 
 /** PyTorch and its BLAS on one thread, as every dlcheck computation runs. */
 const ONE_THREAD = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' }
+
+export interface TorchRun {
+  python: string
+  /** PyTorch's version and BLAS, when the script ran */
+  torch?: { version: string, blas: string }
+  /** the script's lines after the version line */
+  lines: string[]
+}
+
+/**
+ * Runs TORCH_PRELUDE + script with `args` (and `input` on stdin) to its end; where the Python
+ * has no PyTorch, or the script fails, says so on the console and returns no `torch`.
+ */
+export function runTorch (script: string, args: readonly string[], input?: string): TorchRun {
+  const python = process.env.BENCH_PYTHON ?? 'python3'
+  const run = spawnSync(python, ['-c', TORCH_PRELUDE + script, ...args], { input, encoding: 'utf8', maxBuffer: 1 << 26, env: ONE_THREAD })
+  if (run.status !== 0) {
+    console.log(`(PyTorch skipped: ${python}: ${(run.stderr ?? String(run.error)).trim().split('\n').at(-1)}; set BENCH_PYTHON to a Python with torch)`)
+    return { python, lines: [] }
+  }
+  const [header, ...lines] = run.stdout.trim().split('\n')
+  return { python, torch: JSON.parse(header) as { version: string, blas: string }, lines }
+}
 
 /** A PyTorch process kept running, which answers one line per request (startTorch). */
 export interface TorchServer {
