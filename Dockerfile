@@ -20,9 +20,13 @@ FROM node:20-bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libopenblas0-pthread \
  && rm -rf /var/lib/apt/lists/*
+# The commit GET /version reports (docker build --build-arg GIT_COMMIT=$(git rev-parse HEAD) .):
+# the image has no .git to read it from. Unset, it is empty and /version says null.
+ARG GIT_COMMIT=""
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    PORT=3000
+    PORT=3000 \
+    GIT_COMMIT=${GIT_COMMIT}
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force

@@ -22,6 +22,7 @@ import { Grader } from './grading/grader.js'
 import { GRADE_EXAMPLES, GRADE_MAX_VALUES } from './grading/schemas.js'
 import { registerGradingRoutes } from './http/grading.js'
 import { registerProtection } from './http/protection.js'
+import { echoRequestId, requestId } from './http/request-id.js'
 import { LoadShedder } from './http/pressure.js'
 import { DEFAULT_RUNTIME, type RuntimeOptions } from './runtime/options.js'
 import { ComputationPool } from './runtime/pool.js'
@@ -43,6 +44,8 @@ export interface AppOptions {
   logger?: Exclude<FastifyServerOptions['logger'], boolean | undefined>
   /** GRADER_TOKEN and VARIANT_SECRET; both optional (see the warnings below) */
   grading?: GradingSecrets
+  /** the commit the service was built from, for GET /version (GIT_COMMIT, or the checkout's) */
+  commit?: string
 }
 
 /**
@@ -102,6 +105,9 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     forceCloseConnections: 'idle',
     frameworkErrors,
     logController: new OneLinePerRequest(),
+    // X-Request-Id when it is plain, else a UUID (src/http/request-id.ts): in every log line
+    // as reqId, and sent back.
+    genReqId: requestId,
     // Node's HTTP server, with load shedding in front of Fastify's handler
     // (src/http/pressure.ts): a refused request never reaches Fastify. With a serverFactory,
     // Fastify leaves the server's timeouts to it (lib/server.js, getServerInstance).
@@ -149,7 +155,8 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   let drained: Promise<void> = Promise.resolve()
   app.addHook('preClose', (done) => { drained = pool.drain(Math.max(0, runtime.shutdownTimeoutMs - 1000)); done() })
   app.addHook('onClose', async () => { await drained; await pool.close() })
-  await registerProtection(app, runtime, pool, shedder)
+  echoRequestId(app)
+  await registerProtection(app, runtime, pool, shedder, options.commit)
   const { graderToken, variantSecret, computations, publicUrl } = options.grading ?? {}
   const access = new GraderAccess(graderToken, computations === 'token')
   registerOperationRoutes(app, operations, pool, access)

@@ -2,7 +2,9 @@
  * Files of the repository read at start (the Markdown the service serves), found from
  * src/ (tsx) or from a compiled src/: dist/src/ (npm start, the container) or build/src/ (npm test).
  */
+import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 
 /**
  * @param path - relative to the repository root
@@ -15,4 +17,26 @@ export function readProjectFile (path: string, roots = ['../', '../../']): strin
     if (existsSync(url)) return readFileSync(url, 'utf8')
   }
   throw new Error(`${path} not found (looked in ${roots.join(', ')} from src/)`)
+}
+
+/**
+ * The commit checked out where the service runs from (`git rev-parse HEAD`), for GET /version
+ * when GIT_COMMIT does not say; undefined without git or outside a checkout (the image: its
+ * build passes GIT_COMMIT instead). Run once, at start.
+ *
+ * @param directory - where to ask (default: the repository root, found as readProjectFile finds files)
+ */
+export function checkoutCommit (directory = projectRoot()): string | undefined {
+  try {
+    // A checkout without a commit yet fails too (git exits 128).
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: directory, encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  } catch {
+    return undefined
+  }
+}
+
+/** The folder holding package.json, from src/ or a compiled src/. */
+function projectRoot (roots = ['../', '../../']): string {
+  const root = roots.find((candidate) => existsSync(new URL(`${candidate}package.json`, import.meta.url)))!
+  return fileURLToPath(new URL(root, import.meta.url))
 }

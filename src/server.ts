@@ -8,10 +8,11 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { loadConfig } from './config.js'
+import { checkoutCommit } from './project-file.js'
 
 async function main (): Promise<void> {
   const config = loadConfig()
-  const app = await buildApp({ limits: config.limits, runtime: config.runtime, logger: { level: config.logLevel }, grading: config.grading })
+  const app = await buildApp({ limits: config.limits, runtime: config.runtime, logger: { level: config.logLevel }, grading: config.grading, commit: config.commit ?? checkoutCommit() })
   closeWithGrace({ delay: config.runtime.shutdownTimeoutMs }, async ({ signal, err }) => {
     if (err !== undefined) app.log.error({ err }, 'closing after an uncaught error')
     else app.log.info({ signal }, 'shutting down')

@@ -4,7 +4,7 @@ import { DEFAULT_SERVICE_LIMITS } from '../src/limits.js'
 import { DEFAULT_RUNTIME } from '../src/runtime/options.js'
 
 t.test('defaults: PORT 3000, HOST 127.0.0.1, the documented limits', async (t) => {
-  t.strictSame(loadConfig({}), { port: 3000, host: '127.0.0.1', logLevel: 'info', limits: DEFAULT_SERVICE_LIMITS, runtime: DEFAULT_RUNTIME, grading: { graderToken: undefined, variantSecret: undefined, computations: 'open', publicUrl: undefined } })
+  t.strictSame(loadConfig({}), { port: 3000, host: '127.0.0.1', logLevel: 'info', limits: DEFAULT_SERVICE_LIMITS, runtime: DEFAULT_RUNTIME, grading: { graderToken: undefined, variantSecret: undefined, computations: 'open', publicUrl: undefined }, commit: undefined })
 })
 
 t.test('every limit is configurable by env', async (t) => {
@@ -57,6 +57,7 @@ t.test('every limit is configurable by env', async (t) => {
     PUBLIC_URL: 'https://dlcheck.example.edu:8443',
     ROSTER_MAX_STUDENTS: '44',
     NODE_ENV: 'production',
+    GIT_COMMIT: '540eba1',
     UNRELATED: 'ignored',
     MAX_LAYER: ''
   })
@@ -66,12 +67,21 @@ t.test('every limit is configurable by env', async (t) => {
     logLevel: 'warn',
     limits: { bodyLimit: 2048, softmaxBodyLimit: 4096, softmaxMaxEntries: 10, convMaxDenseEntries: 11, convMaxSparseEntries: 12, convMaxLatexEntries: 13, maxLayers: 14, hvpBodyLimit: 15, hvpMaxWork: 16, hvpMaxActivations: 17, graphqlMaxDepth: 18, graphqlMaxAliases: 19, graphqlMaxTokens: 20, graphqlMaxNesting: 34, graphqlMaxFields: 21, graphqlMaxComputations: 22, graphqlBodyLimit: 37, graphqlMaxVariableEntries: 38, graphqlMaxAnswerBytes: 43, gradeMaxItems: 23, rosterMaxStudents: 44, cornerMaxEpochs: 35, evaluationMaxWork: 36 },
     runtime: { workers: 0, longWorkers: 40, longTaskMs: 41, workerBodyBytes: 42, queueLimit: 24, computeTimeoutMs: 25, inlineCostLimit: 26, rateLimitMax: 27, rateLimitWindowMs: 28, maxEventLoopDelayMs: 0, maxHeapUsedBytes: 29, requestTimeoutMs: 30, connectionTimeoutMs: 31, keepAliveTimeoutMs: 32, shutdownTimeoutMs: 33, trustProxy: true, matrixBackend: 'js' },
-    grading: { graderToken: 'a-grader-token-of-some-length', variantSecret: 'a-variant-secret-of-some-length', computations: 'token', publicUrl: 'https://dlcheck.example.edu:8443' }
+    grading: { graderToken: 'a-grader-token-of-some-length', variantSecret: 'a-variant-secret-of-some-length', computations: 'token', publicUrl: 'https://dlcheck.example.edu:8443' },
+    commit: '540eba1'
   })
   for (const bad of ['dlcheck.example.edu', 'https://dlcheck.example.edu/', 'https://dlcheck.example.edu/path', 'ftp://x']) {
     t.throws(() => loadConfig({ PUBLIC_URL: bad }), { message: /^invalid configuration: PUBLIC_URL=".*": Expected string to match/ }, bad)
   }
   t.equal(loadConfig({ PORT: '' }).port, 3000, 'an empty variable means the default')
+})
+
+t.test('GIT_COMMIT: lower-case hex, 7 to 64 digits', async (t) => {
+  t.equal(loadConfig({ GIT_COMMIT: '540eba1' }).commit, '540eba1')
+  t.equal(loadConfig({ GIT_COMMIT: 'a'.repeat(40) }).commit, 'a'.repeat(40))
+  for (const bad of ['540EBA1', '540eb', 'main', 'a'.repeat(65)]) {
+    t.throws(() => loadConfig({ GIT_COMMIT: bad }), { message: /^invalid configuration: GIT_COMMIT=".*": Expected string to match/ }, bad)
+  }
 })
 
 t.test('a bad value stops the service with the variable named', async (t) => {

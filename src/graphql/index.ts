@@ -96,7 +96,7 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
     if (!validate(value)) fail(schemaErrorFormatter(validate.errors!, dataVar).message, 'FST_ERR_VALIDATION', 400)
     const failed = (error: unknown): never => {
       if (error instanceof ComputationError || error instanceof ClientClosedError) fail(error.message, error.code, error.statusCode)
-      context.app.log.error({ err: error }, 'graphql resolver failed')
+      context.reply.log.error({ err: error }, 'graphql resolver failed')
       return fail('the server could not compute this answer; the error has been logged', 'DLCHECK_INTERNAL', 500)
     }
     try {

@@ -5,7 +5,7 @@
  * - @fastify/rate-limit, when RATE_LIMIT_MAX > 0, answers 429 past that many requests per
  *   client per RATE_LIMIT_WINDOW_MS (off by default: a course's autograder behind one address
  *   would hit it first; turn it on where clients are many and unknown);
- * - GET /health (liveness) and GET /ready (readiness) are exempt from both, so an orchestrator
+ * - GET /health (liveness), GET /ready (readiness) and GET /version are exempt from both, so an orchestrator
  *   sees a busy service as busy (/ready 503), not dead (/health 200); /ready is also 503 until
  *   the worker pool is up;
  * - while closing, responses carry `Connection: close`: a keep-alive client would otherwise
@@ -15,6 +15,7 @@ import rateLimit from '@fastify/rate-limit'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { BACKEND_NAMES } from '../math/backend.js'
+import { readProjectFile } from '../project-file.js'
 import type { RuntimeOptions } from '../runtime/options.js'
 import type { ComputationPool } from '../runtime/pool.js'
 import { LoadShedder, RETRY_AFTER_SECONDS } from './pressure.js'
@@ -26,13 +27,16 @@ declare module 'fastify' {
   }
 }
 
+/** The matrix kernels in /health and /version. */
+const Kernels = Type.Union(BACKEND_NAMES.map((name) => Type.Literal(name)), { description: 'the matrix kernels the MLP models run on (MATRIX_BACKEND), as the worker threads report them: `native` (OpenBLAS), `wasm` (WebAssembly SIMD) or `js` (scalar JavaScript)' })
+
 /** Route config of the routes that answer however loaded the service is. */
 const ALWAYS_ANSWER = { loadShedding: false, rateLimit: false }
 
 /**
  * @param shedder - made before the app, whose HTTP server asks it which requests to pass on
  */
-export async function registerProtection (app: FastifyInstance, runtime: RuntimeOptions, pool: ComputationPool, shedder: LoadShedder): Promise<void> {
+export async function registerProtection (app: FastifyInstance, runtime: RuntimeOptions, pool: ComputationPool, shedder: LoadShedder, commit?: string): Promise<void> {
   app.addHook('preClose', async () => { shedder.closing = true })
   // Callback style: no promise per response for a header sent only while closing.
   app.addHook('onSend', (_request, reply, payload, done) => {
@@ -73,11 +77,31 @@ export async function registerProtection (app: FastifyInstance, runtime: Runtime
         200: Type.Object({
           status: Type.Literal('ok'),
           uptime: Type.Number({ description: 'seconds since start' }),
-          kernels: Type.Union(BACKEND_NAMES.map((name) => Type.Literal(name)), { description: 'the matrix kernels the MLP models run on (MATRIX_BACKEND), as the worker threads report them: `native` (OpenBLAS), `wasm` (WebAssembly SIMD) or `js` (scalar JavaScript)' })
+          kernels: Kernels
         })
       }
     }
   }, async () => ({ status: 'ok' as const, uptime: process.uptime(), kernels: pool.kernels }))
+
+  // Read once: what is deployed does not change while the process runs.
+  const { version } = JSON.parse(readProjectFile('package.json')) as { version: string }
+  app.get('/version', {
+    config: ALWAYS_ANSWER,
+    schema: {
+      operationId: 'version',
+      summary: 'What is running',
+      description: 'The service\'s version, the commit it was built from, the Node.js that runs it and its matrix kernels: what an operator checks after an upgrade, on each replica.',
+      tags: ['operations'],
+      response: {
+        200: Type.Object({
+          version: Type.String({ description: 'the version in package.json' }),
+          commit: Type.Union([Type.String(), Type.Null()], { description: 'the git commit it was built from (GIT_COMMIT, or the checkout\'s HEAD when it runs from one); null when neither is known' }),
+          node: Type.String({ description: 'the Node.js version (process.version)' }),
+          kernels: Kernels
+        })
+      }
+    }
+  }, async () => ({ version, commit: commit ?? null, node: process.version, kernels: pool.kernels }))
 
   const Readiness = Type.Object({
     status: Type.Union([Type.Literal('ready'), Type.Literal('not-ready')]),
