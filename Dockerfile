@@ -20,13 +20,9 @@ FROM node:20-bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libopenblas0-pthread \
  && rm -rf /var/lib/apt/lists/*
-# The commit GET /version reports (docker build --build-arg GIT_COMMIT=$(git rev-parse HEAD) .):
-# the image has no .git to read it from. Unset, it is empty and /version says null.
-ARG GIT_COMMIT=""
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    PORT=3000 \
-    GIT_COMMIT=${GIT_COMMIT}
+    PORT=3000
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
@@ -39,6 +35,11 @@ COPY --from=build /app/native/build ./native/build
 COPY README.md CONTRIBUTING.md BENCHMARKS.md ./
 COPY docs ./docs
 COPY deploy/README.md ./deploy/
+# The commit GET /version reports (docker build --build-arg GIT_COMMIT=$(git rev-parse HEAD) .):
+# the image has no .git to read it from. Unset, it is empty and /version says null. Last, so
+# a new commit does not invalidate the cached layers above (npm ci).
+ARG GIT_COMMIT=""
+ENV GIT_COMMIT=${GIT_COMMIT}
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \

@@ -9,6 +9,7 @@ import { ComputationError } from '../math/errors.js'
 import { ServiceUnavailableError, UnauthorizedError } from '../errors.js'
 import { LIMIT_ENV, type Limits } from '../operations/limits.js'
 import { ClientClosedError } from '../runtime/pool.js'
+import { REQUEST_ID_HEADER } from './request-id.js'
 
 export interface ErrorBody { statusCode: number, code: string, error: string, message: string }
 
@@ -25,12 +26,13 @@ export function bodyLimitMessage (limits: Limits, key: keyof Limits): string {
  * Fastify's `frameworkErrors`: the router's own refusals, which never reach setErrorHandler,
  * answered in our error shape. The URL is not echoed: it is what is too long or malformed.
  */
-export function frameworkErrors (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function frameworkErrors (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   // Only these two reach here: the app declares no asynchronous route constraints.
   const [statusCode, message] = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
     ? [414, 'a path parameter is over 100 characters (Fastify\'s maxParamLength); no route takes one that long']
     : [400, 'the URL does not decode: a path segment has a malformed %-escape']
-  return reply.code(statusCode).send(errorBody(statusCode, error.code, message))
+  // Sent before any hook runs: the request id is set here as echoRequestId sets it elsewhere.
+  return reply.code(statusCode).header(REQUEST_ID_HEADER, request.id).send(errorBody(statusCode, error.code, message))
 }
 
 /**

@@ -21,6 +21,11 @@ t.test('X-Request-Id: the one sent when it is plain, else a fresh UUID; sent bac
     const response = await app.inject(request)
     t.equal(response.headers['x-request-id'], sent, `${request.url} ${response.statusCode}: sent back`)
   }
+  // Fastify's own refusals, answered before any hook runs (src/http/errors.ts, frameworkErrors).
+  for (const url of ['/questions/%E0%A4%A/variant', `/questions/${'q'.repeat(150)}/variant`]) {
+    const response = await app.inject({ url, headers: { 'x-request-id': sent } })
+    t.equal(response.headers['x-request-id'], sent, `${response.statusCode} from the router: sent back`)
+  }
   const answered = lines.filter((line) => line.msg === 'request completed')
   t.strictSame(answered.map((line) => [line.reqId, line.res?.statusCode]), [[sent, 200], [sent, 400], [sent, 404], [sent, 200]], 'each request\'s log line carries it')
 
