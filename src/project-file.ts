@@ -12,9 +12,14 @@ import { fileURLToPath } from 'node:url'
  * @throws {Error} naming the file and where it was looked for
  */
 export function readProjectFile (path: string, roots = ['../', '../../']): string {
+  return readFileSync(projectUrl(path, roots), 'utf8')
+}
+
+/** Where a repository file is: the first of `roots` that holds it. */
+function projectUrl (path: string, roots = ['../', '../../']): URL {
   for (const root of roots) {
     const url = new URL(`${root}${path}`, import.meta.url)
-    if (existsSync(url)) return readFileSync(url, 'utf8')
+    if (existsSync(url)) return url
   }
   throw new Error(`${path} not found (looked in ${roots.join(', ')} from src/)`)
 }
@@ -26,17 +31,11 @@ export function readProjectFile (path: string, roots = ['../', '../../']): strin
  *
  * @param directory - where to ask (default: the repository root, found as readProjectFile finds files)
  */
-export function checkoutCommit (directory = projectRoot()): string | undefined {
+export function checkoutCommit (directory = fileURLToPath(new URL('.', projectUrl('package.json')))): string | undefined {
   try {
     // A checkout without a commit yet fails too (git exits 128).
     return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: directory, encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] }).trim()
   } catch {
     return undefined
   }
-}
-
-/** The folder holding package.json, from src/ or a compiled src/. */
-function projectRoot (roots = ['../', '../../']): string {
-  const root = roots.find((candidate) => existsSync(new URL(`${candidate}package.json`, import.meta.url)))!
-  return fileURLToPath(new URL(root, import.meta.url))
 }
