@@ -1,5 +1,6 @@
-# dlcheck: build the TypeScript, then run it on a slim Node 20 with production dependencies only.
-FROM node:20-bookworm-slim AS build
+# dlcheck: build the TypeScript, then run it on a slim Node 24 (LTS) with production dependencies
+# only. CI runs the whole suite on Node 24 and on Node 20 (.ci/run).
+FROM node:24-bookworm-slim AS build
 # The optional native matrix backend (native/README.md) needs a C compiler and OpenBLAS's headers.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends gcc libc6-dev libopenblas-dev pkg-config \
@@ -15,7 +16,7 @@ COPY native ./native
 # folder exists either way, so the COPY below never fails and the service falls back to wasm.
 RUN mkdir -p native/build && npm run build
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 # OpenBLAS at run time for the native backend (without it, it reports itself unavailable).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libopenblas0-pthread \
