@@ -24,6 +24,9 @@ import { registerGradingRoutes } from './http/grading.js'
 import { registerProtection } from './http/protection.js'
 import { echoRequestId, requestId } from './http/request-id.js'
 import { LoadShedder } from './http/pressure.js'
+import { registerMetrics } from './http/metrics.js'
+import type { BuildInfo } from './metrics.js'
+import { readProjectFile } from './project-file.js'
 import { DEFAULT_RUNTIME, type RuntimeOptions } from './runtime/options.js'
 import { ComputationPool } from './runtime/pool.js'
 import { selectMatrixBackend, useMatrixBackend } from './math/backend.js'
@@ -46,6 +49,8 @@ export interface AppOptions {
   grading?: GradingSecrets
   /** the commit the service was built from, for GET /version (GIT_COMMIT, or the checkout's) */
   commit?: string
+  /** METRICS_TOKEN: when set, GET /metrics needs it as a bearer token */
+  metricsToken?: string
 }
 
 /**
@@ -156,7 +161,10 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   app.addHook('preClose', (done) => { drained = pool.drain(Math.max(0, runtime.shutdownTimeoutMs - 1000)); done() })
   app.addHook('onClose', async () => { await drained; await pool.close() })
   echoRequestId(app)
-  await registerProtection(app, runtime, pool, shedder, options.commit)
+  // Read once: what is deployed does not change while the process runs.
+  const build: BuildInfo = { version: (JSON.parse(readProjectFile('package.json')) as { version: string }).version, commit: options.commit ?? null, node: process.version }
+  registerMetrics(app, pool, shedder, build, options.metricsToken)
+  await registerProtection(app, runtime, pool, shedder, build)
   const { graderToken, variantSecret, computations, publicUrl } = options.grading ?? {}
   const access = new GraderAccess(graderToken, computations === 'token')
   registerOperationRoutes(app, operations, pool, access)

@@ -17,7 +17,8 @@ export const ServerSettings = Type.Object({
     description: 'pino level: `fatal`, `error`, `warn`, `info`, `debug`, `trace`, `silent`. At `info`, one line per request when it is answered (request, status, time); `debug` adds one when it comes in'
   }),
   NODE_ENV: Type.Optional(Type.String({ description: '`production` (the image sets it): the service refuses to start with grading open, that is without `GRADER_TOKEN`, unless `GRADING=open`' })),
-  GIT_COMMIT: Type.Optional(Type.String({ pattern: '^[0-9a-f]{7,64}$', description: 'the commit the service was built from, for `GET /version` (lower-case hex): the image takes it as a build argument (`--build-arg GIT_COMMIT=$(git rev-parse HEAD)`); unset: the checkout\'s HEAD when the service runs from one, else none' }))
+  GIT_COMMIT: Type.Optional(Type.String({ pattern: '^[0-9a-f]{7,64}$', description: 'the commit the service was built from, for `GET /version` (lower-case hex): the image takes it as a build argument (`--build-arg GIT_COMMIT=$(git rev-parse HEAD)`); unset: the checkout\'s HEAD when the service runs from one, else none' })),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'bearer token `GET /metrics` requires (Prometheus\' scrape `authorization`); unset: `/metrics` is open, so keep it off public routes (the compose front and the Ingress do); at least 16 characters' }))
 })
 
 /** Who may grade and compute; the secrets are never in a message or a log line. */
@@ -46,6 +47,8 @@ export interface Config {
   grading: GradingSecrets
   /** GIT_COMMIT */
   commit?: string
+  /** METRICS_TOKEN */
+  metricsToken?: string
 }
 
 export interface GradingSecrets {
@@ -60,7 +63,7 @@ export interface GradingSecrets {
 }
 
 /** Variables whose values never appear in a message or a log line. */
-const SECRET_VARIABLES = new Set(['GRADER_TOKEN', 'VARIANT_SECRET'])
+const SECRET_VARIABLES = new Set(['GRADER_TOKEN', 'VARIANT_SECRET', 'METRICS_TOKEN'])
 
 /**
  * @throws {Error} naming every invalid variable and its rule
@@ -104,5 +107,5 @@ export function loadConfig (environment: Record<string, string | undefined> = pr
   }
   const limits: ServiceLimits = optionsOf(LimitsSchema, valid)
   const runtime: RuntimeOptions = optionsOf(RuntimeSettings, valid)
-  return { port: valid.PORT, host: valid.HOST, logLevel: valid.LOG_LEVEL, limits, runtime, grading: { graderToken: valid.GRADER_TOKEN, variantSecret: valid.VARIANT_SECRET, computations: valid.COMPUTATIONS, publicUrl: valid.PUBLIC_URL }, commit: valid.GIT_COMMIT }
+  return { port: valid.PORT, host: valid.HOST, logLevel: valid.LOG_LEVEL, limits, runtime, grading: { graderToken: valid.GRADER_TOKEN, variantSecret: valid.VARIANT_SECRET, computations: valid.COMPUTATIONS, publicUrl: valid.PUBLIC_URL }, commit: valid.GIT_COMMIT, metricsToken: valid.METRICS_TOKEN }
 }

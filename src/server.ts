@@ -12,7 +12,7 @@ import { checkoutCommit } from './project-file.js'
 
 async function main (): Promise<void> {
   const config = loadConfig()
-  const app = await buildApp({ limits: config.limits, runtime: config.runtime, logger: { level: config.logLevel }, grading: config.grading, commit: config.commit ?? checkoutCommit() })
+  const app = await buildApp({ limits: config.limits, runtime: config.runtime, logger: { level: config.logLevel }, grading: config.grading, commit: config.commit ?? checkoutCommit(), metricsToken: config.metricsToken })
   closeWithGrace({ delay: config.runtime.shutdownTimeoutMs }, async ({ signal, err }) => {
     if (err !== undefined) app.log.error({ err }, 'closing after an uncaught error')
     else app.log.info({ signal }, 'shutting down')

@@ -4,7 +4,7 @@ import { DEFAULT_SERVICE_LIMITS } from '../src/limits.js'
 import { DEFAULT_RUNTIME } from '../src/runtime/options.js'
 
 t.test('defaults: PORT 3000, HOST 127.0.0.1, the documented limits', async (t) => {
-  t.strictSame(loadConfig({}), { port: 3000, host: '127.0.0.1', logLevel: 'info', limits: DEFAULT_SERVICE_LIMITS, runtime: DEFAULT_RUNTIME, grading: { graderToken: undefined, variantSecret: undefined, computations: 'open', publicUrl: undefined }, commit: undefined })
+  t.strictSame(loadConfig({}), { port: 3000, host: '127.0.0.1', logLevel: 'info', limits: DEFAULT_SERVICE_LIMITS, runtime: DEFAULT_RUNTIME, grading: { graderToken: undefined, variantSecret: undefined, computations: 'open', publicUrl: undefined }, commit: undefined, metricsToken: undefined })
 })
 
 t.test('every limit is configurable by env', async (t) => {
@@ -58,6 +58,7 @@ t.test('every limit is configurable by env', async (t) => {
     ROSTER_MAX_STUDENTS: '44',
     NODE_ENV: 'production',
     GIT_COMMIT: '540eba1',
+    METRICS_TOKEN: 'a-metrics-token-of-some-length',
     UNRELATED: 'ignored',
     MAX_LAYER: ''
   })
@@ -68,7 +69,8 @@ t.test('every limit is configurable by env', async (t) => {
     limits: { bodyLimit: 2048, softmaxBodyLimit: 4096, softmaxMaxEntries: 10, convMaxDenseEntries: 11, convMaxSparseEntries: 12, convMaxLatexEntries: 13, maxLayers: 14, hvpBodyLimit: 15, hvpMaxWork: 16, hvpMaxActivations: 17, graphqlMaxDepth: 18, graphqlMaxAliases: 19, graphqlMaxTokens: 20, graphqlMaxNesting: 34, graphqlMaxFields: 21, graphqlMaxComputations: 22, graphqlBodyLimit: 37, graphqlMaxVariableEntries: 38, graphqlMaxAnswerBytes: 43, gradeMaxItems: 23, rosterMaxStudents: 44, cornerMaxEpochs: 35, evaluationMaxWork: 36 },
     runtime: { workers: 0, longWorkers: 40, longTaskMs: 41, workerBodyBytes: 42, queueLimit: 24, computeTimeoutMs: 25, inlineCostLimit: 26, rateLimitMax: 27, rateLimitWindowMs: 28, maxEventLoopDelayMs: 0, maxHeapUsedBytes: 29, requestTimeoutMs: 30, connectionTimeoutMs: 31, keepAliveTimeoutMs: 32, shutdownTimeoutMs: 33, trustProxy: true, matrixBackend: 'js' },
     grading: { graderToken: 'a-grader-token-of-some-length', variantSecret: 'a-variant-secret-of-some-length', computations: 'token', publicUrl: 'https://dlcheck.example.edu:8443' },
-    commit: '540eba1'
+    commit: '540eba1',
+    metricsToken: 'a-metrics-token-of-some-length'
   })
   for (const bad of ['dlcheck.example.edu', 'https://dlcheck.example.edu/', 'https://dlcheck.example.edu/path', 'ftp://x']) {
     t.throws(() => loadConfig({ PUBLIC_URL: bad }), { message: /^invalid configuration: PUBLIC_URL=".*": Expected string to match/ }, bad)
@@ -100,12 +102,13 @@ t.test('grading secrets: checked at start, never echoed', async (t) => {
   const canary = 'CANARY-short'
   let message = ''
   try {
-    loadConfig({ GRADER_TOKEN: canary, VARIANT_SECRET: `${canary}-x` })
+    loadConfig({ GRADER_TOKEN: canary, VARIANT_SECRET: `${canary}-x`, METRICS_TOKEN: `${canary}-y` })
   } catch (error) {
     message = (error as Error).message
   }
   t.match(message, 'GRADER_TOKEN=(12 characters, not shown): Expected string length greater or equal to 16')
   t.match(message, 'VARIANT_SECRET=(14 characters, not shown)')
+  t.match(message, 'METRICS_TOKEN=(14 characters, not shown)')
   t.notMatch(message, 'CANARY', 'the values are not in the message')
   t.throws(() => loadConfig({ GRADER_TOKEN: 'a-grader-token-of-some-length' }), /GRADER_TOKEN is set but VARIANT_SECRET is not; set VARIANT_SECRET/, 'a token without a secret would give each replica its own variants')
   t.strictSame(loadConfig({ VARIANT_SECRET: 'a-variant-secret-of-some-length' }).grading, { graderToken: undefined, variantSecret: 'a-variant-secret-of-some-length', computations: 'open', publicUrl: undefined }, 'a secret alone: open grading, stable variants')

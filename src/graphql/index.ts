@@ -23,6 +23,7 @@ import { compiledQueries } from './compiled.js'
 import { guardedField } from './guarded.js'
 import { graphqlSdl, SCALARS, type ExtraField } from './sdl.js'
 import { bracketNesting, costRule, startsAsJson, maxAliasesRule, maxDepthRule, validationError, variablesProblem, type GraphqlLimits } from './limits.js'
+import { recordGrades } from '../metrics.js'
 
 /** Query and Mutation fields beside the operations: the question bank and grading. */
 export const GRADING_FIELDS: readonly ExtraField[] = [
@@ -168,7 +169,7 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
       return resolve(validateGrade, args.input, 'input', context, async (input) => {
         const answer = await pool.grade(grader.prepare(input, 'input', languageOf(context)), { disconnection: () => disconnectionOf(context.reply) })
         const result = answerOf(answer, '/grade', context.reply) as GradeResult
-        for (const record of grader.audit(result)) context.reply.request.log.info({ audit: record }, 'graded')
+        recordGrades(context.reply.request, grader.audit(result))
         return result
       })
     }

@@ -16,6 +16,7 @@ import { entityTag, negotiateLanguage, notModified, preferredType, vary } from '
 import { pageFingerprint } from '../pages/statements.js'
 import { CLOSED_COMPUTATIONS } from './openapi.js'
 import { ERROR_RESPONSES, sendAnswer } from './routes.js'
+import { recordGrades } from '../metrics.js'
 
 const UNAUTHORIZED = { $ref: 'ErrorResponse#', description: 'GRADER_TOKEN is set and the request has no `Authorization: Bearer <token>` with it (WWW-Authenticate says which)' } as const
 const NOT_FOUND = { $ref: 'ErrorResponse#', description: 'no question with this id; GET /questions lists them' } as const
@@ -185,7 +186,7 @@ export function registerGradingRoutes (app: FastifyInstance, grader: Grader, acc
   }, async (request, reply) => {
     const sheet = grader.prepare(request.body, 'body', negotiateLanguage(request, reply))
     const answer = await pool.grade(sheet, { disconnection: () => disconnection(reply.raw) })
-    for (const record of grader.audit(answerValue(answer) as GradeResult)) request.log.info({ audit: record }, 'graded')
+    recordGrades(request, grader.audit(answerValue(answer) as GradeResult))
     return await sendAnswer(reply, answer)
   })
 }

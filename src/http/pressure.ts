@@ -114,6 +114,8 @@ export class LoadShedder {
   private stallAt = -Infinity
   private stallMs = 0
   private heapUsed = 0
+  /** refusals since the start (for /metrics) */
+  refusedTotal = 0
   /** refusals since the last summary in the log, and when that was */
   private refused = 0
   private loggedAt = -Infinity
@@ -162,6 +164,7 @@ export class LoadShedder {
     const refusal = this.refusal ?? (performance.now() - this.lastBeat > this.lateAfter ? this.laggingBody : undefined)
     if (refusal === undefined || this.exempt.has(pathOf(request.url!))) return true
     this.refused++
+    this.refusedTotal++
     // Deferred for a stall, not for the heap.
     if (this.stalled || refusal === this.laggingBody) this.defer(request.socket)
     // While the app closes, answers say Connection: close (as src/http/protection.ts's onSend

@@ -15,9 +15,9 @@ import rateLimit from '@fastify/rate-limit'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { BACKEND_NAMES } from '../math/backend.js'
-import { readProjectFile } from '../project-file.js'
 import type { RuntimeOptions } from '../runtime/options.js'
 import type { ComputationPool } from '../runtime/pool.js'
+import type { BuildInfo } from '../metrics.js'
 import { LoadShedder, RETRY_AFTER_SECONDS } from './pressure.js'
 
 declare module 'fastify' {
@@ -35,8 +35,9 @@ const ALWAYS_ANSWER = { loadShedding: false, rateLimit: false }
 
 /**
  * @param shedder - made before the app, whose HTTP server asks it which requests to pass on
+ * @param build - what GET /version reports
  */
-export async function registerProtection (app: FastifyInstance, runtime: RuntimeOptions, pool: ComputationPool, shedder: LoadShedder, commit?: string): Promise<void> {
+export async function registerProtection (app: FastifyInstance, runtime: RuntimeOptions, pool: ComputationPool, shedder: LoadShedder, build: BuildInfo): Promise<void> {
   app.addHook('preClose', async () => { shedder.closing = true })
   // Callback style: no promise per response for a header sent only while closing.
   app.addHook('onSend', (_request, reply, payload, done) => {
@@ -83,8 +84,6 @@ export async function registerProtection (app: FastifyInstance, runtime: Runtime
     }
   }, async () => ({ status: 'ok' as const, uptime: process.uptime(), kernels: pool.kernels }))
 
-  // Read once: what is deployed does not change while the process runs.
-  const { version } = JSON.parse(readProjectFile('package.json')) as { version: string }
   app.get('/version', {
     config: ALWAYS_ANSWER,
     schema: {
@@ -101,7 +100,7 @@ export async function registerProtection (app: FastifyInstance, runtime: Runtime
         })
       }
     }
-  }, async () => ({ version, commit: commit ?? null, node: process.version, kernels: pool.kernels }))
+  }, async () => ({ ...build, kernels: pool.kernels }))
 
   const Readiness = Type.Object({
     status: Type.Union([Type.Literal('ready'), Type.Literal('not-ready')]),

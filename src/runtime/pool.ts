@@ -162,6 +162,9 @@ class Lane {
   }
 }
 
+/** One lane's load, as /metrics reports it. */
+export interface LaneStats { lane: 'short' | 'long', threads: number, running: number, queued: number, waitSeconds: number }
+
 export class ComputationPool {
   private readonly lanes: { short: Lane, long: Lane } | undefined
   private closing = false
@@ -192,6 +195,21 @@ export class ComputationPool {
   /** Tasks waiting for a thread, both lanes (for /ready). */
   get queued (): number {
     return this.lanes === undefined ? 0 : this.lanes.short.waiting.length + this.lanes.long.waiting.length
+  }
+
+  /**
+   * Each lane's threads, tasks running and waiting, and the estimated seconds of work ahead of a
+   * task admitted now (for /metrics); [] without a pool (WORKERS=0).
+   */
+  laneStats (now = performance.now()): LaneStats[] {
+    if (this.lanes === undefined) return []
+    return [this.lanes.short, this.lanes.long].map((lane) => ({
+      lane: lane.name,
+      threads: lane.threads,
+      running: lane.running.size,
+      queued: lane.waiting.length,
+      waitSeconds: lane.waitNs(now) / 1e9
+    }))
   }
 
   /** A lane whose threads are busy and whose queue is full: its next task gets 503 (for /ready). */
