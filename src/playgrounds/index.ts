@@ -32,7 +32,7 @@ function packageFile (name: string, file: string): Buffer {
 }
 
 /** The Markdown files served as they are: the README and every page it links to. */
-export const MARKDOWN = ['README.md', 'CONTRIBUTING.md', 'BENCHMARKS.md', 'docs/api.md', 'docs/graphql.md', 'docs/autograding.md', 'docs/limits.md', 'docs/production.md', 'docs/accuracy.md', 'docs/benchmarks.md', 'deploy/README.md']
+export const MARKDOWN = ['README.md', 'CONTRIBUTING.md', 'BENCHMARKS.md', 'docs/api.md', 'docs/graphql.md', 'docs/autograding.md', 'docs/limits.md', 'docs/production.md', 'docs/accuracy.md', 'docs/benchmarks.md', 'docs/kubernetes.md', 'deploy/README.md']
 
 export async function registerPlaygrounds (app: FastifyInstance, operations: readonly Operation[]): Promise<void> {
   const assets = new Map(Object.entries(ASSETS).map(([name, asset]) => [name, { body: packageFile(asset.package, asset.file), type: asset.type }]))
