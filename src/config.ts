@@ -18,7 +18,7 @@ export const ServerSettings = Type.Object({
   }),
   NODE_ENV: Type.Optional(Type.String({ description: '`production` (the image sets it): the service refuses to start with grading open, that is without `GRADER_TOKEN`, unless `GRADING=open`' })),
   GIT_COMMIT: Type.Optional(Type.String({ pattern: '^[0-9a-f]{7,64}$', description: 'the commit the service was built from, for `GET /version` (lower-case hex): the image takes it as a build argument (`--build-arg GIT_COMMIT=$(git rev-parse HEAD)`); unset: the checkout\'s HEAD when the service runs from one, else none' })),
-  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'bearer token `GET /metrics` requires (Prometheus\' scrape `authorization`); unset: `/metrics` is open, so keep it off public routes (the compose front and the Ingress do); at least 16 characters' }))
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'bearer token `GET /metrics` requires (Prometheus\' scrape `authorization`); unset: `/metrics` is open, so keep it off public routes (the compose front does; `deploy/kubernetes` sets this token, since its Ingress routes every path); set but empty: the service refuses to start; at least 16 characters' }))
 })
 
 /** Who may grade and compute; the secrets are never in a message or a log line. */
@@ -69,6 +69,12 @@ const SECRET_VARIABLES = new Set(['GRADER_TOKEN', 'VARIANT_SECRET', 'METRICS_TOK
  * @throws {Error} naming every invalid variable and its rule
  */
 export function loadConfig (environment: Record<string, string | undefined> = process.env): Config {
+  // Empty means "the default" for every other variable; for this one the default is an open
+  // /metrics, and an empty value is a secret someone meant to set and did not (an unfilled
+  // secrets.env in deploy/kubernetes, whose Ingress routes /metrics): fail closed.
+  if (environment.METRICS_TOKEN === '') {
+    throw new Error('invalid configuration: METRICS_TOKEN is empty; set it (at least 16 characters, e.g. openssl rand -hex 32) or leave it out to serve /metrics without a token')
+  }
   const given: Record<string, string> = {}
   const parsed: Record<string, unknown> = {}
   for (const [key, schema] of Object.entries(EnvSchema.properties)) {

@@ -109,6 +109,7 @@ t.test('grading secrets: checked at start, never echoed', async (t) => {
   t.match(message, 'GRADER_TOKEN=(12 characters, not shown): Expected string length greater or equal to 16')
   t.match(message, 'VARIANT_SECRET=(14 characters, not shown)')
   t.match(message, 'METRICS_TOKEN=(14 characters, not shown)')
+  t.throws(() => loadConfig({ METRICS_TOKEN: '' }), /METRICS_TOKEN is empty; set it/, 'an empty metrics token is a secret left unfilled, not "no token"')
   t.notMatch(message, 'CANARY', 'the values are not in the message')
   t.throws(() => loadConfig({ GRADER_TOKEN: 'a-grader-token-of-some-length' }), /GRADER_TOKEN is set but VARIANT_SECRET is not; set VARIANT_SECRET/, 'a token without a secret would give each replica its own variants')
   t.strictSame(loadConfig({ VARIANT_SECRET: 'a-variant-secret-of-some-length' }).grading, { graderToken: undefined, variantSecret: 'a-variant-secret-of-some-length', computations: 'open', publicUrl: undefined }, 'a secret alone: open grading, stable variants')

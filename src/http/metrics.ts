@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify'
 import { BearerToken } from '../grading/access.js'
 import { ServiceMetrics, type BuildInfo } from '../metrics.js'
 import type { ComputationPool } from '../runtime/pool.js'
+import { METRICS_TOKEN_MISSING, METRICS_UNAUTHORIZED } from './openapi.js'
 import type { LoadShedder } from './pressure.js'
 
 /**
@@ -23,10 +24,13 @@ export function registerMetrics (app: FastifyInstance, pool: ComputationPool, sh
     done()
   })
   const bearer = token === undefined ? undefined : new BearerToken(token, 'metrics token', 'METRICS_TOKEN')
+  if (bearer === undefined) app.log.info('GET /metrics is open (METRICS_TOKEN is not set): keep it off public routes, or set METRICS_TOKEN')
+  // Scraped however loaded the service is: that is when the numbers matter. Told to the
+  // shedder here, since its onRoute hook (./protection.ts) only sees routes added after it.
+  shedder.exempt.add('/metrics')
   app.get('/metrics', {
-    // Scraped however loaded the service is: that is when the numbers matter.
-    config: { loadShedding: false, rateLimit: false },
-    onRequest: bearer === undefined ? [] : async (request) => bearer.check(request.headers.authorization, 'the metrics need the metrics token (METRICS_TOKEN): send Authorization: Bearer <METRICS_TOKEN>'),
+    config: { rateLimit: false },
+    onRequest: bearer === undefined ? [] : async (request) => bearer.check(request.headers.authorization, METRICS_TOKEN_MISSING),
     schema: {
       operationId: 'metrics',
       summary: 'Prometheus metrics',
@@ -35,7 +39,7 @@ export function registerMetrics (app: FastifyInstance, pool: ComputationPool, sh
       tags: ['operations'],
       response: {
         200: { description: 'the metrics (text/plain; version=0.0.4)', content: { 'text/plain': { schema: { type: 'string' } } } },
-        401: { $ref: 'ErrorResponse#', description: 'METRICS_TOKEN is set and the request has no `Authorization: Bearer <token>` with it' }
+        401: METRICS_UNAUTHORIZED
       }
     }
   }, async (_request, reply) => {

@@ -61,6 +61,16 @@ export const ERROR_EXAMPLES: Record<string, { statusCode: number, code: string, 
 export const CLOSED_COMPUTATIONS = { $ref: 'ErrorResponse#', description: 'only when the server sets COMPUTATIONS=token (during an exam): the request has no `Authorization: Bearer <token>` with the grader token' } as const
 const CLOSED_COMPUTATIONS_EXAMPLE = { ...ERROR_EXAMPLES[401], message: 'this server\'s computations need the grader token (COMPUTATIONS=token, during an exam): send Authorization: Bearer <GRADER_TOKEN>' }
 
+/** GET /metrics without the metrics token, when METRICS_TOKEN is set: the message and the 401. */
+export const METRICS_TOKEN_MISSING = 'the metrics need the metrics token (METRICS_TOKEN): send Authorization: Bearer <METRICS_TOKEN>'
+export const METRICS_UNAUTHORIZED = { $ref: 'ErrorResponse#', description: 'METRICS_TOKEN is set and the request has no `Authorization: Bearer <token>` with it' } as const
+
+/** Error responses whose example is not their status code's usual one, by their description. */
+const EXAMPLES_BY_DESCRIPTION = new Map<string, typeof ERROR_EXAMPLES[number]>([
+  [CLOSED_COMPUTATIONS.description, CLOSED_COMPUTATIONS_EXAMPLE],
+  [METRICS_UNAUTHORIZED.description, { ...ERROR_EXAMPLES[401], message: METRICS_TOKEN_MISSING }]
+])
+
 type Document = { paths?: Record<string, Record<string, { responses?: Record<string, { description?: string, content?: Record<string, { examples?: unknown }> }> }>> }
 
 /**
@@ -74,7 +84,7 @@ export const addErrorExamples: SwaggerTransformObject = (documentObject) => {
   for (const methods of Object.values(openapiObject.paths!)) {
     for (const operation of Object.values(methods)) {
       for (const [status, response] of Object.entries(operation.responses!)) {
-        const example = response.description === CLOSED_COMPUTATIONS.description ? CLOSED_COMPUTATIONS_EXAMPLE : ERROR_EXAMPLES[status]
+        const example = EXAMPLES_BY_DESCRIPTION.get(response.description!) ?? ERROR_EXAMPLES[status]
         // A copy per response, so the YAML has no anchors and aliases.
         if (example !== undefined) response.content!['application/json'].examples = { example: { summary: `${example.statusCode} ${example.error}`, value: { ...example } } }
       }

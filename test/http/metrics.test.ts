@@ -108,4 +108,6 @@ t.test('METRICS_TOKEN: /metrics needs it as a bearer token; other routes do not'
   t.match((await app.inject({ url: '/metrics', headers: { authorization: 'Basic abc' } })).json().message, 'the Authorization header must be "Bearer <METRICS_TOKEN>"')
   t.equal((await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } })).statusCode, 200)
   t.equal((await app.inject({ url: '/health' })).statusCode, 200, '/health stays open')
+  const documented = (await app.inject({ url: '/openapi.json' })).json().paths['/metrics'].get.responses['401'].content['application/json'].examples.example.value
+  t.equal(documented.message, none.json().message, 'the contract shows the 401 the route sends')
 })

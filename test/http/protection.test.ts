@@ -274,6 +274,9 @@ t.test('a heap over MAX_HEAP_USED_BYTES: 503 with Retry-After, except /health an
   await sleep(5 * HEARTBEAT_MS) // heartbeats read it again
   t.equal((await small(app)).statusCode, 503)
   t.equal((await call(app, '/health')).statusCode, 200)
+  const metrics = await fetch(`http://127.0.0.1:${(app.server.address() as { port: number }).port}/metrics`)
+  t.equal(metrics.status, 200, '/metrics too: scraped when it matters')
+  t.match(await metrics.text(), /^dlcheck_load_shed_requests_total 2$/m, 'which count the two refusals above')
   const ready = await call(app, '/ready')
   t.equal(ready.statusCode, 503)
   t.equal(ready.headers['retry-after'], '1')
