@@ -18,7 +18,7 @@ import { readRepositoryFile as read, repositoryPath } from './helpers/repository
 const KUBERNETES = 'deploy/kubernetes'
 const { version } = JSON.parse(read('package.json')) as { version: string }
 
-interface Manifest { apiVersion: string, kind: string, metadata: { name: string, labels?: Record<string, string> }, spec?: any, [key: string]: unknown }
+interface Manifest { apiVersion: string, kind: string, metadata: { name: string, labels?: Record<string, string>, annotations?: Record<string, string> }, spec?: any, [key: string]: unknown }
 
 const kustomization = parse(read(`${KUBERNETES}/kustomization.yaml`)) as {
   namespace: string
@@ -81,7 +81,7 @@ t.test('the Deployment: probes, security, resources and shutdown as the service 
 
   const threads = 1 + setting('WORKERS') + setting('LONG_WORKERS')
   t.equal(Number(container.resources.limits.cpu), threads, `CPU limit: every thread at once (main + WORKERS + LONG_WORKERS = ${threads})`)
-  t.equal(Number(container.resources.requests.cpu), 1 + setting('WORKERS'), 'CPU request: the main thread and the short lane')
+  t.equal(Number(container.resources.requests.cpu), 1, 'CPU request: the main thread, which saturates first and which the autoscaler measures')
   t.ok(container.resources.requests.memory !== undefined && container.resources.limits.memory !== undefined, 'memory requested and limited')
 
   const preStop = Number(container.lifecycle.preStop.exec.command[1])
@@ -115,6 +115,7 @@ t.test('Service, HPA, PDB and Ingress point at the Deployment\'s pods; the image
   const ingress = byKind('Ingress')
   t.match(ingress.spec.rules[0].http.paths[0].backend.service, { name: service.metadata.name, port: { name: 'http' } })
   t.strictSame(ingress.spec.tls[0].hosts, [ingress.spec.rules[0].host], 'TLS for the host it serves')
+  t.match(ingress.metadata.annotations, { 'nginx.ingress.kubernetes.io/proxy-next-upstream-timeout': '10' }, 'no retry of a computation that used its whole budget, as deploy/nginx.conf')
   t.equal(kustomization.namespace, byKind('Namespace').metadata.name)
 
   t.strictSame(kustomization.images, [{ name: 'dlcheck', newTag: version }], `the Kubernetes image is tagged ${version}`)

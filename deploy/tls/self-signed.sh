@@ -24,8 +24,12 @@ for name in "$@"; do
 done
 mkdir -p "$dir"
 umask 077
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 825 \
+# openssl's progress goes to stderr; shown only if it fails (-addext needs OpenSSL 1.1.1+).
+if ! err=$(openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 825 \
   -subj "/CN=$1" -addext "subjectAltName=$san" \
-  -keyout "$dir/dlcheck.key" -out "$dir/dlcheck.crt" 2>/dev/null
+  -keyout "$dir/dlcheck.key" -out "$dir/dlcheck.crt" 2>&1); then
+  echo "$err" >&2
+  exit 1
+fi
 chmod 644 "$dir/dlcheck.crt"
 echo "wrote $dir/dlcheck.crt and $dir/dlcheck.key ($san)"
