@@ -57,3 +57,14 @@ export class RemoteComputationError extends ComputationError {
     super(message)
   }
 }
+
+/**
+ * The 415 for a body in a media type no parser takes (Fastify's FST_ERR_CTP_INVALID_MEDIA_TYPE,
+ * which says only "Unsupported Media Type"): what to send, and what the request sent. REST and
+ * GraphQL both use it.
+ */
+export function mediaTypeMessage (contentType: string | undefined, url: string | undefined): string {
+  const sent = contentType === undefined ? 'this request has no Content-Type' : `this request's Content-Type is ${JSON.stringify(contentType.slice(0, 60))}`
+  const graphql = url === '/graphql' ? ' (or application/graphql for a bare query)' : ''
+  return `send the body as JSON with Content-Type: application/json${graphql}; ${sent}`
+}

@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql'
 import mercurius, { type MercuriusCommonOptions } from 'mercurius'
 import { ComputationError, LimitExceededError } from '../math/errors.js'
-import type { UnauthorizedError } from '../errors.js'
+import { mediaTypeMessage, type UnauthorizedError } from '../errors.js'
 import type { GraderAccess } from '../grading/access.js'
 import type { Grader } from '../grading/grader.js'
 import { languageFor, type Language } from '../grading/language.js'
@@ -183,6 +183,9 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
     const errors = response.errors!.map((formatted, i) => {
       // Mercurius may format one error into several, so errors[i] can be missing.
       const original = execution.errors[i]?.originalError as { code?: string } | undefined
+      if (original?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+        return { message: mediaTypeMessage(context.reply.request.headers['content-type'], '/graphql'), extensions: { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 } }
+      }
       if (original?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         return {
           message: `the request body is over the limit of ${limits.graphqlBodyLimit} bytes (GRAPHQL_BODY_LIMIT). ${advice}, or raise GRAPHQL_BODY_LIMIT on the server`,

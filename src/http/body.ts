@@ -113,6 +113,9 @@ export function registerBodyParsing (app: FastifyInstance, workerBodyBytes: numb
     if ((error as { [DROPPED]?: boolean })[DROPPED] === true) reply.removeHeader('connection')
     done()
   })
+  // Every route parses JSON (and /graphql Mercurius' application/graphql): a text/plain body
+  // gets the 415 that says so (src/http/errors.ts) rather than a string the schema refuses.
+  app.removeContentTypeParser('text/plain')
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', (request: FastifyRequest, payload: Readable, done: (error: Error | null, body?: unknown) => void) => {
     // No route (a 404, a method or path no route has): the body is not looked at.

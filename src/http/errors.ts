@@ -6,7 +6,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ComputationError } from '../math/errors.js'
-import { ServiceUnavailableError, UnauthorizedError } from '../errors.js'
+import { mediaTypeMessage, ServiceUnavailableError, UnauthorizedError } from '../errors.js'
 import { LIMIT_ENV, type Limits } from '../operations/limits.js'
 import { ClientClosedError } from '../runtime/pool.js'
 import { REQUEST_ID_HEADER } from './request-id.js'
@@ -36,9 +36,44 @@ export function frameworkErrors (error: FastifyError, request: FastifyRequest, r
 }
 
 /**
+ * The methods each path takes, for the 405 of a known path asked with another method (RFC 9110
+ * §15.5.6: a 405 lists them in Allow). Collected from every route as it is added: static paths
+ * in a map, the few with parameters or a wildcard as patterns, tried in turn on a miss only.
+ */
+export class RouteMethods {
+  private readonly fixed = new Map<string, Set<string>>()
+  private readonly patterns: Array<{ pattern: RegExp, methods: Set<string> }> = []
+
+  add (url: string, methods: string | string[]): void {
+    let set: Set<string>
+    if (/[:*]/.test(url)) {
+      // find-my-way's syntax: `:name` is one segment, `*` the rest of the path.
+      const source = url.split(/(:[A-Za-z0-9_]+|\*)/).map((part) => part === '*' ? '.*' : part.startsWith(':') ? '[^/]+' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('')
+      const pattern = new RegExp(`^${source}$`)
+      const known = this.patterns.find((entry) => entry.pattern.source === pattern.source)
+      set = known?.methods ?? new Set()
+      if (known === undefined) this.patterns.push({ pattern, methods: set })
+    } else {
+      set = this.fixed.get(url) ?? new Set()
+      this.fixed.set(url, set)
+    }
+    for (const method of [methods].flat()) set.add(method)
+  }
+
+  /** The methods `path` (no query string) takes, sorted; none for an unknown path. */
+  of (path: string): string[] {
+    const methods = new Set(this.fixed.get(path))
+    for (const { pattern, methods: more } of this.patterns) if (pattern.test(path)) for (const method of more) methods.add(method)
+    return [...methods].sort()
+  }
+}
+
+/**
  * @param bodyLimits - route URL → the limit bounding its body, for routes not on the default
  */
 export function installErrorHandlers (app: FastifyInstance, limits: Limits, bodyLimits: ReadonlyMap<string, keyof Limits>): void {
+  const routes = new RouteMethods()
+  app.addHook('onRoute', (route) => { routes.add(route.url, route.method) })
   app.setErrorHandler((error: FastifyError | ComputationError, request, reply) => {
     if (error instanceof ComputationError) {
       if (error instanceof UnauthorizedError) reply.header('www-authenticate', error.challenge)
@@ -59,10 +94,20 @@ export function installErrorHandlers (app: FastifyInstance, limits: Limits, body
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       const key = bodyLimits.get(request.routeOptions.url!) ?? 'bodyLimit'
       message = bodyLimitMessage(limits, key)
+    } else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      message = mediaTypeMessage(request.headers['content-type'], request.routeOptions.url)
     }
     return reply.code(statusCode).send(errorBody(statusCode, error.code ?? 'DLCHECK_CLIENT_ERROR', message))
   })
   app.setNotFoundHandler((request, reply) => {
+    const query = request.url.indexOf('?')
+    const path = query < 0 ? request.url : request.url.slice(0, query)
+    const allowed = routes.of(path)
+    // A route that takes this method and still calls notFound (an unknown asset name) is a 404.
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      const allow = allowed.join(', ')
+      return reply.code(405).header('allow', allow).send(errorBody(405, 'DLCHECK_METHOD_NOT_ALLOWED', `${request.method} ${path}: this path takes ${allow} only (Allow); see /openapi.yaml`))
+    }
     return reply.code(404).send(errorBody(404, 'DLCHECK_NOT_FOUND', `no route ${request.method} ${request.url}; see /openapi.yaml`))
   })
 }

@@ -82,3 +82,58 @@ t.test('health', async (t) => {
   t.equal(response.statusCode, 200)
   t.match(response.json(), { status: 'ok', uptime: Number })
 })
+
+t.test('a known path asked with another method: 405 with Allow (RFC 9110 §15.5.6); an unknown one: 404', async (t) => {
+  const app = await build(t)
+  const asked: Array<[string, string, string]> = [
+    ['GET', '/softmax-stable', 'POST'],
+    ['GET', '/softmax-stable?x=1', 'POST'],
+    ['PUT', '/questions/1.1-swish/variant', 'GET, HEAD'],
+    ['DELETE', '/health', 'GET, HEAD'],
+    ['PATCH', '/graphql', 'GET, HEAD, POST'],
+    ['POST', '/docs/static/index.html', 'GET, HEAD']
+  ]
+  for (const [method, url, allow] of asked) {
+    const response = await app.inject({ method: method as 'GET', url })
+    t.equal(response.statusCode, 405, `${method} ${url}`)
+    t.equal(response.headers.allow, allow)
+    t.strictSame(response.json(), { statusCode: 405, code: 'DLCHECK_METHOD_NOT_ALLOWED', error: 'Method Not Allowed', message: `${method} ${url.split('?')[0]}: this path takes ${allow} only (Allow); see /openapi.yaml` })
+  }
+  const unknown = await app.inject({ url: '/softmax-stabl' })
+  t.equal(unknown.statusCode, 404)
+  t.equal(unknown.headers.allow, undefined)
+  t.equal((await app.inject({ url: '/graphiql/assets/secret.js' })).statusCode, 404, 'a route that takes the method but finds nothing: 404')
+})
+
+t.test('RouteMethods: static paths, parameters and wildcards, one pattern per route', async (t) => {
+  const { RouteMethods } = await import('../../src/http/errors.js')
+  const routes = new RouteMethods()
+  routes.add('/a.md', 'GET')
+  routes.add('/q/:id/v', 'GET')
+  routes.add('/q/:id/v', ['POST', 'HEAD'])
+  routes.add('/files/*', 'GET')
+  t.strictSame(routes.of('/a.md'), ['GET'])
+  t.strictSame(routes.of('/aXmd'), [], 'a dot is a dot')
+  t.strictSame(routes.of('/q/1.1-swish/v'), ['GET', 'HEAD', 'POST'], 'the methods of one pattern together')
+  t.strictSame(routes.of('/q/a/b/v'), [], 'a parameter is one segment')
+  t.strictSame(routes.of('/files/x/y.css'), ['GET'], 'a wildcard takes the rest')
+})
+
+t.test('a body that is not JSON: 415 saying what to send and what was sent, REST and GraphQL', async (t) => {
+  const app = await build(t)
+  const sent: Array<[string | undefined, string]> = [
+    [undefined, 'this request has no Content-Type'],
+    ['application/x-www-form-urlencoded', 'this request\'s Content-Type is "application/x-www-form-urlencoded"'],
+    ['text/plain', 'this request\'s Content-Type is "text/plain"']
+  ]
+  for (const [type, what] of sent) {
+    const response = await app.inject({ method: 'POST', url: '/param-count', headers: type === undefined ? {} : { 'content-type': type }, payload: '{"sizes": [2, 3]}' })
+    t.equal(response.statusCode, 415, String(type))
+    t.strictSame(response.json(), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', error: 'Unsupported Media Type', message: `send the body as JSON with Content-Type: application/json; ${what}` })
+  }
+  const graphql = await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'text/plain' }, payload: '{ paramCount(input: {sizes: [2, 3]}) { total } }' })
+  t.equal(graphql.statusCode, 415)
+  t.strictSame(graphql.json().errors, [{ message: 'send the body as JSON with Content-Type: application/json (or application/graphql for a bare query); this request\'s Content-Type is "text/plain"', extensions: { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 } }])
+  const bare = await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/graphql' }, payload: '{ paramCount(input: {sizes: [2, 3]}) { total } }' })
+  t.strictSame(bare.json(), { data: { paramCount: { total: 9 } } }, 'application/graphql still works')
+})

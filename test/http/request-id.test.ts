@@ -61,7 +61,7 @@ t.test('GET /version: the version, the commit, Node.js and the kernels', async (
   t.strictSame(response.json(), { version, commit: 'a'.repeat(40), node: process.version, kernels: app.computations.kernels })
   const unknown = await build(t)
   t.equal((await unknown.inject({ url: '/version' })).json().commit, null, 'no commit given: null')
-  t.equal((await post(unknown, '/version', {})).statusCode, 404, 'GET only')
+  t.equal((await post(unknown, '/version', {})).statusCode, 405, 'GET only')
 })
 
 t.test('checkoutCommit: git rev-parse HEAD where git and a checkout are, else nothing', async (t) => {
