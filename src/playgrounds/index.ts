@@ -91,7 +91,9 @@ export async function registerPlaygrounds (app: FastifyInstance, operations: rea
   for (const { file, svg } of pictures) {
     app.get(`/docs/pictures/${file}`, hidden, async (_request, reply) => reply.type('image/svg+xml; charset=utf-8').send(svg))
   }
-  app.get('/', hidden, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page('dlcheck', `
+  // The curl example names the origin the page was asked from (with TRUST_PROXY, the proxy's
+  // X-Forwarded-Proto and -Host), so it runs as pasted wherever the service is reached.
+  app.get('/', hidden, async (request, reply) => reply.type('text/html; charset=utf-8').send(page('dlcheck', `
 <main style="font-family: system-ui, sans-serif; max-width: 48rem; margin: 2rem auto; line-height: 1.5">
 <h1>dlcheck</h1>
 <p>Exact answers to the computational questions of a graduate deep-learning assignment: stable softmax,
@@ -116,7 +118,7 @@ ${operations.map((op) => `<tr><td><code>POST ${op.path}</code></td><td><code>${o
 <code>/hvp</code> (with <code>sweep: true</code>), <code>/conv-matrix</code> and <code>/receptive-field</code> answer a self-contained SVG.</p>
 ${pictures.map(({ caption, svg }) => `<figure style="margin: 1rem 0"><img style="max-width: 100%" alt="${escapeHtml(caption)}" src="data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}"><figcaption>${escapeHtml(caption)}</figcaption></figure>`).join('\n')}
 <p>Try one with curl:</p>
-<pre>curl -s localhost:3000/softmax-stable -H 'content-type: application/json' -d '{"x": [0, -40]}'</pre>
+<pre>curl -s ${escapeHtml(`${request.protocol}://${request.host}`)}/softmax-stable -H 'content-type: application/json' -d '{"x": [0, -40]}'</pre>
 <p>The <a href="/README.md">README</a> starts here; <a href="/docs/api.md">docs/api.md</a> has a curl example, with its real output, for every endpoint.</p>
 </main>`)))
 
