@@ -38,12 +38,24 @@ export interface LayerReceptiveField extends ResolvedLayer {
 
 export interface Region { top: number, left: number, bottom: number, right: number }
 
+/** Question 5.2: why the output has (or has not) the input's size, and when that size is wanted. */
+export interface SameSize { reason: string, uses: string }
+
+/**
+ * When one wants an output the input's size: dense prediction, one answer per input pixel
+ * (Long, Shelhamer & Darrell, "Fully Convolutional Networks", CVPR 2015; Ronneberger et al.,
+ * "U-Net", MICCAI 2015; Zhang et al., "DnCNN", IEEE TIP 2017).
+ */
+export const SAME_SIZE_USES = 'an output the input\'s size is what dense prediction needs, one answer per input pixel aligned with it: semantic or instance segmentation (a class per pixel, as U-Net and FCNs give), denoising, deblurring and inpainting (a clean pixel per pixel, as DnCNN gives), depth, surface-normal or optical-flow estimation, image-to-image translation and colourization; and a residual connection y = x + f(x) needs f(x) the size of x'
+
 export interface ReceptiveFieldResult {
   receptiveField: Pair
   jump: Pair
   start: Pair
   outputShape?: Pair
   sameAsInput?: boolean
+  /** question 5.2, when the input size is known */
+  sameSize?: SameSize
   layers: LayerReceptiveField[]
   /** input region of the output feature `pixel`, inclusive bounds, unclipped; `clipped` to the image */
   region?: Region & { clipped?: Region }
@@ -128,9 +140,27 @@ export function receptiveField (specs: readonly LayerSpec[], input?: Pair, pixel
   if (input !== undefined && shape !== undefined) {
     result.outputShape = shape
     result.sameAsInput = shape[0] === input[0] && shape[1] === input[1]
+    result.sameSize = { reason: sameSizeReason(layers, input, result.sameAsInput), uses: SAME_SIZE_USES }
   }
   if (pixel !== undefined) result.region = featureRegion(result, pixel, input)
   return result
+}
+
+/** Why the output is, or is not, the input's size: the layers that change H × W, or that none does. */
+function sameSizeReason (layers: readonly LayerReceptiveField[], input: Pair, same: boolean): string {
+  const size = (pair: Pair): string => `${pair[0]} × ${pair[1]}`
+  const changes: string[] = []
+  let before = input
+  for (const layer of layers) {
+    const after = layer.outputShape!
+    if (after[0] !== before[0] || after[1] !== before[1]) changes.push(`${layer.name} takes ${size(before)} to ${size(after)}`)
+    before = after
+  }
+  if (changes.length === 0) return `every layer keeps ${size(input)}: stride 1 with padding (k′ − 1)/2 on each side ("same" padding)`
+  const shown = changes.length > 3 ? [...changes.slice(0, 3), `${changes.length - 3} more`] : changes
+  return same
+    ? `${shown.join('; ')}: the changes cancel out, and the output is ${size(input)} again`
+    : `${shown.join('; ')}: the output is ${size(before)}, not ${size(input)} (keeping the size needs stride 1 and padding (k′ − 1)/2 at every layer)`
 }
 
 /**
@@ -166,7 +196,7 @@ export interface VariableSize {
 }
 
 /**
- * Whether a network accepts inputs of varying size (questions 4.2 and 5.2): convolutions and
+ * Whether a network accepts inputs of varying size (question 4.2): convolutions and
  * pooling slide the same weights over any map, but a fully connected layer has one weight per
  * input feature, so its input size must not depend on the image's. That holds when a global
  * pooling layer comes before the first FC (or Flatten) layer: it turns any C × H × W map into

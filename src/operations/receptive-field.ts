@@ -39,7 +39,11 @@ export const receptiveFieldOperation = defineOperation({
   }, { additionalProperties: false }),
   response: Type.Object({
     ...Geometry,
-    sameAsInput: Type.Optional(Type.Boolean({ description: 'outputShape equals input' })),
+    sameAsInput: Type.Optional(Type.Boolean({ description: 'question 5.1: outputShape equals input' })),
+    sameSize: Type.Optional(Type.Object({
+      reason: Type.String({ description: 'the layers that change H × W (the first three), or that none does' }),
+      uses: Type.String({ description: 'when one wants an output the input\'s size, and why: dense prediction' })
+    }, { title: 'SameSize', description: 'question 5.2, when input is given: why the output has or has not the input\'s size, and when that size is wanted' })),
     layers: Type.Array(Type.Object({
       type: Type.String(),
       name: Type.String({ description: 'the layer as written' }),
@@ -53,7 +57,7 @@ export const receptiveFieldOperation = defineOperation({
       accepted: Type.Boolean({ description: 'one set of weights takes inputs of any size (at least minimumInput)' }),
       reason: Type.String({ description: 'the layer that decides it, and why' }),
       minimumInput: Type.Optional(PairOutput('the smallest [H, W] every window fits in, when accepted'))
-    }, { title: 'VariableSize', description: 'questions 4.2 and 5.2: whether the network accepts variable-size inputs (global pooling before the first FC or Flatten layer, or no FC at all)' }),
+    }, { title: 'VariableSize', description: 'question 4.2: whether the network accepts variable-size inputs (global pooling before the first FC or Flatten layer, or no FC at all)' }),
     region: Type.Optional(Type.Object({
       ...Region,
       clipped: Type.Optional(Type.Object(Region, { title: 'ClippedRegion', description: 'the region clipped to the image, when input is given' }))
@@ -61,7 +65,7 @@ export const receptiveFieldOperation = defineOperation({
   }),
   examples: [
     { summary: 'question 4.1', value: { input: 32, architecture: 'Image → Conv-3x3 → ReLU → Conv-3x3 → MaxPool-2x2 → Conv-3x3 → ReLU → Output' } },
-    { summary: 'questions 5.1 and 5.3, with the region of the top-left feature', value: { input: 32, architecture: 'Conv-3x3(padding=1, out=16) -> Conv-3x3(padding=1, out=16) -> Conv-3x3(padding=1, out=16) -> Conv-3x3(padding=1, out=1)', pixel: [0, 0] } },
+    { summary: 'questions 5.1, 5.2 and 5.3, with the region of the top-left feature', value: { input: 32, architecture: 'Conv-3x3(padding=1, out=16) -> Conv-3x3(padding=1, out=16) -> Conv-3x3(padding=1, out=16) -> Conv-3x3(padding=1, out=1)', pixel: [0, 0] } },
     { summary: 'question 4.2: global average pooling before FC, so any input size works', value: { input: 32, architecture: 'Conv-5x5 → ReLU → Conv-5x5 → ReLU → Global Avg. Pool → FC-128 → FC-1' } },
     { summary: 'layers as JSON', value: { layers: [{ type: 'conv', kernel: 3 }, { type: 'maxpool', kernel: 2 }, { type: 'conv', kernel: 3, dilation: 2 }] } }
   ],
@@ -80,8 +84,8 @@ export const receptiveFieldOperation = defineOperation({
     try {
       result = receptiveField(layers, input.input === undefined ? undefined : toPair(input.input), input.pixel === undefined ? undefined : toPair(input.pixel))
     } catch (error) {
-      // An FC or global layer needs the input size for its receptive field, but questions 4.2
-      // and 5.2 (does it take inputs of any size?) need none: answer them in the 422.
+      // An FC or global layer needs the input size for its receptive field, but question 4.2
+      // (does it take inputs of any size?) needs none: answer it in the 422.
       if (!(error instanceof ImpossibleInputError) || input.input !== undefined) throw error
       const { accepted, reason } = variableSizeInput(layers, MAX_DIMENSION)
       throw new ImpossibleInputError(`${error.message}. Variable-size inputs, which need no input size: ${accepted ? 'accepted' : 'not accepted'}, ${reason}`)
