@@ -151,6 +151,28 @@ export function sparseConvMatrix<T> (layout: ConvMatrixLayout, entry: KernelEntr
   return coo
 }
 
+/**
+ * Question 4.3's output map with a symbolic kernel and a symbolic input: each output pixel as
+ * the sum of the kernel entries times the input entries it sees, `w_{i,j} x_{k,l}` with the
+ * assignment's 0-based indices, in the order of x (row-major); "0" where a pixel sees only
+ * padding. The caller bounds the output pixels and non-zeros first (the map holds both).
+ * @example symbolicOutputMap(new ConvMatrixLayout({ input: [3, 3], kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], dilation: [1, 1], transposed: false, outputPadding: [0, 0] }))[0][0] // 'w_{1,1} x_{0,0} + w_{1,2} x_{0,1} + w_{2,1} x_{1,0} + w_{2,2} x_{1,1}'
+ */
+export function symbolicOutputMap (layout: ConvMatrixLayout): string[][] {
+  const [height, width] = layout.outputShape
+  const inputWidth = layout.geometry.input[1]
+  const terms: Array<Array<{ col: number, text: string }>> = Array.from({ length: height * width }, () => [])
+  layout.forEachNonZero((row, col, a, b) => {
+    terms[row].push({ col, text: `w_{${a},${b}} x_{${Math.floor(col / inputWidth)},${col % inputWidth}}` })
+  })
+  return Array.from({ length: height }, (_, i) => Array.from({ length: width }, (_, j) => {
+    const pixel = terms[i * width + j]
+    // A transposed convolution visits its taps in kernel order, which runs against x's.
+    pixel.sort((p, q) => p.col - q.col)
+    return pixel.length === 0 ? '0' : pixel.map((term) => term.text).join(' + ')
+  }))
+}
+
 /** A number as LaTeX: shortest round-trip digits, exponent as ×10^{e}. */
 export function latexNumber (value: number): string {
   const text = String(value)

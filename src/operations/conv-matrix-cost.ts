@@ -5,6 +5,7 @@
  */
 import { toPair } from '../math/pair.js'
 import { JSON_DOUBLE_NS, JSON_INTEGER_NS, JSON_SHORT_STRING_NS } from './cost.js'
+import { DEFAULT_LIMITS } from './limits.js'
 
 /** Validation, the layout object and the response. */
 const REQUEST_NS = 25_000
@@ -27,6 +28,10 @@ const KERNEL_ENTRY_NS = JSON_DOUBLE_NS + 50
 const SPARSE_NON_ZERO_NS = 100 + 2 * JSON_INTEGER_NS
 /** Per cell of a LaTeX matrix: joining it into the rows' text. */
 const LATEX_CELL_NS = 25
+/** Per term of the symbolic output map: its text "w_{i,j} x_{k,l}", the sort and the joins, twice (JSON and LaTeX). */
+const OUTPUT_MAP_TERM_NS = 400
+/** Per pixel of the symbolic output map: its array of terms and its two strings. */
+const OUTPUT_MAP_PIXEL_NS = 60 + LATEX_CELL_NS + JSON_SHORT_STRING_NS
 /** Per non-zero of y = A·x: one multiply-add through the visit callback. */
 const APPLY_NON_ZERO_NS = 15
 
@@ -99,5 +104,10 @@ export function convMatrixNanoseconds (input: ConvMatrixCostInput): number {
     case 'latex': answer = cells * LATEX_CELL_NS + nonZeros * entry; break
   }
   const applied = input.x === undefined ? 0 : nonZeros * APPLY_NON_ZERO_NS + outputPixels * JSON_DOUBLE_NS
-  return REQUEST_NS + tapScan * TAP_SCAN_NS + outputPixels * OUTPUT_PIXEL_NS + answer + applied
+  // Built only under CONV_MAX_LATEX_ENTRIES pixels and terms: its default bounds the estimate
+  // here, which does not see the limits (a raised limit makes it low by the map's share).
+  const mapped = symbolic && input.x === undefined && outputPixels <= DEFAULT_LIMITS.convMaxLatexEntries && nonZeros <= DEFAULT_LIMITS.convMaxLatexEntries
+    ? nonZeros * OUTPUT_MAP_TERM_NS + outputPixels * OUTPUT_MAP_PIXEL_NS
+    : 0
+  return REQUEST_NS + tapScan * TAP_SCAN_NS + outputPixels * OUTPUT_PIXEL_NS + answer + applied + mapped
 }

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import {
   applyConvMatrix, checkConvMatrixLimits, ConvMatrixLayout, denseConvMatrix, latexBmatrix, latexNumber,
-  sparseConvMatrix, symbolicKernelEntry, type KernelEntry
+  sparseConvMatrix, symbolicKernelEntry, symbolicOutputMap, type KernelEntry
 } from '../math/conv-matrix.js'
 import { ImpossibleInputError, InvalidRequestError } from '../math/errors.js'
 import { toPair } from '../math/pair.js'
@@ -88,6 +88,11 @@ export const convMatrixOperation = defineOperation({
       value: Type.Array(Type.Union([Type.Number(), Type.String()], { title: 'Entry' }))
     }, { title: 'SparseMatrix', description: 'format "sparse": the non-zeros as COO triplets, sorted by row then column' })),
     latex: Type.Optional(Type.String({ description: 'format "latex": a bmatrix for the assignment\'s template' })),
+    outputMap: Type.Optional(Type.Array(Type.Array(Type.String()), {
+      description: 'question 4.3\'s output map, with a symbolic kernel (kernelSize) and no x: Ho × Wo strings, each pixel the sum of w_{i,j} x_{k,l} it sees (0-based, as the assignment), "0" where it sees only padding; ' +
+        'present when the output has at most CONV_MAX_LATEX_ENTRIES pixels and A as many non-zeros'
+    })),
+    outputMapLatex: Type.Optional(Type.String({ description: 'outputMap as a bmatrix for the assignment\'s template' })),
     y: Type.Optional(Type.Array(Type.Array(NullableNumber), { description: 'the convolution applied to x, Ho × Wo' })),
     warnings: Type.Optional(Warnings)
   }),
@@ -119,6 +124,8 @@ export const convMatrixOperation = defineOperation({
       matrix?: number[][] | string[][],
       sparse?: { row: number[], col: number[], value: Array<number | string> },
       latex?: string,
+      outputMap?: string[][],
+      outputMapLatex?: string,
       y?: Array<Array<number | null>>
     } = { outputShape: layout.outputShape, shape: layout.shape }
     const numericEntry: KernelEntry<number> | undefined = kernel && ((i, j) => kernel[i][j])
@@ -129,6 +136,11 @@ export const convMatrixOperation = defineOperation({
     } else {
       const entry: KernelEntry<string> = numericEntry ? (i, j) => latexNumber(numericEntry(i, j)) : symbolicKernelEntry
       response.latex = latexBmatrix(denseConvMatrix(layout, entry, '0'))
+    }
+    // Bounded before it is built: one string per output pixel, one term per non-zero.
+    if (kernel === undefined && input.x === undefined && layout.outputShape[0] * layout.outputShape[1] <= limits.convMaxLatexEntries && layout.nonZeros <= limits.convMaxLatexEntries) {
+      response.outputMap = symbolicOutputMap(layout)
+      response.outputMapLatex = latexBmatrix(response.outputMap)
     }
     if (input.x !== undefined) {
       if (kernel === undefined) throw new InvalidRequestError('x needs a numeric kernel: with kernelSize the entries are symbols, so y = A·x has no numeric value')

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util'
 import fc from 'fast-check'
 import t from 'tap'
 import {
@@ -184,4 +185,38 @@ t.test('a wide padding: only the output rows that see the input are visited, and
   const limits = { convMaxDenseEntries: 1_000_000, convMaxSparseEntries: 1_000_000, convMaxLatexEntries: 100 }
   t.doesNotThrow(() => checkConvMatrixLimits(layout, 'sparse', limits), 'the matrix, sparse')
   t.throws(() => checkConvMatrixLimits(layout, 'sparse', limits, true), /y would have 60001·60001 = 3600120001 entries, over the limit of 1000000 \(CONV_MAX_DENSE_ENTRIES\); leave out x/, 'but not y = A·x')
+})
+
+t.test('question 4.3\'s output map: symbols as the assignment writes them, and the same sums as A·x', async (t) => {
+  const { symbolicOutputMap, applyConvMatrix: apply, ConvMatrixLayout: Layout } = await import('../../src/math/conv-matrix.js')
+  const { convMatrixOperation } = await import('../../src/operations/conv-matrix.js')
+  const { DEFAULT_LIMITS } = await import('../../src/operations/limits.js')
+  const katex = (await import('katex')).default
+  const answer = convMatrixOperation.run({ input: 3, kernelSize: 3, stride: 2, padding: 1 }, DEFAULT_LIMITS) as { outputMap: string[][], outputMapLatex: string }
+  t.equal(answer.outputMap[0][0], 'w_{1,1} x_{0,0} + w_{1,2} x_{0,1} + w_{2,1} x_{1,0} + w_{2,2} x_{1,1}', 'the first entry, 0-based as the assignment')
+  t.strictSame(answer.outputMap[1][1], 'w_{0,0} x_{1,1} + w_{0,1} x_{1,2} + w_{1,0} x_{2,1} + w_{1,1} x_{2,2}')
+  t.doesNotThrow(() => katex.renderToString(answer.outputMapLatex, { strict: 'error', throwOnError: true }), 'the LaTeX renders under KaTeX in strict mode')
+  const transposed = convMatrixOperation.run({ input: 2, kernelSize: 2, stride: 2, transposed: true }, DEFAULT_LIMITS) as { outputMap: string[][] }
+  t.strictSame(transposed.outputMap[1], ['w_{1,0} x_{0,0}', 'w_{1,1} x_{0,0}', 'w_{1,0} x_{0,1}', 'w_{1,1} x_{0,1}'], 'question 4.4: y[2i + a][2j + b] = w_{a,b} x_{i,j}')
+  const padded = symbolicOutputMap(new Layout({ input: [1, 1], kernelSize: [1, 1], stride: [1, 1], padding: [1, 1], dilation: [1, 1], transposed: false, outputPadding: [0, 0] }))
+  t.strictSame(padded, [['0', '0', '0'], ['0', 'w_{0,0} x_{0,0}', '0'], ['0', '0', '0']], 'a pixel that sees only padding is 0')
+  t.notOk('outputMap' in convMatrixOperation.run({ input: 2, kernel: [[1]] }, DEFAULT_LIMITS), 'a numeric kernel: no symbolic map')
+  t.notOk('outputMap' in convMatrixOperation.run({ input: 200, kernelSize: 1, format: 'sparse' }, DEFAULT_LIMITS), 'over CONV_MAX_LATEX_ENTRIES pixels: no map')
+
+  // Evaluated with numbers, every map is y = A·x, which the PyTorch fixtures check.
+  const dimension = fc.record({ n: fc.integer({ min: 1, max: 5 }), k: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 3 }), p: fc.integer({ min: 0, max: 2 }), d: fc.integer({ min: 1, max: 2 }) })
+  t.doesNotThrow(() => fc.assert(fc.property(dimension, dimension, fc.boolean(), (h, w, transposed) => {
+    const geometry = { input: [h.n, w.n] as Pair, kernelSize: [h.k, w.k] as Pair, stride: [h.s, w.s] as Pair, padding: [h.p, w.p] as Pair, dilation: [h.d, w.d] as Pair, transposed, outputPadding: [0, 0] as Pair }
+    let layout: InstanceType<typeof Layout>
+    try { layout = new Layout(geometry) } catch { return true } // an impossible geometry
+    const kernel = Array.from({ length: h.k }, (_, i) => Array.from({ length: w.k }, (_, j) => 1 + i * 7 + j))
+    const x = Array.from({ length: h.n }, (_, i) => Array.from({ length: w.n }, (_, j) => 100 + i * 13 + j))
+    const evaluated = symbolicOutputMap(layout).map((row) => row.map((cell) => cell === '0'
+      ? 0
+      : cell.split(' + ').reduce((sum, term) => {
+        const [, a, b, i, j] = /^w_\{(\d+),(\d+)\} x_\{(\d+),(\d+)\}$/.exec(term)!.map(Number)
+        return sum + kernel[a][b] * x[i][j]
+      }, 0)))
+    return isDeepStrictEqual(evaluated, apply(layout, kernel, x))
+  }), { numRuns: 200 }), 'the map evaluated with numbers is A·x, on 200 geometries')
 })
