@@ -21,7 +21,7 @@ import { GraderAccess } from './grading/access.js'
 import { Grader } from './grading/grader.js'
 import { GRADE_EXAMPLES, GRADE_MAX_VALUES } from './grading/schemas.js'
 import { registerGradingRoutes } from './http/grading.js'
-import { registerProtection } from './http/protection.js'
+import { exemptFromShedding, registerProtection } from './http/protection.js'
 import { echoRequestId, requestId } from './http/request-id.js'
 import { LoadShedder } from './http/pressure.js'
 import { registerMetrics } from './http/metrics.js'
@@ -131,6 +131,7 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
       return server
     }
   })
+  exemptFromShedding(app, shedder)
   app.addSchema(ErrorResponse)
   await app.register(swagger, {
     openapi: openapiDocument,

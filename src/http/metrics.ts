@@ -25,11 +25,9 @@ export function registerMetrics (app: FastifyInstance, pool: ComputationPool, sh
   })
   const bearer = token === undefined ? undefined : new BearerToken(token, 'metrics token', 'METRICS_TOKEN')
   if (bearer === undefined) app.log.info('GET /metrics is open (METRICS_TOKEN is not set): keep it off public routes, or set METRICS_TOKEN')
-  // Scraped however loaded the service is: that is when the numbers matter. Told to the
-  // shedder here, since its onRoute hook (./protection.ts) only sees routes added after it.
-  shedder.exempt.add('/metrics')
   app.get('/metrics', {
-    config: { rateLimit: false },
+    // Scraped however loaded the service is: that is when the numbers matter.
+    config: { loadShedding: false, rateLimit: false },
     onRequest: bearer === undefined ? [] : async (request) => bearer.check(request.headers.authorization, METRICS_TOKEN_MISSING),
     schema: {
       operationId: 'metrics',

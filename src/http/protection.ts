@@ -34,6 +34,17 @@ const Kernels = Type.Union(BACKEND_NAMES.map((name) => Type.Literal(name)), { de
 const ALWAYS_ANSWER = { loadShedding: false, rateLimit: false }
 
 /**
+ * Tells the shedder which paths to pass on: it runs before Fastify routes a request, so it
+ * learns them from every route whose config says loadShedding: false. Called before any route
+ * is added (an onRoute hook sees only the routes added after it).
+ */
+export function exemptFromShedding (app: FastifyInstance, shedder: LoadShedder): void {
+  app.addHook('onRoute', (route) => {
+    if (route.config?.loadShedding === false) shedder.exempt.add(route.url)
+  })
+}
+
+/**
  * @param shedder - made before the app, whose HTTP server asks it which requests to pass on
  * @param build - what GET /version reports
  */
@@ -49,10 +60,6 @@ export async function registerProtection (app: FastifyInstance, runtime: Runtime
   if (shedder.active) {
     app.addHook('onReady', (done) => { shedder.start(); done() })
     app.addHook('onClose', (_app, done) => { shedder.stop(); done() })
-    // The shedder runs before Fastify routes a request, so it is told which paths to pass on.
-    app.addHook('onRoute', (route) => {
-      if (route.config?.loadShedding === false) shedder.exempt.add(route.url)
-    })
   }
   if (runtime.rateLimitMax > 0) {
     await app.register(rateLimit, {
