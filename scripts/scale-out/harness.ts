@@ -535,3 +535,57 @@ export async function reference (front: Front, replicas: Replica[]): Promise<{ r
   }
   return { ref: { questions: ids, variants, paramCounts }, agree }
 }
+
+// ---------------------------------------------------------------------------------------------
+// What both proofs' command lines and endings share.
+
+/** The options every proof takes, for node:util's parseArgs (each proof adds its own). */
+export const PROOF_OPTIONS = {
+  concurrency: { type: 'string', default: '16' },
+  rate: { type: 'string', default: '1000' },
+  'max-event-loop-delay-ms': { type: 'string', default: '100' },
+  rebuild: { type: 'boolean', default: false },
+  keep: { type: 'boolean', default: false },
+  'install-nginx': { type: 'boolean', default: false }
+} as const
+
+/**
+ * Applies the shared options (--keep and the replicas' event-loop limit go to `run`) and returns
+ * the load's shape. With one out of range, or `ownValid` false (the proof's own options), prints
+ * the usage, `usage` first (the script and its own options), and exits 1.
+ */
+export function proofOptions (values: { concurrency: string, rate: string, 'max-event-loop-delay-ms': string, keep: boolean }, usage: string, ownValid: boolean): LoadShape {
+  const shape = { concurrency: Number(values.concurrency), rate: Number(values.rate) }
+  run.keep = values.keep
+  run.maxEventLoopDelayMs = Number(values['max-event-loop-delay-ms'])
+  if (!ownValid || !Number.isInteger(shape.concurrency) || shape.concurrency < 1 || !(shape.rate >= 0) || !Number.isInteger(run.maxEventLoopDelayMs) || run.maxEventLoopDelayMs < 0) {
+    console.error(`usage: ${usage} [--concurrency N ≥ 1] [--rate requests/s, 0: unbounded] [--max-event-loop-delay-ms N] [--rebuild] [--keep] [--install-nginx]`)
+    process.exit(1)
+  }
+  return shape
+}
+
+/** A proof's verdict as its exit status; on failure the temp directory is kept and nginx's error log shown. */
+export function verdict (ok: boolean, front: Front): number {
+  if (!ok) {
+    run.keep = true
+    console.log(`nginx error log:\n${tail(front.errorLogPath)}`)
+  }
+  return ok ? 0 : 1
+}
+
+/** Runs a proof's main, then stops every process it started and exits with its status (1 on an error). */
+export async function runProof (main: () => Promise<number>): Promise<never> {
+  let status = 1
+  try {
+    status = await main()
+  } catch (error) {
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`)
+    run.keep = true
+  }
+  await cleanup()
+  process.exit(status)
+}
+
+/** The load's shape in words, for the proofs' reports. */
+export const describeShape = (shape: LoadShape): string => `${shape.concurrency} concurrent${shape.rate > 0 ? `, at most ${shape.rate} requests/s` : ''}`

@@ -27,31 +27,19 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import {
-  accessLog, agreement, checkFront, cleanup, describeRetries, describeTally, ensureBuilt, failures, freePort, getJson,
-  load, mergeTally, ms, newTally, reference, Replica, requireNginx, run, startNginx, tail, TEMP, variantsOf
+  accessLog, agreement, checkFront, describeRetries, describeShape, describeTally, ensureBuilt, failures, freePort, getJson,
+  load, mergeTally, ms, newTally, PROOF_OPTIONS, proofOptions, reference, Replica, requireNginx, runProof,
+  startNginx, TEMP, variantsOf, verdict
 } from './harness.js'
 
 const { values: options } = parseArgs({
   options: {
     seconds: { type: 'string', default: '10' },
-    concurrency: { type: 'string', default: '16' },
-    rate: { type: 'string', default: '1000' },
-    'max-event-loop-delay-ms': { type: 'string', default: '100' },
-    rebuild: { type: 'boolean', default: false },
-    keep: { type: 'boolean', default: false },
-    'install-nginx': { type: 'boolean', default: false }
+    ...PROOF_OPTIONS
   }
 })
 const SECONDS = Number(options.seconds)
-const CONCURRENCY = Number(options.concurrency)
-run.keep = options.keep
-run.maxEventLoopDelayMs = Number(options['max-event-loop-delay-ms'])
-const RATE = Number(options.rate)
-const SHAPE = { concurrency: CONCURRENCY, rate: RATE }
-if (!(SECONDS >= 2) || !Number.isInteger(CONCURRENCY) || CONCURRENCY < 1 || !(RATE >= 0) || !Number.isInteger(run.maxEventLoopDelayMs) || run.maxEventLoopDelayMs < 0) {
-  console.error('usage: prove.ts [--seconds N ≥ 2] [--concurrency N ≥ 1] [--rate requests/s, 0: unbounded] [--max-event-loop-delay-ms N] [--rebuild] [--keep] [--install-nginx]')
-  process.exit(1)
-}
+const SHAPE = proofOptions(options, 'prove.ts [--seconds N ≥ 2]', SECONDS >= 2)
 
 async function main (): Promise<number> {
   const nginx = requireNginx(options['install-nginx'], 'scripts/scale-out/prove.ts')
@@ -100,7 +88,7 @@ async function main (): Promise<number> {
   await Promise.all([load(proxy, ref, SHAPE, phase1Ms, tally1), chaos1])
   let log = accessLog(front.accessLogPath, logFrom)
   logFrom = log.count
-  console.log(`\nphase 1, a crash: ${SECONDS} s of load, ${CONCURRENCY} concurrent${RATE > 0 ? `, at most ${RATE} requests/s` : ''}, through nginx`)
+  console.log(`\nphase 1, a crash: ${SECONDS} s of load, ${describeShape(SHAPE)}, through nginx`)
   console.log(events.splice(0).join('\n'))
   console.log(`  requests: ${describeTally(tally1)}`)
   for (const line of describeRetries(log.lines, names)) console.log(`  ${line}`)
@@ -138,7 +126,7 @@ async function main (): Promise<number> {
   })()
   await Promise.all([load(proxy, ref, SHAPE, phase2Ms, tally2), chaos2])
   log = accessLog(front.accessLogPath, logFrom)
-  console.log(`\nphase 2, a graceful stop: ${ms(phase2Ms)} of load, ${CONCURRENCY} concurrent${RATE > 0 ? `, at most ${RATE} requests/s` : ''}, through nginx`)
+  console.log(`\nphase 2, a graceful stop: ${ms(phase2Ms)} of load, ${describeShape(SHAPE)}, through nginx`)
   console.log(events.splice(0).join('\n'))
   console.log(`  requests: ${describeTally(tally2)}`)
   for (const line of describeRetries(log.lines, names)) console.log(`  ${line}`)
@@ -151,19 +139,7 @@ async function main (): Promise<number> {
   console.log(ok
     ? `PASS: all ${total.sent} requests answered 2xx with the right answer over HTTPS through one crash and one graceful stop; replicas agree on every variant`
     : `FAIL: ${failed} of ${total.sent} requests not answered 2xx with the right answer${termCode === 0 ? '' : ', or B did not exit 0 on SIGTERM'}, or the front or the replicas misbehaved (see ✗ above); logs in ${TEMP} (kept)`)
-  if (!ok) {
-    run.keep = true
-    console.log(`nginx error log:\n${tail(front.errorLogPath)}`)
-  }
-  return ok ? 0 : 1
+  return verdict(ok, front)
 }
 
-let status = 1
-try {
-  status = await main()
-} catch (error) {
-  console.error(`error: ${error instanceof Error ? error.message : String(error)}`)
-  run.keep = true
-}
-await cleanup()
-process.exit(status)
+await runProof(main)

@@ -21,33 +21,20 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import {
-  accessLog, checkFront, cleanup, describeRetries, describeTally, ensureBuilt, failures, freePort, load, ms, newTally,
-  reference, Replica, requireNginx, run, send, startNginx, tail, TEMP, type Front
+  accessLog, checkFront, describeRetries, describeShape, describeTally, ensureBuilt, failures, freePort, load, ms, newTally,
+  PROOF_OPTIONS, proofOptions, reference, Replica, requireNginx, runProof, send, startNginx, TEMP, verdict, type Front
 } from './harness.js'
 
 const { values: options } = parseArgs({
   options: {
     replicas: { type: 'string', default: '3' },
     settle: { type: 'string', default: '2' },
-    concurrency: { type: 'string', default: '16' },
-    rate: { type: 'string', default: '1000' },
-    'max-event-loop-delay-ms': { type: 'string', default: '100' },
-    rebuild: { type: 'boolean', default: false },
-    keep: { type: 'boolean', default: false },
-    'install-nginx': { type: 'boolean', default: false }
+    ...PROOF_OPTIONS
   }
 })
 const REPLICAS = Number(options.replicas)
 const SETTLE_MS = Number(options.settle) * 1000
-const CONCURRENCY = Number(options.concurrency)
-run.keep = options.keep
-run.maxEventLoopDelayMs = Number(options['max-event-loop-delay-ms'])
-const RATE = Number(options.rate)
-const SHAPE = { concurrency: CONCURRENCY, rate: RATE }
-if (!Number.isInteger(REPLICAS) || REPLICAS < 2 || !(SETTLE_MS >= 0) || !Number.isInteger(CONCURRENCY) || CONCURRENCY < 1 || !(RATE >= 0) || !Number.isInteger(run.maxEventLoopDelayMs) || run.maxEventLoopDelayMs < 0) {
-  console.error('usage: rolling.ts [--replicas N ≥ 2] [--settle seconds ≥ 0] [--concurrency N ≥ 1] [--rate requests/s, 0: unbounded] [--max-event-loop-delay-ms N] [--rebuild] [--keep] [--install-nginx]')
-  process.exit(1)
-}
+const SHAPE = proofOptions(options, 'rolling.ts [--replicas N ≥ 2] [--settle seconds ≥ 0]', Number.isInteger(REPLICAS) && REPLICAS >= 2 && SETTLE_MS >= 0)
 const OLD = '1111111'
 const NEW = '2222222'
 const REJOIN_TIMEOUT_MS = 20_000
@@ -125,7 +112,7 @@ async function main (): Promise<number> {
   const elapsed = Date.now() - started
 
   const log = accessLog(front.accessLogPath, logFrom)
-  console.log(`\nrolling upgrade: ${ms(elapsed)} of load, ${CONCURRENCY} concurrent${RATE > 0 ? `, at most ${RATE} requests/s` : ''}, through nginx over HTTPS`)
+  console.log(`\nrolling upgrade: ${ms(elapsed)} of load, ${describeShape(SHAPE)}, through nginx over HTTPS`)
   console.log(events.join('\n'))
   console.log(`  requests: ${describeTally(tally)}`)
   for (const line of describeRetries(log.lines, names)) console.log(`  ${line}`)
@@ -143,19 +130,7 @@ async function main (): Promise<number> {
   console.log(ok
     ? `PASS: ${REPLICAS} replicas replaced one by one under load; all ${tally.sent} requests answered 2xx with the right answer, 0 failed`
     : `FAIL: ${failed} of ${tally.sent} requests failed, or a replica did not stop cleanly, rejoin or upgrade, or the front misbehaved (see ✗ above); logs in ${TEMP} (kept)`)
-  if (!ok) {
-    run.keep = true
-    console.log(`nginx error log:\n${tail(front.errorLogPath)}`)
-  }
-  return ok ? 0 : 1
+  return verdict(ok, front)
 }
 
-let status = 1
-try {
-  status = await main()
-} catch (error) {
-  console.error(`error: ${error instanceof Error ? error.message : String(error)}`)
-  run.keep = true
-}
-await cleanup()
-process.exit(status)
+await runProof(main)
