@@ -6,7 +6,7 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql'
+import { Kind, parse, validate, type DocumentNode, type GraphQLResolveInfo, type GraphQLSchema, type SelectionSetNode } from 'graphql'
 import mercurius, { type MercuriusCommonOptions } from 'mercurius'
 import { ComputationError, LimitExceededError } from '../math/errors.js'
 import { mediaTypeMessage, type UnauthorizedError } from '../errors.js'
@@ -24,6 +24,7 @@ import { guardedField } from './guarded.js'
 import { graphqlSdl, SCALARS, type ExtraField } from './sdl.js'
 import { bracketNesting, costRule, startsAsJson, maxAliasesRule, maxDepthRule, validationError, variablesProblem, type GraphqlLimits } from './limits.js'
 import { recordGrades } from '../metrics.js'
+import { renderingsOf, withRenderings, type Rendering } from '../renderings.js'
 
 /** Query and Mutation fields beside the operations: the question bank and grading. */
 export const GRADING_FIELDS: readonly ExtraField[] = [
@@ -65,6 +66,28 @@ function plain (value: unknown): unknown {
 }
 
 interface Context { app: FastifyInstance, reply: FastifyReply }
+
+/**
+ * The renderings (`latex`, `svg`: src/renderings.ts) a query selects on an operation's result,
+ * through fragments too, so that only those are drawn. @skip and @include are not read: a
+ * rendering they leave out is drawn and not sent.
+ */
+export function selectedRenderings (info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, offered: readonly Rendering[]): Rendering[] {
+  const selected = new Set<string>()
+  const visited = new Set<string>()
+  const visit = (selectionSet: SelectionSetNode | undefined): void => {
+    for (const selection of selectionSet?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) selected.add(selection.name.value)
+      else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet)
+      else if (!visited.has(selection.name.value)) {
+        visited.add(selection.name.value)
+        visit(info.fragments[selection.name.value]?.selectionSet)
+      }
+    }
+  }
+  for (const node of info.fieldNodes) visit(node.selectionSet)
+  return offered.filter((rendering) => selected.has(rendering))
+}
 
 /** Documents up to this many characters have too few fields for graphql-js' validation to cost much. */
 const SHORT_DOCUMENT = 512
@@ -143,12 +166,18 @@ export async function registerGraphql (app: FastifyInstance, operations: readonl
   }
   // A small computation is answered at once, as REST answers it (pool.inline); the others
   // go to the pool.
-  const query: Record<string, unknown> = Object.fromEntries(operations.map((operation) => [operation.name, (_root: unknown, args: { input: unknown }, context: Context) =>
-    resolve(validators.get(operation.name)!, args.input, 'input', context, (input) => {
-      const inline = pool.inline(operation, input)
-      if (inline !== undefined) return inline.value
-      return pool.execute(operation, input, { disconnection: () => disconnectionOf(context.reply) }).then((answer) => answerOf(answer, operation.path, context.reply))
-    })]))
+  // The renderings a query selects are drawn with the answer, where it is computed: a
+  // worker sends them inside its JSON.
+  const query: Record<string, unknown> = Object.fromEntries(operations.map((operation) => {
+    const offered = renderingsOf(operation)
+    return [operation.name, (_root: unknown, args: { input: unknown }, context: Context, info: GraphQLResolveInfo) =>
+      resolve(validators.get(operation.name)!, args.input, 'input', context, (input) => {
+        const attach = selectedRenderings(info, offered)
+        const inline = pool.inline(operation, input)
+        if (inline !== undefined) return withRenderings(operation, inline.value, input, pool.limits, attach)
+        return pool.execute(operation, input, { disconnection: () => disconnectionOf(context.reply), attach }).then((answer) => answerOf(answer, operation.path, context.reply))
+      })]
+  }))
   /**
    * The language of statements and feedback: Accept-Language, as on REST, and said on the
    * reply as REST says it (Content-Language, and Vary for caches of GET /graphql).

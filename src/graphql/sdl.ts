@@ -28,6 +28,25 @@ import {
 import type { TSchema } from '@sinclair/typebox'
 import type { Operation } from '../operations/operation.js'
 import { PARAMETER_VECTOR } from '../operations/parameter-vector.js'
+import { renderingsOf, RENDERING_TYPES, type Rendering } from '../renderings.js'
+
+const RENDERING_FIELDS: Readonly<Record<Rendering, string>> = {
+  svg: `The answer as a self-contained SVG picture: what REST sends for Accept: ${RENDERING_TYPES.svg}.`,
+  latex: `The answer as LaTeX math for a write-up (amsmath, no preamble: paste it between \\[ and \\]): what REST sends for Accept: ${RENDERING_TYPES.latex}.`
+}
+
+/**
+ * An operation's result with its renderings as fields (src/renderings.ts), drawn only when
+ * selected. A result whose JSON already has a field of that name (/conv-matrix's \`latex\` of
+ * format "latex", a bmatrix of A) gets the rendering instead: it holds that bmatrix too.
+ */
+function resultSchema (operation: Operation): Json {
+  const response = operation.response as Json
+  const renderings = renderingsOf(operation)
+  const properties = { ...(response.properties as Record<string, Json>), ...Object.fromEntries(renderings.map((rendering) => [rendering, { type: 'string', description: RENDERING_FIELDS[rendering] }])) }
+  const required = [...new Set([...(response.required as string[] | undefined ?? []), ...renderings])]
+  return { ...response, properties, required }
+}
 
 /** A JSON value passed through as it is, to be checked by the operation's JSON schema. */
 function jsonScalar (name: string, description: string): GraphQLScalarType {
@@ -232,7 +251,7 @@ export function graphqlSdl (operations: readonly Operation[], extra: readonly Ex
         fields[operation.name] = {
           description: `${operation.summary} (${operation.questions.length === 1 ? 'question' : 'questions'} ${operation.questions.join(', ')}; REST: POST ${operation.path}).`,
           args: { input: { type: types.fieldType({ ...operation.body, title: `${type}Input` } as Json, true, 'input', `${type}Input`) as GraphQLInputType } },
-          type: types.fieldType({ ...operation.response, title: `${type}Result` } as Json, true, 'output', `${type}Result`) as GraphQLOutputType
+          type: types.fieldType({ ...resultSchema(operation), title: `${type}Result` }, true, 'output', `${type}Result`) as GraphQLOutputType
         }
       }
     }

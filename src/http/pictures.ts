@@ -1,14 +1,17 @@
 /**
- * Pictures by content negotiation (RFC 9110 §12.5.1): the same POST with
- * `Accept: image/svg+xml` answers a self-contained SVG of the result (src/svg/) instead of JSON.
+ * Renderings by content negotiation (RFC 9110 §12.5.1): the same POST with
+ * `Accept: image/svg+xml` answers a self-contained SVG of the result (src/svg/), with
+ * `Accept: application/x-latex` the LaTeX answer (src/latex/), instead of JSON.
  */
 import { operations } from '../operations/index.js'
 import { DEFAULT_LIMITS } from '../operations/limits.js'
+import { RENDERING_TYPES, type Rendering } from '../renderings.js'
 import { PICTURES } from '../svg/pictures.js'
 
 export { PICTURES }
 
-export const SVG_TYPE = 'image/svg+xml'
+export const SVG_TYPE = RENDERING_TYPES.svg
+export const LATEX_TYPE = RENDERING_TYPES.latex
 
 /** The q-value an Accept header gives `type` (its best matching range), 0 if none matches. */
 function quality (accept: string, type: string): number {
@@ -28,13 +31,28 @@ function quality (accept: string, type: string): number {
 }
 
 /**
- * Whether the client would rather have SVG than JSON: the most specific range matching each
- * decides its q-value (RFC 9110 §12.5.1), and SVG must rank strictly higher, so `*∕*`, a
- * missing header and ties keep JSON, the service's default.
+ * The rendering of `offered` the client would rather have than JSON, if any: the most specific
+ * range matching each type decides its q-value (RFC 9110 §12.5.1), and a rendering must rank
+ * strictly higher than JSON, so `*∕*`, `application/*`, a missing header and ties keep JSON,
+ * the service's default; between two renderings a tie picks the first offered.
  */
+export function preferredRendering (accept: string | undefined, offered: readonly Rendering[]): Rendering | undefined {
+  if (accept === undefined) return undefined
+  let best: Rendering | undefined
+  let bestQuality = quality(accept, 'application/json')
+  for (const rendering of offered) {
+    const q = quality(accept, RENDERING_TYPES[rendering])
+    if (q > bestQuality) {
+      best = rendering
+      bestQuality = q
+    }
+  }
+  return best
+}
+
+/** Whether the client would rather have SVG than JSON (preferredRendering between the two). */
 export function prefersSvg (accept: string | undefined): boolean {
-  if (accept === undefined) return false
-  return quality(accept, SVG_TYPE) > quality(accept, 'application/json')
+  return preferredRendering(accept, ['svg']) === 'svg'
 }
 
 /** The pictures shown on the landing page and in docs/api.md (docs/pictures/, `npm run pictures`). */

@@ -13,7 +13,8 @@ import type { Answer, ComputationPool } from '../runtime/pool.js'
 import type { AnswerType } from '../runtime/worker.js'
 import { WorkerBody } from './body.js'
 import { vary } from './negotiation.js'
-import { PICTURES, prefersSvg, SVG_TYPE } from './pictures.js'
+import { preferredRendering } from './pictures.js'
+import { render, RENDERING_TYPES, renderingsOf } from '../renderings.js'
 import { AJV_OPTIONS } from '../validation.js'
 import { CLOSED_COMPUTATIONS } from './openapi.js'
 
@@ -47,7 +48,20 @@ function bodyValidator (): FastifySchemaCompiler<unknown> {
   }
 }
 
-const MEDIA_TYPES: Record<AnswerType, string> = { json: 'application/json', svg: SVG_TYPE, csv: 'text/csv', html: 'text/html' }
+const MEDIA_TYPES: Record<AnswerType, string> = { json: 'application/json', ...RENDERING_TYPES, csv: 'text/csv', html: 'text/html' }
+
+/** The 200 response: JSON, or one of the operation's renderings, as Accept asks (src/renderings.ts). */
+function answerResponse (operation: Operation): object {
+  const renderings = renderingsOf(operation)
+  const said = renderings.map((rendering) => rendering === 'svg' ? `with Accept: ${RENDERING_TYPES.svg}, a self-contained SVG picture of it` : `with Accept: ${RENDERING_TYPES.latex}, the answer as LaTeX math for a write-up (amsmath, no preamble: paste it between \\[ and \\])`)
+  return {
+    description: `the answer; ${said.join('; ')}`,
+    content: {
+      'application/json': { schema: operation.response },
+      ...Object.fromEntries(renderings.map((rendering) => [RENDERING_TYPES[rendering], { schema: { type: 'string', description: rendering === 'svg' ? 'an SVG document' : 'a LaTeX math fragment' } }]))
+    }
+  }
+}
 
 /** Sends a worker's bytes as they are (a Buffer skips Fastify's serializer), or returns the value to serialise. */
 export async function sendAnswer (reply: FastifyReply, answer: Answer): Promise<unknown> {
@@ -80,33 +94,28 @@ export function registerOperationRoutes (app: FastifyInstance, operations: reado
         tags: ['computations'],
         body: operation.body,
         response: {
-          200: PICTURES[operation.name] === undefined
-            ? operation.response
-            : {
-                description: `the answer; with Accept: ${SVG_TYPE}, a self-contained SVG picture of it`,
-                content: { 'application/json': { schema: operation.response }, [SVG_TYPE]: { schema: { type: 'string', description: 'an SVG document' } } }
-              },
+          200: renderingsOf(operation).length === 0 ? operation.response : answerResponse(operation),
           ...ERROR_RESPONSES,
           401: CLOSED_COMPUTATIONS
         }
       }
     }, (request, reply) => {
-      const draw = PICTURES[operation.name]
+      const offered = renderingsOf(operation)
       // The answer's type depends on Accept: caches must key on it (RFC 9110 §12.5.5).
-      if (draw !== undefined) vary(reply, 'Accept')
-      const picture = draw !== undefined && prefersSvg(request.headers.accept)
+      if (offered.length > 0) vary(reply, 'Accept')
+      const rendering = preferredRendering(request.headers.accept, offered)
       // Parameter vectors sent in binary are numbers from here on (parameter-vector.ts).
       const body: unknown = request.body instanceof WorkerBody ? request.body : decodeParameterVectors(operation, request.body)
       // Most requests are small: answered here without a promise (Fastify sends a value a
-      // handler returns); a picture of an inline answer is drawn here too.
+      // handler returns); a rendering of an inline answer is drawn here too.
       const inline = body instanceof WorkerBody ? undefined : pool.inline(operation, body)
       if (inline !== undefined) {
-        if (!picture) return inline.value
-        void reply.type(`${SVG_TYPE}; charset=utf-8`).send(draw!(inline.value, body))
+        if (rendering === undefined) return inline.value
+        void reply.type(`${RENDERING_TYPES[rendering]}; charset=utf-8`).send(render(operation, rendering, inline.value, body, pool.limits))
         return
       }
-      const options = { disconnection: () => disconnection(reply.raw), picture }
-      // A worker's answer, drawn by the worker when a picture was asked for.
+      const options = { disconnection: () => disconnection(reply.raw), rendering }
+      // A worker's answer, drawn by the worker when a rendering was asked for.
       return (body instanceof WorkerBody ? pool.executeBody(operation, body.bytes, options) : pool.execute(operation, body, options)).then(async (answer) => await sendAnswer(reply, answer))
     })
   }

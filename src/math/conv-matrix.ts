@@ -181,9 +181,19 @@ export function latexNumber (value: number): string {
   return `${text.slice(0, exponent)} \\times 10^{${Number(text.slice(exponent + 1))}}`
 }
 
-/** A `bmatrix` to paste into the assignment's LaTeX template. */
+/**
+ * amsmath's matrix environments stop at MaxMatrixCols = 10 columns unless the preamble raises
+ * it (amsmath's user guide, §4.1, "Matrices"): wider matrices are an `array` between `\left[`
+ * and `\right]`, which has no such limit and looks the same.
+ */
+const MAX_MATRIX_COLUMNS = 10
+
+/** A `bmatrix` to paste into the assignment's LaTeX template; an array in brackets beyond 10 columns. */
 export function latexBmatrix (cells: ReadonlyArray<readonly string[]>): string {
-  return `\\begin{bmatrix}\n${cells.map((row) => row.join(' & ')).join(' \\\\\n')}\n\\end{bmatrix}`
+  const body = cells.map((row) => row.join(' & ')).join(' \\\\\n')
+  const columns = Math.max(...cells.map((row) => row.length))
+  if (columns <= MAX_MATRIX_COLUMNS) return `\\begin{bmatrix}\n${body}\n\\end{bmatrix}`
+  return `\\left[\\begin{array}{${'c'.repeat(columns)}}\n${body}\n\\end{array}\\right]`
 }
 
 /**

@@ -17,6 +17,7 @@ export const LimitSettings = Type.Object({
   CONV_MAX_DENSE_ENTRIES: Size(1_000_000, 'rows·cols of a dense conv matrix (413: use `format: "sparse"`)'),
   CONV_MAX_SPARSE_ENTRIES: Size(1_000_000, 'non-zeros of a conv matrix in any format (413)'),
   CONV_MAX_LATEX_ENTRIES: Size(10_000, 'rows·cols of a LaTeX matrix (413: use `format: "sparse"`)'),
+  LATEX_MAX_ENTRIES: Size(10_000, 'numbers and table cells typeset in one LaTeX answer (`Accept: application/x-latex`, GraphQL `latex`), a conv matrix aside (413: ask for JSON)'),
   MAX_LAYERS: Size(1000, 'layers in one network, in a receptive-field or param-count request (413)'),
   HVP_BODY_LIMIT: Size(32 * MiB, 'request body limit of `/hvp` and `/newton-step`, bytes (the assignment\'s MLP needs about 12 MB)'),
   HVP_MAX_WORK: Size(100_000_000, 'MLP batch × parameters, a ninth of the multiply-adds of one HVP (413: use a smaller batch)'),

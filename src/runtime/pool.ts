@@ -40,6 +40,7 @@ import { overBudgetMessage, seconds } from './budget.js'
 import { rosterCost, type RosterTask } from '../grading/roster.js'
 import type { StatementsTask } from '../grading/roster.js'
 import { statementsCost } from '../pages/statements.js'
+import { render, withRenderings, type Rendering } from '../renderings.js'
 import { answerType, taskBytes, type AnswerType, type ComputationTask, type Outcome, type Task, type WorkerData } from './worker.js'
 
 /**
@@ -81,8 +82,10 @@ export interface ExecuteOptions {
    * many small inline ones allocate no AbortController and add no listener.
    */
   disconnection?: () => AbortSignal
-  /** the answer as an SVG picture (src/svg/pictures.ts) instead of JSON */
-  picture?: boolean
+  /** the answer as an SVG picture or a LaTeX answer instead of JSON (src/renderings.ts) */
+  rendering?: Rendering
+  /** JSON with these renderings as fields, as GraphQL selects them (not with `rendering`) */
+  attach?: readonly Rendering[]
 }
 
 // The worker sits beside this file: worker.js in dist/ (npm start) or build/ (npm test),
@@ -264,9 +267,13 @@ export class ComputationPool {
    */
   async execute (operation: Operation, input: unknown, options: ExecuteOptions = {}): Promise<Answer> {
     const { estimateNs, placement } = this.place(operation, input)
-    if (placement === 'inline') return { value: operation.run(input, this.limits) }
-    const picture = options.picture === true
-    return await this.submit({ kind: 'operation', name: operation.name, input, limits: this.limits, picture, estimateNs }, estimateNs, placement, options)
+    const { rendering, attach } = options
+    if (placement === 'inline') {
+      const value = operation.run(input, this.limits)
+      if (rendering !== undefined) return { bytes: new TextEncoder().encode(render(operation, rendering, value, input, this.limits)), type: rendering }
+      return { value: withRenderings(operation, value, input, this.limits, attach ?? []) }
+    }
+    return await this.submit({ kind: 'operation', name: operation.name, input, limits: this.limits, rendering, attach, estimateNs }, estimateNs, placement, options)
   }
 
   /**
@@ -287,8 +294,8 @@ export class ComputationPool {
    * the same steps run inline.
    */
   async executeBody (operation: Operation, bytes: Uint8Array, options: ExecuteOptions = {}): Promise<Answer> {
-    const task = { kind: 'body' as const, name: operation.name, bytes, limits: this.limits, picture: options.picture === true, budgetNs: this.options.computeTimeoutMs * 1e6 }
-    if (this.lanes === undefined) return { bytes: taskBytes(task), type: task.picture ? 'svg' : 'json' }
+    const task = { kind: 'body' as const, name: operation.name, bytes, limits: this.limits, rendering: options.rendering, budgetNs: this.options.computeTimeoutMs * 1e6 }
+    if (this.lanes === undefined) return { bytes: taskBytes(task), type: task.rendering ?? 'json' }
     // Moved, not copied: the buffer must own its whole ArrayBuffer to be transferred.
     const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : new Uint8Array(bytes)
     task.bytes = owned

@@ -14,7 +14,8 @@
  * The last two draw variants, so they carry VARIANT_SECRET: the threads are this process's
  * own, and the secret never leaves it.
  *
- * With `picture`, the answer is the operation's SVG (src/svg/pictures.ts) rather than JSON.
+ * With `rendering`, the answer is the operation's SVG picture or LaTeX answer rather than JSON;
+ * with `attach`, JSON with those as fields (src/renderings.ts).
  * Errors the client caused come back as data, since structured cloning keeps an Error's
  * message but not its class or status.
  */
@@ -33,7 +34,7 @@ import { operations } from '../operations/index.js'
 import type { Limits } from '../operations/limits.js'
 import type { Operation } from '../operations/operation.js'
 import { decodeParameterVectors } from '../operations/parameter-vector.js'
-import { PICTURES } from '../svg/pictures.js'
+import { render, withRenderings, type Rendering } from '../renderings.js'
 import { overBudgetMessage, seconds } from './budget.js'
 import { parseJsonBody } from './request-body.js'
 
@@ -60,8 +61,8 @@ useWorkerKernels(isMainThread, workerData)
  * late to finish by it, by its estimate, is answered 503 at once rather than run and stopped.
  */
 export type Task =
-  | { kind: 'operation', name: string, input: unknown, limits: Limits, picture: boolean, estimateNs: number, deadline?: number }
-  | { kind: 'body', name: string, bytes: Uint8Array, limits: Limits, picture: boolean, budgetNs: number, deadline?: number }
+  | { kind: 'operation', name: string, input: unknown, limits: Limits, rendering?: Rendering, attach?: readonly Rendering[], estimateNs: number, deadline?: number }
+  | { kind: 'body', name: string, bytes: Uint8Array, limits: Limits, rendering?: Rendering, budgetNs: number, deadline?: number }
   | { kind: 'grade', sheet: PreparedSheet, limits: Limits, estimateNs: number, deadline?: number }
   | { kind: 'roster', roster: RosterTask, estimateNs: number, deadline?: number }
   | { kind: 'statements', page: StatementsTask, estimateNs: number, deadline?: number }
@@ -70,7 +71,7 @@ export type Task =
 /** A task that computes something (the pool's queues hold these). */
 export type ComputationTask = Exclude<Task, { kind: 'ping' }>
 /** What an answer's bytes are: the media type a door sends them as. */
-export type AnswerType = 'json' | 'svg' | 'csv' | 'html'
+export type AnswerType = 'json' | Rendering | 'csv' | 'html'
 /** The answer's bytes, a 4xx the client caused, or an internal error (a bug: 500, logged on the main thread). */
 export type Outcome = Uint8Array | { error: { statusCode: number, code: string, message: string, retryAfterSeconds?: number } } | { internal: string }
 
@@ -116,7 +117,7 @@ export function answerType (task: ComputationTask): AnswerType {
     case 'grade': return 'json'
     case 'roster': return task.roster.format
     case 'statements': return task.page.format
-    default: return task.picture ? 'svg' : 'json'
+    default: return task.rendering ?? 'json'
   }
 }
 
@@ -150,8 +151,8 @@ export function taskBytes (task: Task): Uint8Array {
     inTime(task.estimateNs, task.deadline)
   }
   const result = operation.run(input, task.limits)
-  if (task.picture) return encoded(PICTURES[operation.name](result, input))
-  return encoded(JSON.stringify(result))
+  if (task.rendering !== undefined) return encoded(render(operation, task.rendering, result, input, task.limits))
+  return encoded(JSON.stringify(task.kind === 'operation' ? withRenderings(operation, result, input, task.limits, task.attach ?? []) : result))
 }
 
 export default function compute (task: Task): Outcome {

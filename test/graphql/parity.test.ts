@@ -2,14 +2,16 @@
  * REST and GraphQL answer identically: each operation's cheap examples and edge cases
  * (test/helpers/bodies.ts) and reference cases from every fixture go through both doors,
  * and the GraphQL data (all fields selected) equals the REST JSON, with GraphQL's nulls for
- * absent optional fields.
+ * absent optional fields; each rendering selected alone (`latex`, `svg`) equals what REST
+ * sends for its Accept header, or fails with the same status.
  */
 import t from 'tap'
-import { selection, withoutAbsentNulls } from '../helpers/graphql.js'
+import { RENDERING_FIELDS, selection, withoutAbsentNulls, withoutFields } from '../helpers/graphql.js'
 import { buildSchema, getNamedType, type GraphQLObjectType } from 'graphql'
 import { schemaText } from '../../src/graphql/index.js'
 import { readProjectFile } from '../../src/project-file.js'
 import { operations } from '../../src/operations/index.js'
+import { RENDERING_TYPES, renderingsOf } from '../../src/renderings.js'
 import { build, post } from '../helpers/app.js'
 import { tableBodies } from '../helpers/bodies.js'
 import { loadFixture } from '../helpers/fixtures.js'
@@ -37,7 +39,7 @@ t.test('REST and GraphQL give the same answers', async (t) => {
   for (const operation of operations) {
     const resultType = getNamedType(schema.getQueryType()!.getFields()[operation.name].type) as GraphQLObjectType
     const inputType = getNamedType(schema.getQueryType()!.getFields()[operation.name].args[0].type)
-    const query = `query ($input: ${inputType.name}!) { ${operation.name}(input: $input) ${selection(resultType)} }`
+    const query = `query ($input: ${inputType.name}!) { ${operation.name}(input: $input) ${selection(resultType, RENDERING_FIELDS)} }`
     const bodies = [...tableBodies(operation), ...(FIXTURE_BODIES[operation.name] ?? [])]
     t.ok(bodies.length >= 3, `${operation.name}: ${bodies.length} bodies`)
     for (const body of bodies) {
@@ -46,7 +48,15 @@ t.test('REST and GraphQL give the same answers', async (t) => {
       t.equal(rest.statusCode, 200, `REST ${operation.path}`)
       const { data, errors } = graphql.json()
       t.equal(errors, undefined, `GraphQL ${operation.name}: ${JSON.stringify(errors)}`)
-      t.strictSame(withoutAbsentNulls(data[operation.name], rest.json()), rest.json(), `${operation.name} ${JSON.stringify(body).slice(0, 80)}`)
+      const expected = withoutFields(rest.json(), RENDERING_FIELDS)
+      t.strictSame(withoutAbsentNulls(data[operation.name], expected), expected, `${operation.name} ${JSON.stringify(body).slice(0, 80)}`)
+      for (const rendering of renderingsOf(operation)) {
+        const negotiated = await post(app, operation.path, body, { accept: RENDERING_TYPES[rendering] })
+        const selected = (await post(app, '/graphql', { query: `query ($input: ${inputType.name}!) { ${operation.name}(input: $input) { ${rendering} } }`, variables: { input: body } })).json()
+        const what = `${operation.name} ${rendering} ${JSON.stringify(body).slice(0, 60)}`
+        if (negotiated.statusCode === 200) t.equal(selected.data?.[operation.name]?.[rendering], negotiated.body, what)
+        else t.equal(selected.errors?.[0]?.extensions?.statusCode, negotiated.statusCode, `${what}: ${negotiated.json().message as string}`)
+      }
     }
   }
 })

@@ -153,17 +153,19 @@ t.test('routes without a picture answer JSON whatever the Accept', async (t) => 
   t.strictSame(graphql.json(), { data: { paramCount: { total: 9 } } }, 'GraphQL too')
 })
 
-t.test('openapi.yaml lists image/svg+xml beside JSON for the pictured routes only', async (t) => {
+t.test('openapi.yaml lists image/svg+xml beside JSON for the pictured routes only, and LaTeX for all', async (t) => {
   const document = parse(readRepositoryFile('openapi.yaml'))
   for (const operation of operations) {
     const ok = document.paths[operation.path].post.responses['200']
-    const types = Object.keys(ok.content ?? { 'application/json': {} }).sort()
+    const types = Object.keys(ok.content).sort()
     const pictured = PICTURES[operation.name] !== undefined
-    t.strictSame(types, pictured ? ['application/json', 'image/svg+xml'] : ['application/json'], `${operation.path}: ${types.join(', ')}`)
+    t.strictSame(types, pictured ? ['application/json', 'application/x-latex', 'image/svg+xml'] : ['application/json', 'application/x-latex'], `${operation.path}: ${types.join(', ')}`)
+    t.match(ok.description, /with Accept: application\/x-latex, the answer as LaTeX math/)
+    t.equal(ok.content['application/x-latex'].schema.type, 'string')
+    t.equal(ok.content['application/json'].schema.type, 'object', 'the JSON schema is kept')
     if (pictured) {
       t.match(ok.description, /with Accept: image\/svg\+xml, a self-contained SVG picture/)
       t.equal(ok.content['image/svg+xml'].schema.type, 'string')
-      t.equal(ok.content['application/json'].schema.type, 'object', 'the JSON schema is kept')
     }
   }
   t.ok(document.paths['/receptive-field'].post.responses['200'].content['image/svg+xml'], '/receptive-field: image/svg+xml')

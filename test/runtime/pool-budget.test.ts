@@ -117,20 +117,20 @@ t.test('shutdown: work admitted after an idle pool drained is stopped when the g
 t.test('a task that can no longer finish in its budget when a thread is free is not started', async (t) => {
   const limits = DEFAULT_LIMITS
   const late = Date.now() - 1
-  t.match(compute({ kind: 'operation', name: 'paramCount', input: { sizes: [2, 2] }, limits, picture: false, estimateNs: 1e6, deadline: late }), { error: { statusCode: 503, code: 'DLCHECK_OVERLOADED', retryAfterSeconds: 1, message: /could no longer finish within its time budget/ } })
+  t.match(compute({ kind: 'operation', name: 'paramCount', input: { sizes: [2, 2] }, limits, estimateNs: 1e6, deadline: late }), { error: { statusCode: 503, code: 'DLCHECK_OVERLOADED', retryAfterSeconds: 1, message: /could no longer finish within its time budget/ } })
   t.match(compute({ kind: 'grade', sheet: { items: [], language: 'en' }, limits, estimateNs: 1e6, deadline: late }), { error: { statusCode: 503 } })
   const body = Buffer.from('{"sizes": [2, 2]}')
-  t.match(compute({ kind: 'body', name: 'paramCount', bytes: body, limits, picture: false, budgetNs: 1e12, deadline: late }), { error: { statusCode: 503 } }, 'a body: once its estimate is known')
-  t.match(JSON.parse(Buffer.from(taskBytes({ kind: 'body', name: 'paramCount', bytes: body, limits, picture: false, budgetNs: 1e12, deadline: Date.now() + 60_000 })).toString()), { total: 6 })
+  t.match(compute({ kind: 'body', name: 'paramCount', bytes: body, limits, budgetNs: 1e12, deadline: late }), { error: { statusCode: 503 } }, 'a body: once its estimate is known')
+  t.match(JSON.parse(Buffer.from(taskBytes({ kind: 'body', name: 'paramCount', bytes: body, limits, budgetNs: 1e12, deadline: Date.now() + 60_000 })).toString()), { total: 6 })
   t.match(JSON.parse(Buffer.from(taskBytes({ kind: 'grade', sheet: { items: [], language: 'en' }, limits, estimateNs: 0 })).toString()), { score: 0, maxScore: 0 })
   t.equal(Buffer.from(taskBytes({ kind: 'ping' })).toString(), matrixBackend().name, 'a ping names the thread\'s matrix kernels')
   useWorkerKernels(true, undefined)
   t.equal(Buffer.from(taskBytes({ kind: 'ping' })).toString(), matrixBackend().name, 'on the main thread the module leaves the choice alone')
   useWorkerKernels(false, { matrixBackend: 'js' })
   t.equal(Buffer.from(taskBytes({ kind: 'ping' })).toString(), 'js', 'a pool thread takes the choice it is started with')
-  const svg = Buffer.from(taskBytes({ kind: 'body', name: 'convMatrix', bytes: Buffer.from('{"input": 3, "kernelSize": 2}'), limits, picture: true, budgetNs: 1e12 })).toString()
+  const svg = Buffer.from(taskBytes({ kind: 'body', name: 'convMatrix', bytes: Buffer.from('{"input": 3, "kernelSize": 2}'), limits, rendering: 'svg', budgetNs: 1e12 })).toString()
   t.match(svg, /^<svg /)
-  const overLimit = compute({ kind: 'body', name: 'cornerExperiment', bytes: Buffer.from(`{"epochs": ${limits.cornerMaxEpochs + 1}}`), limits, picture: false, budgetNs: 1 })
+  const overLimit = compute({ kind: 'body', name: 'cornerExperiment', bytes: Buffer.from(`{"epochs": ${limits.cornerMaxEpochs + 1}}`), limits, budgetNs: 1 })
   t.match(overLimit, { error: { statusCode: 413, message: /CORNER_MAX_EPOCHS/ } }, 'over the budget and over a limit: the limit\'s 413')
 
   // Over HTTP-free pool calls: a queue that ran longer than estimated.

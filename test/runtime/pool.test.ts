@@ -33,7 +33,7 @@ t.test('a pooled computation answers as the inline one, errors included', async 
   const internal = await rejection(pool.execute(bug, {}))
   t.ok(internal instanceof WorkerError, 'a bug in a worker is an internal error (500), not a 4xx or a lost thread')
   t.match((internal as WorkerError).workerStack, /TypeError/)
-  const picture = await pool.execute(byName('convMatrix'), { input: 3, kernelSize: 3 }, { picture: true })
+  const picture = await pool.execute(byName('convMatrix'), { input: 3, kernelSize: 3 }, { rendering: 'svg' })
   t.match(picture, { type: 'svg' })
   t.match(text(picture), /^<svg /, 'a picture is drawn by the worker')
 })
@@ -80,7 +80,7 @@ t.test('a large body parsed by a worker: the same errors as Fastify\'s, the budg
   t.match(await rejection(tight.executeBody(byName('cornerExperiment'), body(corners))), { statusCode: 413, message: /over the time budget of 5000 ms/ }, 'refused by the worker once it knows the estimate')
   const slice = Buffer.from('  {"x": [3]}').subarray(2)
   t.match(answerValue(await pool.executeBody(softmax, slice)), { argmax: 0 }, 'a view into a larger buffer is copied before it moves')
-  const svg = await pool.executeBody(byName('convMatrix'), body('{"input": 3, "kernelSize": 3}'), { picture: true })
+  const svg = await pool.executeBody(byName('convMatrix'), body('{"input": 3, "kernelSize": 3}'), { rendering: 'svg' })
   t.match(text(svg), /^<svg /)
 })
 
@@ -122,9 +122,9 @@ t.test('the disconnection signal of a response', async (t) => {
 
 t.test('the worker module: bytes, 4xx as data, internal errors as data', async (t) => {
   const limits = DEFAULT_SERVICE_LIMITS
-  t.match(JSON.parse(Buffer.from(taskBytes({ kind: 'operation', name: 'paramCount', input: { sizes: [3, 4] }, limits, picture: false, estimateNs: 0 })).toString()), { total: 16 })
-  t.strictSame(compute({ kind: 'operation', name: 'paramCount', input: {}, limits, picture: false, estimateNs: 0 }), { error: { statusCode: 400, code: 'DLCHECK_INVALID_REQUEST', message: 'body must have exactly one of sizes and architecture' } })
-  t.match(compute({ kind: 'operation', name: 'nope', input: {}, limits, picture: false, estimateNs: 0 }), { internal: /TypeError/ })
+  t.match(JSON.parse(Buffer.from(taskBytes({ kind: 'operation', name: 'paramCount', input: { sizes: [3, 4] }, limits, estimateNs: 0 })).toString()), { total: 16 })
+  t.strictSame(compute({ kind: 'operation', name: 'paramCount', input: {}, limits, estimateNs: 0 }), { error: { statusCode: 400, code: 'DLCHECK_INVALID_REQUEST', message: 'body must have exactly one of sizes and architecture' } })
+  t.match(compute({ kind: 'operation', name: 'nope', input: {}, limits, estimateNs: 0 }), { internal: /TypeError/ })
 })
 
 t.test('a task the pool cannot send to a thread is a bug (500), not a lost thread', async (t) => {
@@ -168,6 +168,16 @@ t.test('grading: a sheet over the budget is a 413; a deep answer a 400', async (
 
 t.test('no pool: a large body\'s picture is drawn inline', async (t) => {
   const inline = new ComputationPool({ ...POOLED, workers: 0 }, DEFAULT_SERVICE_LIMITS)
-  t.match(await inline.executeBody(byName('convMatrix'), Buffer.from('{"input": 3, "kernelSize": 2}'), { picture: true }), { type: 'svg' })
-  t.match(compute({ kind: 'body', name: 'convMatrix', bytes: Buffer.from('{"input": 3, "kernel": 2}'), limits: DEFAULT_SERVICE_LIMITS, picture: false, budgetNs: 1e12 }), { error: { statusCode: 400, code: 'FST_ERR_VALIDATION' } })
+  t.match(await inline.executeBody(byName('convMatrix'), Buffer.from('{"input": 3, "kernelSize": 2}'), { rendering: 'svg' }), { type: 'svg' })
+  t.match(compute({ kind: 'body', name: 'convMatrix', bytes: Buffer.from('{"input": 3, "kernel": 2}'), limits: DEFAULT_SERVICE_LIMITS, budgetNs: 1e12 }), { error: { statusCode: 400, code: 'FST_ERR_VALIDATION' } })
+})
+
+t.test('no pool: execute draws the rendering asked for, or attaches those selected', async (t) => {
+  const inline = new ComputationPool({ ...POOLED, workers: 0 }, DEFAULT_SERVICE_LIMITS)
+  const latex = await inline.execute(byName('paramCount'), { sizes: [2, 3] }, { rendering: 'latex' })
+  t.match(latex, { type: 'latex' })
+  t.match(text(latex), /n &= 9 = 9/)
+  const attached = await inline.execute(byName('paramCount'), { sizes: [2, 3] }, { attach: ['latex'] })
+  t.match(attached, { value: { total: 9, latex: text(latex) } })
+  t.notOk('latex' in (answerValue(await inline.execute(byName('paramCount'), { sizes: [2, 3] })) as object), 'nothing attached unless asked')
 })
