@@ -322,9 +322,10 @@ export const questions: readonly Question[] = [
     request: (p) => ({ breakpoints: p.breakpoints, slopes: [p.slopes[0], 0, p.slopes[1]], at: p.at }),
     expected: (result) => {
       // The operation drops zero terms: with the middle slope 0, the only unreflected term is
-      // a·ReLU(x − α), and a missing term is a coefficient 0.
-      const coefficient = (reflected: boolean): number => result.terms.find((term) => term.reflected === reflected)?.coefficient ?? 0
-      return [coefficient(true), coefficient(false), result.constant]
+      // a·ReLU(x − α), and a missing term is a coefficient 0. The params are numbers, so the
+      // coefficients and c are too (only a symbolic input gives strings).
+      const coefficient = (reflected: boolean): number => Number(result.terms.find((term) => term.reflected === reflected)?.coefficient ?? 0)
+      return [coefficient(true), coefficient(false), Number(result.constant)]
     },
     variant: (random) => {
       // Small integers, so [b, a, c] are integers; the point lies left of β, on the flat part

@@ -66,6 +66,8 @@ export const SCALARS: readonly GraphQLScalarType[] = [
   jsonScalar('PerRow', 'A value (number, boolean or null) when the input was a vector; a list of them, one per row, when it was a matrix. Non-finite numbers are null (see warnings).'),
   jsonScalar('MatrixEntries', 'A dense matrix: [[Float]] for a numeric kernel, [[String]] ("0" or "w_{i,j}") for a symbolic one.'),
   jsonScalar('Entry', 'A matrix entry: a number, or a string "w_{i,j}" for a symbolic kernel.'),
+  jsonScalar('NumberOrSymbol', 'A number, or a symbol: an optional sign (- or +) then a Greek letter\'s name (alpha … omega) or one Latin letter other than x, e.g. "beta", "-b".'),
+  jsonScalar('NumberOrLinearForm', 'A number, or with symbolic inputs a linear form in plain text, e.g. "a", "−b", "a − c", "−β".'),
   jsonScalar('Targets', 'Class indices [Int] for cross-entropy, or a matrix [[Float]] (batch × sizes[L]) for mse.'),
   jsonScalar('JSON', 'Any JSON value: a question\'s params and their JSON Schema, an answer, a request body.')
 ]
@@ -89,7 +91,8 @@ instead of \`body/\`).
 
 Where GraphQL's type system cannot say what JSON says, this schema uses:
 - the scalars Pair, Logits, PerRow, MatrixEntries, Entry and Targets (described below) for
-  "n or [height, width]" and for fields that are a vector or one vector per row, and JSON;
+  "n or [height, width]" and for fields that are a vector or one vector per row,
+  NumberOrSymbol and NumberOrLinearForm for a number or a symbol (question 1.2), and JSON;
 - Float instead of Int for integers that can pass GraphQL's 32-bit Int (parameter counts,
   receptive fields, Hessian sizes), exact below 2^53; Hessian entries also come as exact
   decimal strings (entriesExact, uniqueExact);

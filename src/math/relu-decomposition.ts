@@ -11,64 +11,114 @@
  * this is h(x) = b·ReLU(β − x) + a·ReLU(x − α) + c (s₁ = 0 drops the middle term): ReLU itself
  * when b = 0 and α = 0, and a flat "dead zone" between two ReLUs otherwise.
  *
+ * The inputs may be symbols as well as numbers (linear-form.ts), as the question writes them:
+ * the coefficients are then linear forms (s_i − s_{i−1} = a − c), and an order the numbers
+ * cannot check (β < α) is assumed and stated. c needs the terms' values at the anchor point:
+ * at b₁ every term vanishes (given the order), so c = y there, whatever the symbols; elsewhere
+ * only numeric breakpoints and x tell which terms are on, each a linear form times a number.
+ *
  * `evaluatePiecewiseLinear` evaluates f by walking the segments from the anchor point instead,
  * so tests compare two independent computations.
  */
 import { compensatedSum } from './compensated.js'
-import { latexNumber } from './conv-matrix.js'
-import { ImpossibleInputError, requireFiniteEntries } from './errors.js'
+import { ImpossibleInputError } from './errors.js'
+import { LATEX_SYMBOLS, LinearForm, PLAIN_SYMBOLS, signedSum, type SignedPart, type SymbolNotation } from './linear-form.js'
 
-/** coefficient·ReLU(shift − x) when `reflected`, otherwise coefficient·ReLU(x − shift). */
-export interface ReluTerm {
-  coefficient: number
-  shift: number
+/** A number, or a symbol (linear-form.ts's SYMBOL_PATTERN: `beta`, `-b`). */
+export type NumberOrSymbol = number | string
+
+/**
+ * coefficient·ReLU(shift − x) when `reflected`, otherwise coefficient·ReLU(x − shift); a string
+ * is symbolic, written as `formula` writes it (`a − c`, `−β`).
+ */
+export interface ReluTerm<T = NumberOrSymbol> {
+  coefficient: T
+  shift: T
   reflected: boolean
 }
 
 export interface ReluDecomposition {
-  /** the non-zero terms, the reflected one (if any) first, then by increasing shift */
+  /** the non-zero terms, the reflected one (if any) first, then by breakpoint */
   terms: ReluTerm[]
   /** c */
-  constant: number
-  /** plain text, e.g. `2·ReLU(-1 − x) + 3·ReLU(x − 2) + 0` */
+  constant: NumberOrSymbol
+  /** plain text, e.g. `2·ReLU(-1 − x) + 3·ReLU(x − 2)` or `b·ReLU(β − x) + a·ReLU(x − α) + c` */
   formula: string
-  /** the same in LaTeX, e.g. `2 \cdot \operatorname{ReLU}(-1 - x) + 3 \cdot \operatorname{ReLU}(x - 2) + 0` */
+  /**
+   * the line to paste into display math, e.g.
+   * `h(x) = b \cdot \operatorname{ReLU}(\beta - x) + a \cdot \operatorname{ReLU}(x - \alpha) + c \qquad \text{assuming } \beta < \alpha`
+   */
   latex: string
+  /** with a symbolic input: the order of breakpoints assumed, where a symbol hides it (`β < α`) */
+  assumptions?: string[]
 }
 
 /** A point (x, y) on the graph. */
-export interface GraphPoint { x: number, y: number }
+export interface GraphPoint<T = number> { x: T, y: T }
 
-export interface PiecewiseLinear {
+export interface PiecewiseLinear<T extends NumberOrSymbol = number> {
   /** b₁ < … < b_n, at least one */
-  breakpoints: readonly number[]
+  breakpoints: readonly T[]
   /** s₀ … s_n: one per segment, breakpoints.length + 1 */
-  slopes: readonly number[]
+  slopes: readonly T[]
   /** a point the graph passes through; default (b₁, 0) */
-  at?: GraphPoint
+  at?: GraphPoint<T>
+}
+
+/** The checked input, as linear forms. */
+interface CheckedInput {
+  breakpoints: LinearForm[]
+  slopes: LinearForm[]
+  anchor: GraphPoint<LinearForm>
+  /** neighbours [b_{i−1}, b_i] whose order is assumed: at least one is a symbol */
+  assumed: Array<[LinearForm, LinearForm]>
+}
+
+/** @throws {ImpossibleInputError} naming the first number of `values` that is not finite */
+function requireFiniteNumbers (values: readonly NumberOrSymbol[], field: string): void {
+  const bad = values.findIndex((v) => typeof v === 'number' && !Number.isFinite(v))
+  if (bad >= 0) throw new ImpossibleInputError(`${field}[${bad}] must be finite, got ${values[bad]}`)
 }
 
 /**
- * @returns the anchor point (default (b₁, 0))
+ * The numbers among the breakpoints are checked increasing, each against the previous number
+ * (order is transitive, so a symbol between two numbers does not excuse them); a pair with a
+ * symbol is assumed in the order given. The same symbol twice cannot be in increasing order.
  * @throws {ImpossibleInputError} the rules of PiecewiseLinear
  */
-function checkPiecewiseLinear ({ breakpoints, slopes, at }: PiecewiseLinear): GraphPoint {
+function checkPiecewiseLinear ({ breakpoints, slopes, at }: PiecewiseLinear<NumberOrSymbol>): CheckedInput {
   if (breakpoints.length === 0) throw new ImpossibleInputError('breakpoints must have at least 1 entry, got 0')
-  requireFiniteEntries(breakpoints, 'breakpoints')
-  requireFiniteEntries(slopes, 'slopes')
-  for (let i = 1; i < breakpoints.length; i++) {
-    if (!(breakpoints[i] > breakpoints[i - 1])) {
-      throw new ImpossibleInputError(`breakpoints must be strictly increasing: breakpoints[${i}] = ${breakpoints[i]} is not greater than breakpoints[${i - 1}] = ${breakpoints[i - 1]}`)
+  requireFiniteNumbers(breakpoints, 'breakpoints')
+  requireFiniteNumbers(slopes, 'slopes')
+  const forms = breakpoints.map((b, i) => LinearForm.of(b, `breakpoints[${i}]`))
+  const assumed: Array<[LinearForm, LinearForm]> = []
+  let lastNumber = -1
+  for (let i = 0; i < forms.length; i++) {
+    const b = breakpoints[i]
+    if (typeof b === 'number') {
+      if (lastNumber >= 0 && !(b > (breakpoints[lastNumber] as number))) {
+        throw new ImpossibleInputError(`breakpoints must be strictly increasing: breakpoints[${i}] = ${b} is not greater than breakpoints[${lastNumber}] = ${breakpoints[lastNumber]}`)
+      }
+      lastNumber = i
+    } else {
+      const twin = forms.findIndex((form) => form.equals(forms[i]))
+      if (twin < i) throw new ImpossibleInputError(`breakpoints must be strictly increasing: breakpoints[${twin}] and breakpoints[${i}] are both ${forms[i].format(PLAIN_SYMBOLS)}`)
     }
+    if (i > 0 && (typeof b === 'string' || typeof breakpoints[i - 1] === 'string')) assumed.push([forms[i - 1], forms[i]])
   }
   if (slopes.length !== breakpoints.length + 1) {
     throw new ImpossibleInputError(`slopes must have breakpoints.length + 1 = ${breakpoints.length + 1} entries (one per segment), got ${slopes.length}`)
   }
-  const anchor = at ?? { x: breakpoints[0], y: 0 }
-  if (!Number.isFinite(anchor.x) || !Number.isFinite(anchor.y)) {
-    throw new ImpossibleInputError(`at must be a finite point, got (${anchor.x}, ${anchor.y})`)
+  const point = at ?? { x: breakpoints[0], y: 0 }
+  if ((typeof point.x === 'number' && !Number.isFinite(point.x)) || (typeof point.y === 'number' && !Number.isFinite(point.y))) {
+    throw new ImpossibleInputError(`at must be a finite point, got (${point.x}, ${point.y})`)
   }
-  return anchor
+  return {
+    breakpoints: forms,
+    slopes: slopes.map((s, i) => LinearForm.of(s, `slopes[${i}]`)),
+    anchor: { x: LinearForm.of(point.x, 'at.x'), y: LinearForm.of(point.y, 'at.y') },
+    assumed
+  }
 }
 
 /** @throws {ImpossibleInputError} when `value` is not finite, naming what it is */
@@ -77,80 +127,137 @@ function finiteOrThrow (value: number, what: string): number {
   return value
 }
 
-function termValue ({ coefficient, shift, reflected }: ReluTerm, x: number): number {
+/** @throws {ImpossibleInputError} when a coefficient of `form` is not finite, naming what it is */
+function finiteFormOrThrow (form: LinearForm, what: string): LinearForm {
+  if (!form.isFinite) throw new ImpossibleInputError(`${what} is not finite in float64 (${form.format(PLAIN_SYMBOLS)}): the inputs are too large for the result to be represented`)
+  return form
+}
+
+/** The positive part of a term's argument at a numeric x: what its coefficient multiplies. */
+function activation ({ shift, reflected }: ReluTerm<number>, x: number): number {
   const argument = reflected ? shift - x : x - shift
-  return argument > 0 ? coefficient * argument : 0
+  return argument > 0 ? argument : 0
 }
 
-function sumOfTerms (terms: readonly ReluTerm[], x: number): number {
-  return compensatedSum(terms.map((term) => termValue(term, x)))
+function termValue (term: ReluTerm<number>, x: number): number {
+  const argument = activation(term, x)
+  return argument > 0 ? term.coefficient * argument : 0
 }
 
-/** Where the sign goes: a leading minus, or a spaced binary operator. */
-function signed (value: number, first: boolean, minus: string): string {
-  if (first) return value < 0 ? minus : ''
-  return value < 0 ? ` ${minus} ` : ' + '
-}
+interface Notation extends SymbolNotation { times: string, relu: string }
 
-interface Notation { number: (n: number) => string, minus: string, times: string, relu: string }
+const PLAIN: Notation = { ...PLAIN_SYMBOLS, times: '·', relu: 'ReLU' }
+const LATEX: Notation = { ...LATEX_SYMBOLS, times: ' \\cdot ', relu: '\\operatorname{ReLU}' }
 
-const PLAIN: Notation = { number: String, minus: '−', times: '·', relu: 'ReLU' }
-const LATEX: Notation = { number: latexNumber, minus: '-', times: ' \\cdot ', relu: '\\operatorname{ReLU}' }
-
-function render (terms: readonly ReluTerm[], constant: number, notation: Notation): string {
+function render (terms: ReadonlyArray<ReluTerm<LinearForm>>, constant: LinearForm, notation: Notation): string {
   const { number, minus, times, relu } = notation
-  const argument = ({ shift, reflected }: ReluTerm): string => {
-    if (reflected) return shift === 0 ? `${minus}x` : `${number(shift)} ${minus} x`
-    if (shift === 0) return 'x'
-    return shift > 0 ? `x ${minus} ${number(shift)}` : `x + ${number(-shift)}`
+  const argument = ({ shift, reflected }: ReluTerm<LinearForm>): string => {
+    if (shift.isNumber) {
+      const b = shift.constant
+      if (reflected) return b === 0 ? `${minus}x` : `${number(b)} ${minus} x`
+      if (b === 0) return 'x'
+      return b > 0 ? `x ${minus} ${number(b)}` : `x + ${number(-b)}`
+    }
+    // A symbolic breakpoint is one signed symbol: β − x, −β − x; x − β, x + β.
+    if (reflected) return `${shift.format(notation)} ${minus} x`
+    return signedSum([{ negative: false, text: 'x' }, ...shift.times(-1).parts(notation)], minus)
   }
-  const parts = terms.map((term, i) => {
-    const magnitude = Math.abs(term.coefficient)
-    const factor = magnitude === 1 ? '' : `${number(magnitude)}${times}`
-    return `${signed(term.coefficient, i === 0, minus)}${factor}${relu}(${argument(term)})`
+  const parts = terms.map((term): SignedPart => {
+    const { coefficient } = term
+    const unit = `${relu}(${argument(term)})`
+    const pieces = coefficient.parts(notation)
+    if (pieces.length === 1) {
+      const [{ negative, text }] = pieces
+      return { negative, text: coefficient.isNumber && Math.abs(coefficient.constant) === 1 ? unit : `${text}${times}${unit}` }
+    }
+    // A sum in parentheses, its leading minus taken out: −(a − c)·ReLU(…), not (−a + c)·ReLU(…).
+    const negative = pieces[0].negative
+    return { negative, text: `(${(negative ? coefficient.times(-1) : coefficient).format(notation)})${times}${unit}` }
   })
-  if (parts.length === 0) return number(constant)
-  return `${parts.join('')}${signed(constant, false, minus)}${number(Math.abs(constant))}`
+  if (parts.length === 0) return constant.format(notation)
+  return signedSum([...parts, ...constant.parts(notation)], minus)
 }
+
+/** A linear form as the answer gives it: a number when it is one, else its plain text. */
+const answered = (form: LinearForm): NumberOrSymbol => form.isNumber ? form.constant : form.format(PLAIN)
 
 /**
  * The ReLU form of the continuous piecewise-linear function (module comment).
  * @param f - breakpoints (strictly increasing, ≥ 1), slopes (breakpoints.length + 1), the
- *   anchor point `at` (default (b₁, 0))
+ *   anchor point `at` (default (b₁, 0)); numbers or symbols (linear-form.ts)
  * @returns the non-zero terms, the constant c with f(at.x) = at.y, and the formula as text and
- *   LaTeX (numbers as shortest round-trip decimals; `1·` omitted; `− 3`, never `+ -3`)
- * @throws {ImpossibleInputError} no breakpoint; a non-finite input; breakpoints not strictly
- *   increasing (index and both values); slopes.length ≠ breakpoints.length + 1 (both lengths);
- *   a change of slope s_i − s_{i−1} or the constant c overflowing float64
- * @example reluDecomposition({ breakpoints: [-1, 2], slopes: [-2, 0, 3] }).formula // '2·ReLU(-1 − x) + 3·ReLU(x − 2) + 0'
- * @example reluDecomposition({ breakpoints: [0], slopes: [0, 1] }).formula // 'ReLU(x) + 0'
+ *   as the LaTeX line h(x) = … (numbers as shortest round-trip decimals; `1·` omitted; `− 3`,
+ *   never `+ -3`; no `+ 0`); with a symbolic input, the assumed order of breakpoints
+ * @throws {ImpossibleInputError} no breakpoint; a non-finite input; numeric breakpoints not
+ *   strictly increasing (index and both values), or the same symbol twice;
+ *   slopes.length ≠ breakpoints.length + 1 (both lengths); a symbolic breakpoint or at.x with
+ *   at.x not the first breakpoint; a change of slope s_i − s_{i−1} or the constant c
+ *   overflowing float64
+ * @example reluDecomposition({ breakpoints: [-1, 2], slopes: [-2, 0, 3] }).formula // '2·ReLU(-1 − x) + 3·ReLU(x − 2)'
+ * @example reluDecomposition({ breakpoints: [0], slopes: [0, 1] }).formula // 'ReLU(x)'
  * @example reluDecomposition({ breakpoints: [0, 1], slopes: [0, 1, 0], at: { x: 5, y: -1 } }).formula // 'ReLU(x) − ReLU(x − 1) − 2'
+ * @example reluDecomposition({ breakpoints: ['beta', 'alpha'], slopes: ['-b', 0, 'a'], at: { x: 'beta', y: 'c' } }).formula // 'b·ReLU(β − x) + a·ReLU(x − α) + c'
+ * @example reluDecomposition({ breakpoints: ['beta', 'alpha'], slopes: ['-b', 'c', 'a'] }).terms[2] // { coefficient: 'a − c', shift: 'α', reflected: false }
  */
-export function reluDecomposition (f: PiecewiseLinear): ReluDecomposition {
-  const anchor = checkPiecewiseLinear(f)
-  const { breakpoints, slopes } = f
-  const candidates: ReluTerm[] = [
-    { coefficient: -slopes[0], shift: breakpoints[0], reflected: true },
+export function reluDecomposition (f: PiecewiseLinear<NumberOrSymbol>): ReluDecomposition {
+  const { breakpoints, slopes, anchor, assumed } = checkPiecewiseLinear(f)
+  const candidates: Array<ReluTerm<LinearForm>> = [
+    { coefficient: slopes[0].times(-1), shift: breakpoints[0], reflected: true },
     { coefficient: slopes[1], shift: breakpoints[0], reflected: false }
   ]
   for (let i = 2; i < slopes.length; i++) {
-    const change = finiteOrThrow(slopes[i] - slopes[i - 1], `the change of slope at breakpoints[${i - 1}], slopes[${i}] − slopes[${i - 1}] = ${slopes[i]} − ${slopes[i - 1]},`)
+    const change = finiteFormOrThrow(slopes[i].minus(slopes[i - 1]), `the change of slope at breakpoints[${i - 1}], slopes[${i}] − slopes[${i - 1}] = ${f.slopes[i]} − ${f.slopes[i - 1]},`)
     candidates.push({ coefficient: change, shift: breakpoints[i - 1], reflected: false })
   }
-  const terms = candidates.filter((term) => term.coefficient !== 0)
-  const constant = finiteOrThrow(compensatedSum([anchor.y, -sumOfTerms(terms, anchor.x)]), `the constant c = y − Σ terms(x) at the point (${anchor.x}, ${anchor.y})`) + 0
-  return { terms, constant, formula: render(terms, constant, PLAIN), latex: render(terms, constant, LATEX) }
+  const terms = candidates.filter((term) => !term.coefficient.isZero)
+  const constant = finiteFormOrThrow(constantThrough(terms, breakpoints, anchor), `the constant c = y − Σ terms(x) at the point (${anchor.x.format(PLAIN)}, ${anchor.y.format(PLAIN)})`)
+  const symbolic = [...f.breakpoints, ...f.slopes, ...(f.at === undefined ? [] : [f.at.x, f.at.y])].some((value) => typeof value === 'string')
+  const assuming = (notation: Notation): string[] => assumed.map(([left, right]) => `${left.format(notation)} < ${right.format(notation)}`)
+  const latexAssumptions = assuming(LATEX)
+  return {
+    terms: terms.map(({ coefficient, shift, reflected }) => ({ coefficient: answered(coefficient), shift: answered(shift), reflected })),
+    constant: answered(constant),
+    formula: render(terms, constant, PLAIN),
+    latex: `h(x) = ${render(terms, constant, LATEX)}${latexAssumptions.length === 0 ? '' : ` \\qquad \\text{assuming } ${latexAssumptions.join(', ')}`}`,
+    ...(symbolic && { assumptions: assuming(PLAIN) })
+  }
+}
+
+/**
+ * c = y − Σ terms(x) at the anchor point: y at b₁, where every term vanishes (the reflected
+ * one and the first at b₁ itself, the others at b_i > b₁); else with numeric breakpoints and x,
+ * each coefficient (a linear form) times its term's positive part there.
+ * @throws {ImpossibleInputError} a symbol among the breakpoints or at.x, and at.x not b₁
+ */
+function constantThrough (terms: ReadonlyArray<ReluTerm<LinearForm>>, breakpoints: readonly LinearForm[], anchor: GraphPoint<LinearForm>): LinearForm {
+  if (anchor.x.equals(breakpoints[0])) return anchor.y
+  if (!anchor.x.isNumber || !breakpoints.every((b) => b.isNumber)) {
+    throw new ImpossibleInputError(`at.x must be the first breakpoint, ${breakpoints[0].format(PLAIN)}, when a breakpoint or at.x is a symbol: there every term vanishes and c = at.y, while elsewhere which terms are on depends on the symbols (got at.x = ${anchor.x.format(PLAIN)}); with numbers for every breakpoint and at.x, any point will do`)
+  }
+  const x = anchor.x.constant
+  const values = terms.map((term) => term.coefficient.times(activation({ coefficient: 0, shift: term.shift.constant, reflected: term.reflected }, x)))
+  return anchor.y.minus(LinearForm.sum(values))
+}
+
+/** The terms and the constant as numbers, or a 422 when the answer is in symbols. */
+function numeric (decomposition: Pick<ReluDecomposition, 'terms' | 'constant'>): { terms: Array<ReluTerm<number>>, constant: number } {
+  const { terms, constant } = decomposition
+  if (typeof constant === 'string' || terms.some((term) => typeof term.coefficient === 'string' || typeof term.shift === 'string')) {
+    throw new ImpossibleInputError('x: evaluating f needs numbers, and this f is in symbols; give numbers for the breakpoints, the slopes and at, or leave out x')
+  }
+  return decomposition as { terms: Array<ReluTerm<number>>, constant: number }
 }
 
 /**
  * f(x) = c + Σ terms(x), from the ReLU form.
- * @throws {ImpossibleInputError} x non-finite, or f(x) overflowing float64
+ * @throws {ImpossibleInputError} a symbolic decomposition, x non-finite, or f(x) overflowing
+ *   float64
  * @example evaluateReluDecomposition(reluDecomposition({ breakpoints: [-1, 2], slopes: [-2, 0, 3] }), 4) // 6
  */
 export function evaluateReluDecomposition (decomposition: Pick<ReluDecomposition, 'terms' | 'constant'>, x: number): number {
+  const { terms, constant } = numeric(decomposition)
   if (!Number.isFinite(x)) throw new ImpossibleInputError(`x must be finite, got ${x}`)
-  const terms = decomposition.terms.map((term) => termValue(term, x))
-  return finiteOrThrow(compensatedSum([decomposition.constant, ...terms]), `f(${x})`)
+  return finiteOrThrow(compensatedSum([constant, ...terms.map((term) => termValue(term, x))]), `f(${x})`)
 }
 
 /**
@@ -161,7 +268,8 @@ export function evaluateReluDecomposition (decomposition: Pick<ReluDecomposition
  * @example evaluatePiecewiseLinear({ breakpoints: [-1, 2], slopes: [-2, 0, 3] }, -3) // 4
  */
 export function evaluatePiecewiseLinear (f: PiecewiseLinear, x: number): number {
-  const anchor = checkPiecewiseLinear(f)
+  checkPiecewiseLinear(f)
+  const anchor = f.at ?? { x: f.breakpoints[0], y: 0 }
   if (!Number.isFinite(x)) throw new ImpossibleInputError(`x must be finite, got ${x}`)
   const { breakpoints, slopes } = f
   const from = Math.min(anchor.x, x)

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import { LimitExceededError } from '../math/errors.js'
+import { SYMBOL_PATTERN } from '../math/linear-form.js'
 import { evaluateReluDecomposition, reluDecomposition } from '../math/relu-decomposition.js'
 import { defineOperation } from './operation.js'
 import { wave } from './sample-inputs.js'
@@ -8,7 +9,20 @@ import { reluDecompositionNanoseconds } from './relu-decomposition-cost.js'
 /** Terms evaluated: one decomposition, then every term at every point. */
 const work = (input: { breakpoints: unknown[], x?: unknown[] }): number => (input.breakpoints.length + 1) * (1 + (input.x?.length ?? 0))
 
-const Numbers = (description: string, minItems: number) => Type.Array(Type.Number(), { minItems, description })
+/**
+ * A number or a symbol of the question (β, −b): one GraphQL scalar for every input that may
+ * be either, as the schema's pattern says which strings.
+ */
+const NumberOrSymbol = Type.Union([Type.Number(), Type.String({ pattern: SYMBOL_PATTERN })], {
+  title: 'NumberOrSymbol',
+  description: 'a number, or a symbol: an optional sign (- or +) then a Greek letter\'s name (alpha, beta, … omega) or one Latin letter other than x (x is the variable), e.g. "beta", "-b"'
+})
+/** What the answer writes in symbols: a number, or a linear form as `formula` writes it. */
+const NumberOrLinearForm = Type.Union([Type.Number(), Type.String()], {
+  title: 'NumberOrLinearForm',
+  description: 'a number, or with symbolic inputs a linear form in plain text as formula writes it ("a", "−b", "a − c", "−β")'
+})
+const Values = (description: string, minItems: number) => Type.Array(NumberOrSymbol, { minItems, description })
 
 export const reluDecompositionOperation = defineOperation({
   name: 'reluDecomposition',
@@ -17,28 +31,36 @@ export const reluDecompositionOperation = defineOperation({
   description: 'Question 1.2. Given breakpoints b₁ < … < b_n and slopes s₀ … s_n (s₀ left of b₁, s_i right of b_i), ' +
     'f(x) = c − s₀·ReLU(b₁ − x) + s₁·ReLU(x − b₁) + Σ_{i≥2} (s_i − s_{i−1})·ReLU(x − b_i), zero terms dropped; ' +
     'c makes the graph pass through `at` (default (b₁, 0)). For the question\'s slopes [−b, 0, a] at [β, α] this is b·ReLU(β − x) + a·ReLU(x − α) + c. ' +
-    'A term with reflected: true is coefficient·ReLU(shift − x), otherwise coefficient·ReLU(x − shift). With x, also f at those points, from the terms. ' +
+    'Breakpoints, slopes and at may be symbols ("beta", "-b"): coefficients are then linear forms (a − c), the order of a breakpoint next to a symbol is assumed and listed in assumptions, ' +
+    'and at.x must be the first breakpoint (c = at.y) unless every breakpoint and at.x is a number. ' +
+    'A term with reflected: true is coefficient·ReLU(shift − x), otherwise coefficient·ReLU(x − shift). With x (numeric inputs only), also f at those points, from the terms. ' +
     'Limit: (breakpoints + 1) × (1 + points) ≤ EVALUATION_MAX_WORK (default 10,000,000).',
   questions: ['1.2'],
   body: Type.Object({
-    breakpoints: Numbers('b₁ < … < b_n, strictly increasing', 1),
-    slopes: Numbers('s₀ … s_n: one per segment, one more than breakpoints', 2),
-    at: Type.Optional(Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false, title: 'GraphPoint', description: 'a point (x, y) of the graph; default (breakpoints[0], 0)' })),
-    x: Type.Optional(Numbers('points where f is wanted', 1))
+    breakpoints: Values('b₁ < … < b_n, strictly increasing where both neighbours are numbers, assumed in this order where one is a symbol', 1),
+    slopes: Values('s₀ … s_n: one per segment, one more than breakpoints', 2),
+    at: Type.Optional(Type.Object({ x: NumberOrSymbol, y: NumberOrSymbol }, {
+      additionalProperties: false,
+      title: 'GraphPoint',
+      description: 'a point (x, y) of the graph; default (breakpoints[0], 0). With a symbolic breakpoint or x, x must be breakpoints[0]'
+    })),
+    x: Type.Optional(Type.Array(Type.Number(), { minItems: 1, description: 'points where f is wanted (numeric inputs only)' }))
   }, { additionalProperties: false }),
   response: Type.Object({
     terms: Type.Array(Type.Object({
-      coefficient: Type.Number(),
-      shift: Type.Number(),
+      coefficient: NumberOrLinearForm,
+      shift: NumberOrLinearForm,
       reflected: Type.Boolean({ description: 'true: coefficient·ReLU(shift − x); false: coefficient·ReLU(x − shift)' })
-    }, { title: 'ReluTerm' }), { description: 'the non-zero ReLU terms, the reflected one first, then by increasing shift' }),
-    constant: Type.Number({ description: 'c' }),
-    formula: Type.String({ description: 'plain text, e.g. "2·ReLU(-1 − x) + 3·ReLU(x − 2) + 0"' }),
-    latex: Type.String({ description: 'the same in LaTeX' }),
+    }, { title: 'ReluTerm' }), { description: 'the non-zero ReLU terms, the reflected one first, then by breakpoint' }),
+    constant: Type.Union([Type.Number(), Type.String()], { title: 'NumberOrLinearForm', description: 'c: a number, or a linear form in plain text' }),
+    formula: Type.String({ description: 'f(x) in plain text, zero terms dropped, e.g. "2·ReLU(-1 − x) + 3·ReLU(x − 2)" or "b·ReLU(β − x) + a·ReLU(x − α) + c"' }),
+    latex: Type.String({ description: 'the line to paste into display math: "h(x) = " and the formula in LaTeX (ASCII: \\alpha, \\cdot, \\operatorname{ReLU}), then "\\qquad \\text{assuming } …" when there are assumptions' }),
+    assumptions: Type.Optional(Type.Array(Type.String(), { description: 'with a symbolic input: the order of neighbouring breakpoints assumed where one is a symbol, in plain text, e.g. "β < α"' })),
     y: Type.Optional(Type.Array(Type.Number(), { description: 'f(x) at each x' }))
   }),
   examples: [
-    { summary: 'question 1.2: slopes −b, 0, a = −2, 0, 3 with β = −1, α = 2', value: { breakpoints: [-1, 2], slopes: [-2, 0, 3], x: [-2, 0, 3] } },
+    { summary: 'question 1.2 in symbols: slopes −b, 0, a at β < α, through (β, c)', value: { breakpoints: ['beta', 'alpha'], slopes: ['-b', 0, 'a'], at: { x: 'beta', y: 'c' } } },
+    { summary: 'question 1.2 in numbers: slopes −b, 0, a = −2, 0, 3 with β = −1, α = 2', value: { breakpoints: [-1, 2], slopes: [-2, 0, 3], x: [-2, 0, 3] } },
     { summary: 'hard tanh: −1 left of −1, slope 1 between, 1 right of 1', value: { breakpoints: [-1, 1], slopes: [0, 1, 0], at: { x: 0, y: 0 } } }
   ],
   edgeCases: [
@@ -47,7 +69,10 @@ export const reluDecompositionOperation = defineOperation({
     { breakpoints: [-1e300, 1e300], slopes: [1, 0, -1], x: [-1e300, 1e300] },
     { breakpoints: [0], slopes: [0, 1] },
     { breakpoints: [-1, 0.5, 2, 3], slopes: [1, 1, -2, 0, 0.25], at: { x: 10, y: -3 }, x: [-5, -1, 0.5, 2.5, 1e6] },
-    { breakpoints: [1e-300, 1e300], slopes: [-1e-300, 0, 1e300], x: [-1e300, 0, 1e300] }
+    { breakpoints: [1e-300, 1e300], slopes: [-1e-300, 0, 1e300], x: [-1e300, 0, 1e300] },
+    { breakpoints: ['-omega', 0, 'z'], slopes: ['-b', 'c', 'a', '+a'], at: { x: '-omega', y: -1.5 } },
+    { breakpoints: ['beta'], slopes: [0, 0], at: { x: 'beta', y: 0 } },
+    { breakpoints: [-1, 2], slopes: ['-b', 'b', 2], at: { x: 1e300, y: 'c' } }
   ],
   cost: reluDecompositionNanoseconds,
   costLadder: () => [

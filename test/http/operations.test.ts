@@ -133,6 +133,42 @@ t.test('/param-count', async (t) => {
   }
 })
 
+t.test('/relu-decomposition: question 1.2 in symbols, and what symbols cannot do', async (t) => {
+  const app = await build(t)
+  const question = await post(app, '/relu-decomposition', { breakpoints: ['beta', 'alpha'], slopes: ['-b', 0, 'a'], at: { x: 'beta', y: 'c' } })
+  t.equal(question.statusCode, 200)
+  t.strictSame(question.json(), {
+    terms: [{ coefficient: 'b', shift: 'β', reflected: true }, { coefficient: 'a', shift: 'α', reflected: false }],
+    constant: 'c',
+    formula: 'b·ReLU(β − x) + a·ReLU(x − α) + c',
+    latex: 'h(x) = b \\cdot \\operatorname{ReLU}(\\beta - x) + a \\cdot \\operatorname{ReLU}(x - \\alpha) + c \\qquad \\text{assuming } \\beta < \\alpha',
+    assumptions: ['β < α']
+  })
+  const graphql = await post(app, '/graphql', {
+    query: 'query ($input: ReluDecompositionInput!) { reluDecomposition(input: $input) { terms { coefficient shift reflected } constant formula latex assumptions } }',
+    variables: { input: { breakpoints: ['beta', 'alpha'], slopes: ['-b', 0, 'a'], at: { x: 'beta', y: 'c' } } }
+  })
+  t.strictSame(graphql.json().data.reluDecomposition, question.json(), 'GraphQL answers the same through its NumberOrSymbol and NumberOrLinearForm scalars')
+  const numeric = (await post(app, '/relu-decomposition', { breakpoints: [-1, 2], slopes: [-2, 0, 3] })).json()
+  t.equal(numeric.formula, '2·ReLU(-1 − x) + 3·ReLU(x − 2)', 'no + 0')
+  t.notOk('assumptions' in numeric, 'numbers only: no assumptions')
+  const cases: Array<[unknown, number, RegExp]> = [
+    [{ breakpoints: ['beta', 'Alpha'], slopes: [0, 1, 2] }, 400, /^body\/breakpoints\/1 must match pattern "\^\[-\+\]\?\(\?:alpha\|.*", got the string "Alpha" \(body\/breakpoints\/1: a number, or a symbol: .*\)$/],
+    [{ breakpoints: [0], slopes: [0, 'x'] }, 400, /^body\/slopes\/1 must match pattern .*, got the string "x" \(body\/slopes\/1: a number, or a symbol/],
+    [{ breakpoints: [0], slopes: [0, 1], at: { x: 0, y: '2' } }, 400, /^body\/at\/y must match pattern .*, got the string "2"/],
+    [{ breakpoints: [0], slopes: [0, 1], x: ['a'] }, 400, /^body\/x\/0 must be a finite number, got the string "a"$/],
+    [{ breakpoints: ['beta', 'beta'], slopes: [0, 1, 2] }, 422, /^breakpoints must be strictly increasing: breakpoints\[0\] and breakpoints\[1\] are both β$/],
+    [{ breakpoints: [2, 'alpha', 1], slopes: [0, 1, 2, 3] }, 422, /^breakpoints must be strictly increasing: breakpoints\[2\] = 1 is not greater than breakpoints\[0\] = 2$/],
+    [{ breakpoints: ['beta', 'alpha'], slopes: ['-b', 0, 'a'], at: { x: 0, y: 'c' } }, 422, /^at\.x must be the first breakpoint, β, when a breakpoint or at\.x is a symbol/],
+    [{ breakpoints: ['beta', 'alpha'], slopes: ['-b', 0, 'a'], x: [0] }, 422, /^x: evaluating f needs numbers, and this f is in symbols/]
+  ]
+  for (const [body, status, message] of cases) {
+    const response = await post(app, '/relu-decomposition', body)
+    t.equal(response.statusCode, status, JSON.stringify(body))
+    t.match(response.json().message, message, JSON.stringify(body))
+  }
+})
+
 t.test('evaluation work is bounded (EVALUATION_MAX_WORK): the fuzz test found minutes of work in 200 KB', async (t) => {
   const app = await build(t, { limits: { evaluationMaxWork: 1000 } })
   const relu = await post(app, '/relu-decomposition', { breakpoints: Array.from({ length: 99 }, (_, i) => i), slopes: Array.from({ length: 100 }, (_, i) => i % 2), x: Array.from({ length: 10 }, (_, i) => i) })
