@@ -74,6 +74,17 @@ t.test('in headless Chromium', { timeout: 180_000, skip: existsSync(CHROMIUM) ? 
   const resultShows = (text: string) => shows('.result-window', text)
   await resultShows('logSumExp')
   t.match(await page.textContent('.result-window'), '4.248354255291589e-18', 'the softmax example ran and shows its result')
+  // The editors' lint errors: the marks CodeMirror 5's lint addon puts on the text, class
+  // CodeMirror-lint-mark (codemirror/addon/lint/lint.js, updateLinting). Read from CodeMirror
+  // (the `CodeMirror` property of its wrapper element), not the DOM: CodeMirror only draws
+  // the lines in view, and a mark on a line scrolled out of view is no mark in the DOM. The
+  // lint runs first, as it would a moment after the last change, so nothing is still pending.
+  const lintErrors = async () => await page.evaluate(`[...document.querySelectorAll('.graphiql-editors .CodeMirror')].flatMap((element) => {
+    const editor = element.CodeMirror
+    editor.performLint()
+    return editor.getAllMarks().filter((mark) => /\\bCodeMirror-lint-mark\\b/.test(mark.className)).map((mark) => mark.__annotation.message)
+  })`) as string[]
+  t.strictSame(await lintErrors(), [], `the ${tabs[0][0]} tab's editors show no lint error`)
   // Every other tab runs its own example. GraphiQL syncs a switched tab's editors into its
   // state asynchronously: a click that lands before that runs the previous tab's query, so
   // click until the result is this tab's. A click that ran the previous tab's query shows no
@@ -101,6 +112,7 @@ t.test('in headless Chromium', { timeout: 180_000, skip: existsSync(CHROMIUM) ? 
     }
     const result = await page.textContent('.result-window')
     t.ok(shown && !result!.includes('"errors"'), `the ${tab} tab ran its example without errors`)
+    t.strictSame(await lintErrors(), [], `the ${tab} tab's editors show no lint error`)
     if (field === 'newtonStep') t.match(result, '-0.6363636363636364', 'the Newton step lands on −A⁻¹b')
   }
 
