@@ -33,6 +33,20 @@ t.test('every whole curl example in the README and docs/ answers what they show'
   }
 })
 
+// The LaTeX answers: the same requests with Accept: application/x-latex, the text up to the
+// block's end compared as text.
+const latexExamples = [...readme.matchAll(/^\$ curl -s localhost:3000(\/[\w-]+) -H 'content-type: application\/json' -H 'accept: application\/x-latex' -d '(.*)'\n((?:(?!\$ |```).*\n)+)/gm)]
+  .map(([, path, body, output]) => ({ path, body, output: output.trimEnd() }))
+
+t.test('every LaTeX curl example answers what the docs show', async (t) => {
+  t.ok(latexExamples.length >= 4, `${latexExamples.length} examples`)
+  const app = await build(t, { runtime: { matrixBackend: 'wasm' } })
+  for (const { path, body, output } of latexExamples) {
+    const response = await post(app, path, body, { accept: 'application/x-latex' })
+    t.equal(response.body, output, `${path} ${body.slice(0, 80)}`)
+  }
+})
+
 // The autograding sessions: requests with the grader token (and a student's page, which needs
 // none), replayed against an app with the README's token and secret (variants and personal
 // links depend on the secret), on the host the docs show. An output is every line up to the
