@@ -16,11 +16,14 @@ export type Rendering = 'svg' | 'latex'
 /** Each rendering's media type. `application/x-latex` is the type Apache's and nginx's mime.types give `.latex` files. */
 export const RENDERING_TYPES: Readonly<Record<Rendering, string>> = { svg: 'image/svg+xml', latex: 'application/x-latex' }
 
-/** The renderings an operation offers, in the order a tie in Accept picks them. */
+/**
+ * The renderings an operation offers, in the order a tie in Accept picks them: LaTeX first,
+ * which every answer has, while some have no picture (an HVP without its sweep).
+ */
 export function renderingsOf (operation: Pick<Operation, 'name'>): Rendering[] {
   const renderings: Rendering[] = []
-  if (PICTURES[operation.name] !== undefined) renderings.push('svg')
   if (LATEX_OPERATIONS.has(operation.name)) renderings.push('latex')
+  if (PICTURES[operation.name] !== undefined) renderings.push('svg')
   return renderings
 }
 

@@ -6,7 +6,10 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { Kind, parse, validate, type DocumentNode, type GraphQLResolveInfo, type GraphQLSchema, type SelectionSetNode } from 'graphql'
+import {
+  getDirectiveValues, GraphQLIncludeDirective, GraphQLSkipDirective, Kind, parse, validate,
+  type DocumentNode, type GraphQLResolveInfo, type GraphQLSchema, type SelectionNode, type SelectionSetNode
+} from 'graphql'
 import mercurius, { type MercuriusCommonOptions } from 'mercurius'
 import { ComputationError, LimitExceededError } from '../math/errors.js'
 import { mediaTypeMessage, type UnauthorizedError } from '../errors.js'
@@ -69,14 +72,18 @@ interface Context { app: FastifyInstance, reply: FastifyReply }
 
 /**
  * The renderings (`latex`, `svg`: src/renderings.ts) a query selects on an operation's result,
- * through fragments too, so that only those are drawn. @skip and @include are not read: a
- * rendering they leave out is drawn and not sent.
+ * through fragments too, and not left out by @skip or @include (GraphQL spec §3.13), so that
+ * only those are drawn: one that cannot be drawn fails the field.
  */
-export function selectedRenderings (info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, offered: readonly Rendering[]): Rendering[] {
+export function selectedRenderings (info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments' | 'variableValues'>, offered: readonly Rendering[]): Rendering[] {
   const selected = new Set<string>()
   const visited = new Set<string>()
+  const included = (node: SelectionNode): boolean =>
+    getDirectiveValues(GraphQLSkipDirective, node, info.variableValues)?.if !== true &&
+    getDirectiveValues(GraphQLIncludeDirective, node, info.variableValues)?.if !== false
   const visit = (selectionSet: SelectionSetNode | undefined): void => {
     for (const selection of selectionSet?.selections ?? []) {
+      if (!included(selection)) continue
       if (selection.kind === Kind.FIELD) selected.add(selection.name.value)
       else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet)
       else if (!visited.has(selection.name.value)) {

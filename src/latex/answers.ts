@@ -13,6 +13,7 @@ import type { Static, TSchema } from '@sinclair/typebox'
 import { ConvMatrixLayout, symbolicKernelEntry } from '../math/conv-matrix.js'
 import { LimitExceededError } from '../math/errors.js'
 import { toPair } from '../math/pair.js'
+import { SWISH_PEAK } from '../math/swish.js'
 import type { convMatrixOperation } from '../operations/conv-matrix.js'
 import type { cornerExperimentOperation } from '../operations/corner-experiment.js'
 import type { hessianSpectrumOperation } from '../operations/hessian-spectrum.js'
@@ -123,7 +124,7 @@ function receptiveField (answer: Answer<typeof receptiveFieldOperation>, body: B
   }
   if (answer.region !== undefined) {
     const { top, left, bottom, right } = answer.region
-    lines.push(`${text('pixel ')}(${body.pixel!.join(', ')}) &\\leftarrow ${text('rows ')}${top} \\ldots ${bottom}, ${text(' columns ')}${left} \\ldots ${right}${text(' of the input (negative: padding)')}`)
+    lines.push(`${text('pixel ')}(${body.pixel!.join(', ')}) &\\leftarrow ${text('rows ')}{${top}} \\ldots {${bottom}}, ${text(' columns ')}{${left}} \\ldots {${right}}${text(' of the input (negative: padding)')}`)
   }
   lines.push(`&${text(`variable-size inputs: ${answer.variableSize.accepted ? 'yes' : 'no'}${answer.variableSize.minimumInput !== undefined ? ` (at least ${answer.variableSize.minimumInput.join(' x ')})` : ''}`)}`)
   return aligned(lines)
@@ -163,13 +164,15 @@ function hvp (answer: Answer<typeof hvpOperation>, _body: Body<typeof hvpOperati
 function newtonStep (answer: Answer<typeof newtonStepOperation>, body: Body<typeof newtonStepOperation>, budget: LatexBudget): string {
   const damping = body.damping ?? 0
   const matrixOf = damping === 0 ? 'H' : `(H + ${latexNumber(damping)} I)`
+  // Only a converged CG solve is the Newton step; otherwise it is CG's last iterate.
+  const exact = answer.converged && answer.negativeCurvature === undefined
   const lines = [
-    `s &= -${matrixOf}^{-1} \\nabla f(w) = ${row(answer.step, budget, 'the step')} \\quad ${text(`(${answer.iterations} conjugate-gradient iterations, ${answer.converged ? 'converged' : 'not converged'})`)}`,
+    `s &${exact ? '=' : '\\approx'} -${matrixOf}^{-1} \\nabla f(w) = ${row(answer.step, budget, 'the step')} \\quad ${text(`(${answer.iterations} conjugate-gradient iterations, ${exact ? 'converged' : 'stopped before converging: the last iterate'})`)}`,
     `w + s &= ${row(answer.w, budget, 'w + s')}`,
     `f(w) &= ${entry(answer.value)}, \\quad f(w + s) = ${entry(answer.newValue)}, \\quad \\lVert \\nabla f(w) \\rVert = ${entry(answer.gradientNorm)}`
   ]
   if (answer.negativeCurvature !== undefined) {
-    lines.push(`p^\\top ${matrixOf} p &= ${entry(answer.negativeCurvature.curvature)} \\le 0 \\quad ${text(`(iteration ${answer.negativeCurvature.iteration}: a direction of non-positive curvature, where the step stopped)`)}`)
+    lines.push(`p^\\top ${matrixOf} p &= ${entry(answer.negativeCurvature.curvature)} \\le 0 \\quad ${text(`(met at CG iteration ${answer.negativeCurvature.iteration}: a direction of non-positive curvature, not followed)`)}`)
   }
   return aligned(lines)
 }
@@ -195,9 +198,12 @@ function hessianSpectrum (answer: Answer<typeof hessianSpectrumOperation>, _body
 function swish (answer: Answer<typeof swishOperation>, body: Body<typeof swishOperation>, budget: LatexBudget): string {
   const [low, high] = answer.interval
   const over = `\\max_{x \\in [${latexNumber(low)}, ${latexNumber(high)}]}`
+  // Inside the interval the maximum is at |x| = t*/β (src/math/swish.ts); else at an end.
+  const peakInside = Math.abs(Math.abs(answer.argmaxRelu) * body.beta - SWISH_PEAK) <= 1e-12 * SWISH_PEAK
   const lines = [
     `h(x) &= x \\, \\sigma(\\beta x), \\quad \\beta = ${latexNumber(body.beta)}`,
-    `${over} \\lvert h(x) - \\operatorname{ReLU}(x) \\rvert &= ${latexNumber(answer.distanceToRelu)} \\quad (x = ${latexNumber(answer.argmaxRelu)}; ${text('inside, at ')}\\lvert x \\rvert = t^*/\\beta, \\ 1 + e^{t^*} = t^* e^{t^*})`,
+    `${over} \\lvert h(x) - \\mathrm{ReLU}(x) \\rvert &= ${latexNumber(answer.distanceToRelu)} \\quad (x = ${latexNumber(answer.argmaxRelu)}${peakInside ? ' = -t^*/\\beta' : text(', an end of the interval')})`,
+    `t^* &= ${latexNumber(SWISH_PEAK)} \\quad \\bigl(1 + e^{t^*} = t^* e^{t^*}: \\ \\lvert h(x) - \\mathrm{ReLU}(x) \\rvert = \\lvert x \\rvert \\, \\sigma(-\\beta \\lvert x \\rvert)${text(' peaks at ')}\\lvert x \\rvert = t^*/\\beta${text(', where it is ')}(t^* - 1)/\\beta\\bigr)`,
     `${over} \\lvert h(x) - x/2 \\rvert &= ${latexNumber(answer.distanceToHalfIdentity)} \\quad (x = ${latexNumber(answer.argmaxHalfIdentity)})`
   ]
   if (answer.values !== undefined && body.x !== undefined) {
@@ -207,13 +213,15 @@ function swish (answer: Answer<typeof swishOperation>, body: Body<typeof swishOp
   return aligned(lines)
 }
 
-function reluDecomposition (answer: Answer<typeof reluDecompositionOperation>): string {
+function reluDecomposition (answer: Answer<typeof reluDecompositionOperation>, _body: Body<typeof reluDecompositionOperation>, budget: LatexBudget): string {
+  budget.spend(2 * answer.terms.length + 1, 'the terms')
   return answer.latex
 }
 
 function logisticMixture (answer: Answer<typeof logisticMixtureOperation>, body: Body<typeof logisticMixtureOperation>, budget: LatexBudget): string {
   const pi = body.pi
-  const terms = pi.map((weight, k) => `${latexNumber(weight)} \\, \\sigma(w_{${k + 1}}^\\top x)`).join(' + ')
+  // No \, between the factors: KaTeX expands it as a macro, at most 1000 in a formula by default.
+  const terms = pi.map((weight, k) => `${latexNumber(weight)} \\sigma(w_{${k + 1}}^\\top x)`).join(' + ')
   budget.spend(pi.length, 'π')
   const lines = [
     `p(y = 1 \\mid x) &= \\sum_{k=1}^{${pi.length}} \\pi_k \\, \\sigma(w_k^\\top x) = ${terms}`,

@@ -5,6 +5,9 @@
  * too (https://katex.org/docs/supported), and only ASCII: pdfLaTeX's default fonts have no
  * glyph for `×` or `→` in text, and KaTeX's strict mode refuses Unicode in math.
  *
+ * KaTeX expands some commands as macros (`\operatorname`, `\,`, `\quad`) and stops a formula
+ * at 1000 expansions by default (its maxExpand option): none is written once per entry.
+ *
  * Text in an answer can come from the request (layer names of an architecture), so it only
  * ever goes in through `text`, which escapes what LaTeX would read as a command.
  */
@@ -15,9 +18,12 @@ export { latexNumber }
 
 /** What pdfLaTeX cannot print in text as written, in ASCII the reader recognises. */
 const ASCII: Record<string, string> = { '×': 'x', '→': '->', '−': '-', '′': "'", '…': '...', '·': '.', '–': '-', '—': '-', '≤': '<=', '≥': '>=', π: 'pi', σ: 'sigma' }
-/** LaTeX's special characters in text mode, as commands both LaTeX and KaTeX print. */
+/**
+ * LaTeX's special characters in text mode, as commands both LaTeX and KaTeX print; and `<`,
+ * `>` and `|`, which the OT1 font encoding pdfLaTeX uses by default prints as ¡, ¿ and —.
+ */
 const SPECIAL: Record<string, string> = {
-  '\\': '\\textbackslash{}', '{': '\\{', '}': '\\}', $: '\\$', '&': '\\&', '#': '\\#', _: '\\_', '%': '\\%', '^': '\\textasciicircum{}', '~': '\\textasciitilde{}'
+  '\\': '\\textbackslash{}', '{': '\\{', '}': '\\}', $: '\\$', '&': '\\&', '#': '\\#', _: '\\_', '%': '\\%', '^': '\\textasciicircum{}', '~': '\\textasciitilde{}', '<': '\\textless{}', '>': '\\textgreater{}', '|': '\\textbar{}'
 }
 
 /**
@@ -28,7 +34,7 @@ const SPECIAL: Record<string, string> = {
 export function text (value: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are what it removes
   const ascii = value.replace(/[\u0000-\u001f\u007f]/g, '').replace(/[^\u0020-\u007e]/gu, (c) => ASCII[c] ?? '?')
-  return `\\text{${ascii.replace(/[\\{}$&#_%^~]/g, (c) => SPECIAL[c])}}`
+  return `\\text{${ascii.replace(/[\\{}$&#_%^~<>|]/g, (c) => SPECIAL[c])}}`
 }
 
 /** A number, or a value float64 could not hold (sent as null in JSON, with a warning). */

@@ -5,14 +5,14 @@
  *
  * A symbol is a Greek letter's name (alpha … omega) or one Latin letter other than x, the
  * variable of the function; a request may sign it (`-b`, `+a`). Plain text writes α and the
- * minus sign −; LaTeX writes \alpha and -, and omicron as o (LaTeX has no \omicron: the
- * letter is drawn as a Latin o).
+ * minus sign −; LaTeX writes \alpha and -. Omicron is not one: it is drawn as the Latin o (LaTeX
+ * has no \omicron), so the two would read as one symbol.
  */
 import { compensatedSum } from './compensated.js'
 import { latexNumber } from './conv-matrix.js'
 import { InvalidRequestError } from './errors.js'
 
-/** The Greek letters' names and their plain-text letters, in the alphabet's order. */
+/** The Greek letters' names and their plain-text letters, in the alphabet's order, but omicron. */
 const GREEK: Readonly<Record<string, string>> = {
   alpha: 'α',
   beta: 'β',
@@ -28,7 +28,6 @@ const GREEK: Readonly<Record<string, string>> = {
   mu: 'μ',
   nu: 'ν',
   xi: 'ξ',
-  omicron: 'ο',
   pi: 'π',
   rho: 'ρ',
   sigma: 'σ',
@@ -65,10 +64,7 @@ export const PLAIN_SYMBOLS: SymbolNotation = {
 export const LATEX_SYMBOLS: SymbolNotation = {
   number: latexNumber,
   minus: '-',
-  symbol: (name) => {
-    if (name === 'omicron') return 'o'
-    return name in GREEK ? `\\${name}` : name
-  },
+  symbol: (name) => name in GREEK ? `\\${name}` : name,
   product: (number, symbol) => number.includes('}') ? `${number} ${symbol}` : `${number}${symbol}`
 }
 
@@ -77,12 +73,14 @@ export interface SignedPart { negative: boolean, text: string }
 
 /**
  * Parts joined as a sum: a leading minus, then spaced binary operators (`− 3`, never `+ -3`).
+ * @param before - the space before each operator: a newline keeps a long LaTeX formula's lines
+ *   within what TeX reads in one line (its buffer of 200,000 characters), and reads as a space
  * @example signedSum([{ negative: true, text: 'a' }, { negative: true, text: '2' }], '−') // '−a − 2'
  */
-export function signedSum (parts: readonly SignedPart[], minus: string): string {
+export function signedSum (parts: readonly SignedPart[], minus: string, before = ' '): string {
   return parts.map(({ negative, text }, i) => {
     if (i === 0) return negative ? `${minus}${text}` : text
-    return `${negative ? ` ${minus} ` : ' + '}${text}`
+    return `${before}${negative ? minus : '+'} ${text}`
   }).join('')
 }
 

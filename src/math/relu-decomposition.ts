@@ -46,7 +46,7 @@ export interface ReluDecomposition {
   formula: string
   /**
    * the line to paste into display math, e.g.
-   * `h(x) = b \cdot \operatorname{ReLU}(\beta - x) + a \cdot \operatorname{ReLU}(x - \alpha) + c \qquad \text{assuming } \beta < \alpha`
+   * `h(x) = b \cdot \mathrm{ReLU}(\beta - x) + a \cdot \mathrm{ReLU}(x - \alpha) + c \qquad \text{assuming } \beta < \alpha`
    */
   latex: string
   /** with a symbolic input: the order of breakpoints assumed, where a symbol hides it (`β < α`) */
@@ -147,7 +147,12 @@ function termValue (term: ReluTerm<number>, x: number): number {
 interface Notation extends SymbolNotation { times: string, relu: string }
 
 const PLAIN: Notation = { ...PLAIN_SYMBOLS, times: '·', relu: 'ReLU' }
-const LATEX: Notation = { ...LATEX_SYMBOLS, times: ' \\cdot ', relu: '\\operatorname{ReLU}' }
+// \mathrm, not \operatorname: KaTeX expands \operatorname as a macro and stops a formula at
+// 1000 expansions (its maxExpand option's default, https://katex.org/docs/options), which a
+// decomposition of a few hundred terms would reach.
+const LATEX: Notation = { ...LATEX_SYMBOLS, times: ' \\cdot ', relu: '\\mathrm{ReLU}' }
+/** A LaTeX formula with more terms is written a term per line (signedSum says why). */
+const TERMS_PER_LINE = 8
 
 function render (terms: ReadonlyArray<ReluTerm<LinearForm>>, constant: LinearForm, notation: Notation): string {
   const { number, minus, times, relu } = notation
@@ -175,7 +180,7 @@ function render (terms: ReadonlyArray<ReluTerm<LinearForm>>, constant: LinearFor
     return { negative, text: `(${(negative ? coefficient.times(-1) : coefficient).format(notation)})${times}${unit}` }
   })
   if (parts.length === 0) return constant.format(notation)
-  return signedSum([...parts, ...constant.parts(notation)], minus)
+  return signedSum([...parts, ...constant.parts(notation)], minus, notation === LATEX && parts.length > TERMS_PER_LINE ? '\n' : ' ')
 }
 
 /** A linear form as the answer gives it: a number when it is one, else its plain text. */

@@ -54,7 +54,7 @@ export const reluDecompositionOperation = defineOperation({
     }, { title: 'ReluTerm' }), { description: 'the non-zero ReLU terms, the reflected one first, then by breakpoint' }),
     constant: Type.Union([Type.Number(), Type.String()], { title: 'NumberOrLinearForm', description: 'c: a number, or a linear form in plain text' }),
     formula: Type.String({ description: 'f(x) in plain text, zero terms dropped, e.g. "2·ReLU(-1 − x) + 3·ReLU(x − 2)" or "b·ReLU(β − x) + a·ReLU(x − α) + c"' }),
-    latex: Type.String({ description: 'the line to paste into display math: "h(x) = " and the formula in LaTeX (ASCII: \\alpha, \\cdot, \\operatorname{ReLU}), then "\\qquad \\text{assuming } …" when there are assumptions' }),
+    latex: Type.String({ description: 'the line to paste into display math: "h(x) = " and the formula in LaTeX (ASCII: \\alpha, \\cdot, \\mathrm{ReLU}), then "\\qquad \\text{assuming } …" when there are assumptions' }),
     assumptions: Type.Optional(Type.Array(Type.String(), { description: 'with a symbolic input: the order of neighbouring breakpoints assumed where one is a symbol, in plain text, e.g. "β < α"' })),
     y: Type.Optional(Type.Array(Type.Number(), { description: 'f(x) at each x' }))
   }),
@@ -79,6 +79,7 @@ export const reluDecompositionOperation = defineOperation({
     { summary: 'question 1.2', value: { breakpoints: [-1, 2], slopes: [-2, 0, 3] } },
     { summary: 'question 1.2 at 1,000 points', value: { breakpoints: [-1, 2], slopes: [-2, 0, 3], x: wave(1000) } },
     { summary: '1,000 breakpoints', value: { breakpoints: Array.from({ length: 1000 }, (_, i) => i), slopes: wave(1001) } },
+    { summary: '1,000 breakpoints, slopes in symbols', value: { breakpoints: Array.from({ length: 1000 }, (_, i) => i), slopes: Array.from({ length: 1001 }, (_, i) => ['a', '-b', 'c'][i % 3]), at: { x: 0.5, y: 'c' } } },
     { summary: '1,000 breakpoints at 1,000 points', value: { breakpoints: Array.from({ length: 1000 }, (_, i) => i), slopes: wave(1001), x: wave(1000, 1000) } }
   ],
   run (input, limits) {

@@ -1,7 +1,7 @@
 /**
  * Fuzzing (issue "Production", part 4): fast-check throws generated hostile requests at every
- * route — each computation of the operations table (REST, and the same input through GraphQL;
- * with `Accept: image/svg+xml` too where the route draws a picture),
+ * route — each computation of the operations table (REST, the same input as LaTeX and through
+ * GraphQL; with `Accept: image/svg+xml` too where the route draws a picture),
  * POST /grade (and the grade mutation), GET /questions, GET /questions/{id}/variant (and the
  * variant query) and POST /graphql with hostile documents — and checks every response:
  *
@@ -32,7 +32,7 @@
  *   `{ seed, path }`: rerun with FUZZ_SEED=<seed> FUZZ_ROUTE=<route> FUZZ_PATH=<path> to go
  *   straight to that counterexample (FUZZ_PATH needs FUZZ_ROUTE: a path belongs to one property).
  * - FUZZ_ROUTE: only the property of that route, named as printed: "POST /hvp" (with the same
- *   inputs through GraphQL), "POST /hvp image/svg+xml" (the pictures), "POST /grade",
+ *   inputs as LaTeX and through GraphQL), "POST /hvp image/svg+xml" (the pictures), "POST /grade",
  *   "GET /questions/{id}/variant", "GET /questions",
  *   "POST /graphql" (hostile documents).
  *
@@ -42,6 +42,7 @@
 import { STATUS_CODES } from 'node:http'
 import { isDeepStrictEqual } from 'node:util'
 import fc from 'fast-check'
+import katex from 'katex'
 import t from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { TSchema } from '@sinclair/typebox'
@@ -52,7 +53,7 @@ import { questions } from '../../src/grading/questions.js'
 import { studentId } from '../../src/grading/variants.js'
 import { schemaText } from '../../src/graphql/index.js'
 import { costRule, maxDepthRule } from '../../src/graphql/limits.js'
-import { PICTURES, SVG_TYPE } from '../../src/http/pictures.js'
+import { LATEX_TYPE, PICTURES, SVG_TYPE } from '../../src/http/pictures.js'
 import { ACTIVATIONS } from '../../src/math/activations.js'
 import { FUNCTIONS, MAX_EXPRESSION_LENGTH } from '../../src/math/expression.js'
 import { LAYER_TYPES } from '../../src/math/layers.js'
@@ -1206,10 +1207,33 @@ function report (t: { comment: (message: string) => void, ok: (value: unknown, m
   })
 }
 
+/**
+ * The same body with Accept: application/x-latex: where JSON answers 200, a LaTeX answer that
+ * KaTeX parses in strict mode, in ASCII, or a 413 naming the LaTeX limit; where JSON answers
+ * 4xx, the same error.
+ */
+function checkLatex (route: string, request: string, json: LightMyRequestResponse, latex: LightMyRequestResponse): void {
+  if (latex.statusCode >= 500) fail(route, `a ${latex.statusCode}`, request, latex)
+  if (json.statusCode !== 200) {
+    if (latex.statusCode !== json.statusCode || latex.body !== json.body) fail(route, `JSON answers ${json.statusCode} ${preview(json.body, 200)}, LaTeX another answer`, request, latex)
+    return
+  }
+  if (latex.statusCode === 413 && /\((LATEX_MAX_ENTRIES|CONV_MAX_LATEX_ENTRIES)\)/.test(latex.body)) return
+  if (latex.statusCode !== 200) fail(route, `JSON answers 200, LaTeX ${latex.statusCode}`, request, latex)
+  if (!String(latex.headers['content-type']).startsWith(LATEX_TYPE)) fail(route, `content-type is ${String(latex.headers['content-type'])}`, request, latex)
+  if (!/^[\x20-\x7e\n]*$/.test(latex.body)) fail(route, 'not ASCII', request, latex)
+  try {
+    katex.renderToString(latex.body, { displayMode: true, strict: 'error', throwOnError: true })
+  } catch (error) {
+    fail(route, `KaTeX refuses it: ${(error as Error).message}`, request, latex)
+  }
+}
+
 const OPERATION_STATUSES = new Set([200, 400, 413, 422])
 for (const operation of operations) {
   const route = `POST ${operation.path}`
   const graphqlRoute = `POST /graphql ${operation.name}`
+  const latexRoute = `POST ${operation.path} ${LATEX_TYPE}`
   t.test(route, { skip: !selected(route) && !selected(graphqlRoute) }, async (t) => {
     const seeds = [...tableBodies(operation), ...(EXTRA_SEEDS[operation.name] ?? [])]
     const structured = STRUCTURED[operation.name] ?? fc.constantFrom(...seeds) // an operation added since: its examples, mutated
@@ -1221,11 +1245,13 @@ for (const operation of operations) {
       const allowed = contentType === 'application/json' ? OPERATION_STATUSES : new Set([...OPERATION_STATUSES, 415])
       const restBody = checkRest(route, allowed, operation.response, request, response)
       if (contentType !== 'application/json') return
+      const latex = await timed(latexRoute, text, () => post(app, operation.path, text, { accept: LATEX_TYPE }))
+      checkLatex(latexRoute, text, response, latex)
       const graphqlRequest = graphqlText(query, text)
       const graphql = await timed(graphqlRoute, graphqlRequest, () => post(app, '/graphql', graphqlRequest))
       checkParity(graphqlRoute, operation.name, graphqlRequest, response, restBody, graphql, checkGraphql(graphqlRoute, graphqlRequest, graphql))
     }), parameters())
-    report(t, [route, graphqlRoute])
+    report(t, [route, graphqlRoute, latexRoute])
   })
 }
 

@@ -141,7 +141,7 @@ t.test('/relu-decomposition: question 1.2 in symbols, and what symbols cannot do
     terms: [{ coefficient: 'b', shift: 'β', reflected: true }, { coefficient: 'a', shift: 'α', reflected: false }],
     constant: 'c',
     formula: 'b·ReLU(β − x) + a·ReLU(x − α) + c',
-    latex: 'h(x) = b \\cdot \\operatorname{ReLU}(\\beta - x) + a \\cdot \\operatorname{ReLU}(x - \\alpha) + c \\qquad \\text{assuming } \\beta < \\alpha',
+    latex: 'h(x) = b \\cdot \\mathrm{ReLU}(\\beta - x) + a \\cdot \\mathrm{ReLU}(x - \\alpha) + c \\qquad \\text{assuming } \\beta < \\alpha',
     assumptions: ['β < α']
   })
   const graphql = await post(app, '/graphql', {

@@ -84,7 +84,7 @@ t.test('what the answers say', async (t) => {
   const params = await latexOf('/param-count', { sizes: [32, 512, 512, 10] })
   t.match(params, 'n &= 16896 + 262656 + 5130 = 284682')
   t.match(params, 'H &\\in \\mathbf{R}^{284682 \\times 284682}', 'the Hessian\'s size as a student writes it')
-  t.match(params, '\\text{Linear(32 -> 512)} & 16384 & 512 & 16896 & 512', 'a row per layer')
+  t.match(params, '\\text{Linear(32 -\\textgreater{} 512)} & 16384 & 512 & 16896 & 512', 'a row per layer')
   const field = await latexOf('/receptive-field', { input: 32, architecture: 'Image → Conv-3x3 → ReLU → Conv-3x3 → MaxPool-2x2 → Conv-3x3 → ReLU → Output' })
   t.match(field, '\\text{MaxPool-2x2} & 2 \\times 2 & 2 \\times 2 & 0 \\times 0 & 1 \\times 1 & 14 \\times 14 & 6 \\times 6 & 2 \\times 2', 'question 4.1, layer by layer')
   t.match(field, '32 \\times 32 &\\to 12 \\times 12')
@@ -92,9 +92,15 @@ t.test('what the answers say', async (t) => {
   t.match(sweep, 'Hv &\\approx \\frac{\\nabla f(w + r v) - \\nabla f(w)}{r}, \\quad r = 2.3560804576936208 \\times 10^{-8}')
   t.match(sweep, '1 \\times 10^{-8} & 5.050270510032304 \\times 10^{-9} & 3.7037267204211063 \\times 10^{-9}', 'the sweep, a row per r')
   t.match(await latexOf('/newton-step', { model: { kind: 'quadratic', A: [[4, 1], [1, 3]], b: [1, 2] }, w: [0, 0] }), 's &= -H^{-1} \\nabla f(w) = \\begin{bmatrix}\n-0.09090909090909091 & -0.6363636363636364\n\\end{bmatrix}')
-  t.match(await latexOf('/swish', { beta: 10 }), '\\max_{x \\in [-5, 5]} \\lvert h(x) - \\operatorname{ReLU}(x) \\rvert &= 0.02784645427610738 \\quad (x = -0.12784645427610736')
+  t.match(await latexOf('/swish', { beta: 10 }), '\\max_{x \\in [-5, 5]} \\lvert h(x) - \\mathrm{ReLU}(x) \\rvert &= 0.02784645427610738 \\quad (x = -0.12784645427610736')
   t.match(await latexOf('/logistic-mixture', { pi: [0.3, 0.7], weights: [[1, -2], [0.5, 0.5]], x: [1, 2] }), 'p(y = 1 \\mid x) &= 0.5865298952888205')
   t.match(await latexOf('/hessian-spectrum', { model: { kind: 'quadratic', A: [[4, 1, 0], [1, 3, 0], [0, 0, -1]] }, w: [0, 0, 0], top: 2, trace: true, traceSamples: 20, vectors: true }), '\\lambda_{1} &= 4.618033988749895')
+  const stalled = await latexOf('/newton-step', { model: { kind: 'quadratic', A: [[-4, 1], [1, 3]], b: [1, 2] }, w: [0, 0] })
+  t.match(stalled, 's &\\approx -H^{-1} \\nabla f(w) = ', 'CG stopped before converging: not the Newton step, its last iterate')
+  t.match(stalled, 'stopped before converging')
+  const many = await latexOf('/relu-decomposition', { breakpoints: Array.from({ length: 20 }, (_, i) => i), slopes: Array.from({ length: 21 }, (_, i) => i % 2) })
+  t.equal(many.split('\n').length, 20, 'a long formula (20 terms, the constant 0 left out), a term per line: TeX reads at most 200,000 characters in one')
+  t.doesNotThrow(() => katexStrict(many))
   const relu = await post(app, '/relu-decomposition', { breakpoints: [-1, 2], slopes: [-2, 0, 3] })
   t.equal((await latexOf('/relu-decomposition', { breakpoints: [-1, 2], slopes: [-2, 0, 3] })), relu.json().latex, 'question 1.2: the JSON\'s own latex')
 })
@@ -105,6 +111,9 @@ t.test('the LaTeX limits: 413s that say what to do', async (t) => {
   t.equal(softmax.statusCode, 413)
   t.match(softmax.json().message, /the LaTeX answer would typeset 6 numbers or cells \(softmax among them\), over the limit of 5 \(LATEX_MAX_ENTRIES\): ask POST \/softmax-stable for JSON/)
   t.equal((await post(app, '/softmax-stable', { x: [1, 2, 3] })).statusCode, 200, 'the JSON answer has no such limit')
+  const relu = await post(app, '/relu-decomposition', { breakpoints: [0, 1, 2], slopes: [0, 1, 0, 1] }, { accept: LATEX_TYPE })
+  t.equal(relu.statusCode, 413, 'question 1.2\'s terms count too')
+  t.match(relu.json().message, /\(the terms among them\)/)
   const conv = await post(app, '/conv-matrix', { input: 3, kernelSize: 2 }, { accept: LATEX_TYPE })
   t.equal(conv.statusCode, 413)
   t.match(conv.json().message, /A is 4 × 9 = 36 entries, over the limit of 20 for LaTeX \(CONV_MAX_LATEX_ENTRIES\)/)
@@ -114,8 +123,8 @@ t.test('the LaTeX limits: 413s that say what to do', async (t) => {
 })
 
 t.test('text: what a request can put in \\text{} is escaped', async (t) => {
-  const nasty = 'a\\b{c}$d&e#f_g%h^i~j × → − é\u0007'
-  t.equal(text(nasty), '\\text{a\\textbackslash{}b\\{c\\}\\$d\\&e\\#f\\_g\\%h\\textasciicircum{}i\\textasciitilde{}j x -> - ?}')
+  const nasty = 'a\\b{c}$d&e#f_g%h^i~j × → − é\u0007 <|>'
+  t.equal(text(nasty), '\\text{a\\textbackslash{}b\\{c\\}\\$d\\&e\\#f\\_g\\%h\\textasciicircum{}i\\textasciitilde{}j x -\\textgreater{} - ? \\textless{}\\textbar{}\\textgreater{}}', 'and < > |, which OT1 prints as other glyphs')
   t.doesNotThrow(() => katexStrict(text(nasty)))
   const app = await build(t)
   const layers = await post(app, '/receptive-field', { layers: [{ type: 'conv', kernel: 3, name: 'Conv_$1 & \\end{aligned}' }] }, { accept: LATEX_TYPE })
@@ -135,6 +144,9 @@ t.test('negotiation: LaTeX when it ranks strictly above JSON', async (t) => {
   ]
   for (const [accept, expected, why] of cases) t.equal(preferredRendering(accept, ['svg', 'latex']), expected, `${JSON.stringify(accept)}: ${why}`)
   t.equal(preferredRendering(LATEX_TYPE, ['svg']), undefined, 'not offered: JSON')
+  const app = await build(t)
+  const hvp = await post(app, '/hvp', { model: { kind: 'quadratic', A: [[1]] }, w: [1], v: [1] }, { accept: `image/svg+xml, ${LATEX_TYPE}` })
+  t.equal(hvp.headers['content-type'], LATEX, 'a tie between the two: LaTeX, which every answer has (this HVP has no sweep to draw)')
 })
 
 t.test('drawn by the worker that computed the answer', async (t) => {
@@ -165,4 +177,10 @@ t.test('GraphQL: latex and svg only where selected, through fragments too', asyn
   t.equal(latexFormat.data!.convMatrix.latex, rest.body, 'the LaTeX answer, not the bmatrix of format "latex" alone')
   const hvp = (await post(app, '/graphql', { query: '{ hvp(input: {model: {kind: quadratic, A: [[1]]}, w: [1], v: [1]}) { hv svg } }' })).json()
   t.match(hvp.errors[0], { message: /sweep/, extensions: { statusCode: 400 } }, 'a picture that cannot be drawn is REST\'s 400')
+  const conditional = 'query ($picture: Boolean!) { hvp(input: {model: {kind: quadratic, A: [[1]]}, w: [1], v: [1]}) { hv svg @include(if: $picture) ...Picture @skip(if: true) } } fragment Picture on HvpResult { svg }'
+  for (let run = 0; run < 3; run++) {
+    // Three times: the third runs the query graphql-jit compiled (src/graphql/compiled.ts).
+    t.strictSame((await post(app, '/graphql', { query: conditional, variables: { picture: false } })).json(), { data: { hvp: { hv: [1] } } }, `a picture left out by @include and @skip is not drawn (run ${run + 1})`)
+  }
+  t.match((await post(app, '/graphql', { query: conditional, variables: { picture: true } })).json().errors[0], { extensions: { statusCode: 400 } }, 'included, it is')
 })
