@@ -81,18 +81,20 @@ export function selectedRenderings (info: Pick<GraphQLResolveInfo, 'fieldNodes' 
   const included = (node: SelectionNode): boolean =>
     getDirectiveValues(GraphQLSkipDirective, node, info.variableValues)?.if !== true &&
     getDirectiveValues(GraphQLIncludeDirective, node, info.variableValues)?.if !== false
-  const visit = (selectionSet: SelectionSetNode | undefined): void => {
-    for (const selection of selectionSet?.selections ?? []) {
+  // Every selection set here exists: the result types are objects, and validation has checked
+  // that every fragment spread names a fragment.
+  const visit = (selectionSet: SelectionSetNode): void => {
+    for (const selection of selectionSet.selections) {
       if (!included(selection)) continue
       if (selection.kind === Kind.FIELD) selected.add(selection.name.value)
       else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet)
       else if (!visited.has(selection.name.value)) {
         visited.add(selection.name.value)
-        visit(info.fragments[selection.name.value]?.selectionSet)
+        visit(info.fragments[selection.name.value].selectionSet)
       }
     }
   }
-  for (const node of info.fieldNodes) visit(node.selectionSet)
+  for (const node of info.fieldNodes) visit(node.selectionSet!)
   return offered.filter((rendering) => selected.has(rendering))
 }
 

@@ -44,7 +44,8 @@ function resultSchema (operation: Operation): Json {
   const response = operation.response as Json
   const renderings = renderingsOf(operation)
   const properties = { ...(response.properties as Record<string, Json>), ...Object.fromEntries(renderings.map((rendering) => [rendering, { type: 'string', description: RENDERING_FIELDS[rendering] }])) }
-  const required = [...new Set([...(response.required as string[] | undefined ?? []), ...renderings])]
+  // Every result has a required field, so `required` is there (TypeBox leaves it out when none is).
+  const required = [...new Set([...(response.required as string[]), ...renderings])]
   return { ...response, properties, required }
 }
 

@@ -94,15 +94,16 @@ export function registerOperationRoutes (app: FastifyInstance, operations: reado
         tags: ['computations'],
         body: operation.body,
         response: {
-          200: renderingsOf(operation).length === 0 ? operation.response : answerResponse(operation),
+          200: answerResponse(operation),
           ...ERROR_RESPONSES,
           401: CLOSED_COMPUTATIONS
         }
       }
     }, (request, reply) => {
       const offered = renderingsOf(operation)
-      // The answer's type depends on Accept: caches must key on it (RFC 9110 §12.5.5).
-      if (offered.length > 0) vary(reply, 'Accept')
+      // The answer's type depends on Accept (every answer has a LaTeX form): caches must key on
+      // it (RFC 9110 §12.5.5).
+      vary(reply, 'Accept')
       const rendering = preferredRendering(request.headers.accept, offered)
       // Parameter vectors sent in binary are numbers from here on (parameter-vector.ts).
       const body: unknown = request.body instanceof WorkerBody ? request.body : decodeParameterVectors(operation, request.body)

@@ -131,7 +131,7 @@ function receptiveField (answer: Answer<typeof receptiveFieldOperation>, body: B
 }
 
 function paramCount (answer: Answer<typeof paramCountOperation>, _body: Body<typeof paramCountOperation>, budget: LatexBudget): string {
-  const layerRows = answer.layers.map((layer) => [text(layer.name), latexNumber(layer.weights), latexNumber(layer.biases), latexNumber(layer.params), layer.outputShape === undefined ? '' : shape(layer.outputShape)])
+  const layerRows = answer.layers.map((layer) => [text(layer.name), latexNumber(layer.weights), latexNumber(layer.biases), latexNumber(layer.params), shape(layer.outputShape!)])
   const { hessian } = answer
   return aligned([
     `&${table('lrrrc', [text('layer'), text('weights'), text('biases'), text('parameters'), text('output')], layerRows, budget, 'the layer table')}`,

@@ -85,6 +85,7 @@ t.test('what the answers say', async (t) => {
   t.match(params, 'n &= 16896 + 262656 + 5130 = 284682')
   t.match(params, 'H &\\in \\mathbf{R}^{284682 \\times 284682}', 'the Hessian\'s size as a student writes it')
   t.match(params, '\\text{Linear(32 -\\textgreater{} 512)} & 16384 & 512 & 16896 & 512', 'a row per layer')
+  t.match(await latexOf('/param-count', { architecture: 'ReLU → Dropout', input: [1, 2, 2] }), 'n &= 0 = 0', 'no layer with parameters')
   const field = await latexOf('/receptive-field', { input: 32, architecture: 'Image → Conv-3x3 → ReLU → Conv-3x3 → MaxPool-2x2 → Conv-3x3 → ReLU → Output' })
   t.match(field, '\\text{MaxPool-2x2} & 2 \\times 2 & 2 \\times 2 & 0 \\times 0 & 1 \\times 1 & 14 \\times 14 & 6 \\times 6 & 2 \\times 2', 'question 4.1, layer by layer')
   t.match(field, '32 \\times 32 &\\to 12 \\times 12')
@@ -94,6 +95,10 @@ t.test('what the answers say', async (t) => {
   t.match(await latexOf('/newton-step', { model: { kind: 'quadratic', A: [[4, 1], [1, 3]], b: [1, 2] }, w: [0, 0] }), 's &= -H^{-1} \\nabla f(w) = \\begin{bmatrix}\n-0.09090909090909091 & -0.6363636363636364\n\\end{bmatrix}')
   t.match(await latexOf('/swish', { beta: 10 }), '\\max_{x \\in [-5, 5]} \\lvert h(x) - \\mathrm{ReLU}(x) \\rvert &= 0.02784645427610738 \\quad (x = -0.12784645427610736')
   t.match(await latexOf('/logistic-mixture', { pi: [0.3, 0.7], weights: [[1, -2], [0.5, 0.5]], x: [1, 2] }), 'p(y = 1 \\mid x) &= 0.5865298952888205')
+  const mlp = { kind: 'mlp', sizes: [20, 20, 1], activation: 'tanh', loss: 'mse', inputs: [Array(20).fill(0.5)], targets: [[1]] }
+  const large = await latexOf('/hessian-spectrum', { model: mlp, w: Array.from({ length: 441 }, (_, i) => Math.sin(i) / 4), method: 'lanczos', steps: 3, trace: true, traceSamples: 2 })
+  t.match(large, '\\operatorname{tr} H &\\approx ')
+  t.notMatch(large, '\\text{exact} =', 'no exact trace past 400 parameters')
   t.match(await latexOf('/hessian-spectrum', { model: { kind: 'quadratic', A: [[4, 1, 0], [1, 3, 0], [0, 0, -1]] }, w: [0, 0, 0], top: 2, trace: true, traceSamples: 20, vectors: true }), '\\lambda_{1} &= 4.618033988749895')
   const stalled = await latexOf('/newton-step', { model: { kind: 'quadratic', A: [[-4, 1], [1, 3]], b: [1, 2] }, w: [0, 0] })
   t.match(stalled, 's &\\approx -H^{-1} \\nabla f(w) = ', 'CG stopped before converging: not the Newton step, its last iterate')
