@@ -16,6 +16,12 @@ export type Rendering = 'svg' | 'latex'
 /** Each rendering's media type. `application/x-latex` is the type Apache's and nginx's mime.types give `.latex` files. */
 export const RENDERING_TYPES: Readonly<Record<Rendering, string>> = { svg: 'image/svg+xml', latex: 'application/x-latex' }
 
+/** What each rendering is, as openapi.yaml and the GraphQL schema describe it. */
+export const RENDERING_DESCRIPTIONS: Readonly<Record<Rendering, string>> = {
+  svg: 'a self-contained SVG picture of it',
+  latex: 'the answer as LaTeX math for a write-up (amsmath, no preamble: paste it between \\[ and \\])'
+}
+
 /**
  * The renderings an operation offers, in the order a tie in Accept picks them: LaTeX first,
  * which every answer has, while some have no picture (an HVP without its sweep).

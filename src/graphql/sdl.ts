@@ -28,12 +28,9 @@ import {
 import type { TSchema } from '@sinclair/typebox'
 import type { Operation } from '../operations/operation.js'
 import { PARAMETER_VECTOR } from '../operations/parameter-vector.js'
-import { renderingsOf, RENDERING_TYPES, type Rendering } from '../renderings.js'
+import { RENDERING_DESCRIPTIONS, renderingsOf, RENDERING_TYPES, type Rendering } from '../renderings.js'
 
-const RENDERING_FIELDS: Readonly<Record<Rendering, string>> = {
-  svg: `The answer as a self-contained SVG picture: what REST sends for Accept: ${RENDERING_TYPES.svg}.`,
-  latex: `The answer as LaTeX math for a write-up (amsmath, no preamble: paste it between \\[ and \\]): what REST sends for Accept: ${RENDERING_TYPES.latex}.`
-}
+const fieldDescription = (rendering: Rendering): string => `What REST sends for Accept: ${RENDERING_TYPES[rendering]}, ${RENDERING_DESCRIPTIONS[rendering]}.`
 
 /**
  * An operation's result with its renderings as fields (src/renderings.ts), drawn only when
@@ -43,7 +40,7 @@ const RENDERING_FIELDS: Readonly<Record<Rendering, string>> = {
 function resultSchema (operation: Operation): Json {
   const response = operation.response as Json
   const renderings = renderingsOf(operation)
-  const properties = { ...(response.properties as Record<string, Json>), ...Object.fromEntries(renderings.map((rendering) => [rendering, { type: 'string', description: RENDERING_FIELDS[rendering] }])) }
+  const properties = { ...(response.properties as Record<string, Json>), ...Object.fromEntries(renderings.map((rendering) => [rendering, { type: 'string', description: fieldDescription(rendering) }])) }
   // Every result has a required field, so `required` is there (TypeBox leaves it out when none is).
   const required = [...new Set([...(response.required as string[]), ...renderings])]
   return { ...response, properties, required }

@@ -14,7 +14,7 @@ import type { AnswerType } from '../runtime/worker.js'
 import { WorkerBody } from './body.js'
 import { vary } from './negotiation.js'
 import { preferredRendering } from './pictures.js'
-import { render, RENDERING_TYPES, renderingsOf } from '../renderings.js'
+import { render, RENDERING_DESCRIPTIONS, RENDERING_TYPES, renderingsOf } from '../renderings.js'
 import { AJV_OPTIONS } from '../validation.js'
 import { CLOSED_COMPUTATIONS } from './openapi.js'
 
@@ -53,7 +53,7 @@ const MEDIA_TYPES: Record<AnswerType, string> = { json: 'application/json', ...R
 /** The 200 response: JSON, or one of the operation's renderings, as Accept asks (src/renderings.ts). */
 function answerResponse (operation: Operation): object {
   const renderings = renderingsOf(operation)
-  const said = renderings.map((rendering) => rendering === 'svg' ? `with Accept: ${RENDERING_TYPES.svg}, a self-contained SVG picture of it` : `with Accept: ${RENDERING_TYPES.latex}, the answer as LaTeX math for a write-up (amsmath, no preamble: paste it between \\[ and \\])`)
+  const said = renderings.map((rendering) => `with Accept: ${RENDERING_TYPES[rendering]}, ${RENDERING_DESCRIPTIONS[rendering]}`)
   return {
     description: `the answer; ${said.join('; ')}`,
     content: {

@@ -10,11 +10,11 @@
  * an exponent): the fragment says exactly what the JSON says.
  */
 import type { Static, TSchema } from '@sinclair/typebox'
-import { ConvMatrixLayout, symbolicKernelEntry } from '../math/conv-matrix.js'
+import { latexConvMatrix } from '../math/conv-matrix.js'
 import { LimitExceededError } from '../math/errors.js'
 import { toPair } from '../math/pair.js'
 import { SWISH_PEAK } from '../math/swish.js'
-import type { convMatrixOperation } from '../operations/conv-matrix.js'
+import { convMatrixLayout, type convMatrixOperation } from '../operations/conv-matrix.js'
 import type { cornerExperimentOperation } from '../operations/corner-experiment.js'
 import type { hessianSpectrumOperation } from '../operations/hessian-spectrum.js'
 import type { hvpOperation } from '../operations/hvp.js'
@@ -63,22 +63,11 @@ function softmaxStable (answer: Answer<typeof softmaxStableOperation>, body: Bod
     `S(${z}) &= e^{\\log S(${z})} = ${rows(answer.softmax, budget, 'softmax')}`
   )
   if (answer.naive !== undefined) {
-    const flags = [answer.naive.overflow, answer.naive.underflow].flat()
-    const what = flags.slice(0, flags.length / 2).some(Boolean) ? 'overflows' : flags.slice(flags.length / 2).some(Boolean) ? 'underflows' : 'stays finite'
+    const anyRow = (flag: boolean | boolean[]): boolean => [flag].flat().some(Boolean)
+    const what = anyRow(answer.naive.overflow) ? 'overflows' : anyRow(answer.naive.underflow) ? 'underflows' : 'stays finite'
     lines.push(`\\frac{e^{${z}_i}}{\\sum_j e^{${z}_j}} &= ${rows(answer.naive.softmax, budget, 'naive softmax')} \\quad ${text(`(unshifted, float64: the sum ${what})`)}`)
   }
   return aligned(lines)
-}
-
-/** The matrix A's cells as LaTeX: from the dense or sparse answer, or the numeric kernel. */
-function convMatrixCells (answer: Answer<typeof convMatrixOperation>, body: Body<typeof convMatrixOperation>, layout: ConvMatrixLayout): string[][] {
-  const [rowCount, columnCount] = answer.shape as [number, number]
-  const cells = Array.from({ length: rowCount }, () => Array<string>(columnCount).fill('0'))
-  const kernel = body.kernel
-  layout.forEachNonZero((r, c, a, b) => {
-    cells[r][c] = kernel === undefined ? symbolicKernelEntry(a, b) : latexNumber(kernel[a][b])
-  })
-  return cells
 }
 
 function convMatrix (answer: Answer<typeof convMatrixOperation>, body: Body<typeof convMatrixOperation>, _budget: LatexBudget, limits: Limits): string {
@@ -87,20 +76,12 @@ function convMatrix (answer: Answer<typeof convMatrixOperation>, body: Body<type
   if (rowCount * columnCount > limits.convMaxLatexEntries) {
     throw new LimitExceededError(`A is ${rowCount} × ${columnCount} = ${rowCount * columnCount} entries, over the limit of ${limits.convMaxLatexEntries} for LaTeX (CONV_MAX_LATEX_ENTRIES): ask POST /conv-matrix for JSON with format "sparse", or a smaller input`)
   }
-  const layout = new ConvMatrixLayout({
-    input: toPair(body.input),
-    kernelSize: body.kernel !== undefined ? [body.kernel.length, body.kernel[0].length] : toPair(body.kernelSize!),
-    stride: toPair(body.stride ?? 1),
-    padding: toPair(body.padding ?? 0),
-    dilation: toPair(body.dilation ?? 1),
-    transposed: body.transposed ?? false,
-    outputPadding: toPair(body.outputPadding ?? 0)
-  })
+  const layout = convMatrixLayout(body)
   const lines: string[] = []
   if (answer.outputMap !== undefined) lines.push(`Y &= ${matrix(answer.outputMap)}`)
   lines.push(
     `\\operatorname{vec}(Y) &= A \\operatorname{vec}(X) \\quad ${text(`(${body.transposed === true ? 'transposed convolution, ' : ''}row-major: `)}${shape(answer.outputShape)}${text(' output, ')}${shape(layout.geometry.input)}${text(' input)')}`,
-    `A &= ${matrix(convMatrixCells(answer, body, layout))}`
+    `A &= ${matrix(latexConvMatrix(layout, body.kernel))}`
   )
   if (answer.y !== undefined) lines.push(`Y &= ${matrix(answer.y.map((values) => values.map(entry)))}`)
   return aligned(lines)
@@ -178,8 +159,8 @@ function newtonStep (answer: Answer<typeof newtonStepOperation>, body: Body<type
 }
 
 function hessianSpectrum (answer: Answer<typeof hessianSpectrumOperation>, _body: Body<typeof hessianSpectrumOperation>, budget: LatexBudget): string {
-  const lines = answer.eigenvalues.map((value, i) => `\\lambda_{${i + 1}} &= ${entry(value)} \\quad (\\lVert H x - \\lambda x \\rVert = ${entry(answer.residuals[i])})`)
   budget.spend(2 * answer.eigenvalues.length, 'the eigenvalues')
+  const lines = answer.eigenvalues.map((value, i) => `\\lambda_{${i + 1}} &= ${entry(value)} \\quad (\\lVert H x - \\lambda x \\rVert = ${entry(answer.residuals[i])})`)
   lines.push(`&${text(`(${answer.method === 'exact' ? 'exact' : 'Lanczos'}, ${answer.hessianVectorProducts} Hessian-vector products)`)}`)
   const vectors = answer.eigenvectors
   if (vectors !== undefined && vectors.length > 0) {

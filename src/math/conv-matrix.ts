@@ -131,6 +131,11 @@ export const symbolicKernelEntry: KernelEntry<string> = (i, j) => `w_{${i},${j}}
  * The dense matrix, zeros included.
  * @example denseConvMatrix(new ConvMatrixLayout({ input: [2, 2], kernelSize: [1, 1], stride: [1, 1], padding: [0, 0], dilation: [1, 1], transposed: false, outputPadding: [0, 0] }), () => 7, 0) // [[7, 0, 0, 0], [0, 7, 0, 0], [0, 0, 7, 0], [0, 0, 0, 7]]
  */
+/** A's cells in LaTeX: a numeric kernel's entries as latexNumber writes them, else `w_{i,j}`; `0` elsewhere. */
+export function latexConvMatrix (layout: ConvMatrixLayout, kernel?: ReadonlyArray<readonly number[]>): string[][] {
+  return denseConvMatrix(layout, kernel === undefined ? symbolicKernelEntry : (i, j) => latexNumber(kernel[i][j]), '0')
+}
+
 export function denseConvMatrix<T> (layout: ConvMatrixLayout, entry: KernelEntry<T>, zero: T): T[][] {
   const [rows, cols] = layout.shape
   const matrix: T[][] = Array.from({ length: rows }, () => new Array<T>(cols).fill(zero))

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import {
-  applyConvMatrix, checkConvMatrixLimits, ConvMatrixLayout, denseConvMatrix, latexBmatrix, latexNumber,
+  applyConvMatrix, checkConvMatrixLimits, ConvMatrixLayout, denseConvMatrix, latexBmatrix, latexConvMatrix,
   sparseConvMatrix, symbolicKernelEntry, symbolicOutputMap, type KernelEntry
 } from '../math/conv-matrix.js'
 import { ImpossibleInputError, InvalidRequestError } from '../math/errors.js'
@@ -36,6 +36,22 @@ const ConvMatrixBody = Type.Object({
 type ConvMatrixBody = Static<typeof ConvMatrixBody>
 
 /**
+ * The layout of a body that has exactly one of kernel (rectangular) and kernelSize: the
+ * operation's, and its LaTeX answer's (src/latex/answers.ts).
+ */
+export function convMatrixLayout (input: ConvMatrixBody): ConvMatrixLayout {
+  return new ConvMatrixLayout({
+    input: toPair(input.input),
+    kernelSize: input.kernel !== undefined ? [input.kernel.length, input.kernel[0].length] : toPair(input.kernelSize!),
+    stride: toPair(input.stride ?? 1),
+    padding: toPair(input.padding ?? 0),
+    dilation: toPair(input.dilation ?? 1),
+    transposed: input.transposed ?? false,
+    outputPadding: toPair(input.outputPadding ?? 0)
+  })
+}
+
+/**
  * The matrix's layout, after the checks that need no matrix: one of kernel and kernelSize, a
  * rectangular kernel, the geometry, and the size limits (CONV_MAX_*).
  */
@@ -49,15 +65,7 @@ function checkedLayout (input: ConvMatrixBody, limits: Limits): { layout: ConvMa
     const ragged = kernel.findIndex((row) => row.length !== width)
     if (ragged >= 0) throw new ImpossibleInputError(`kernel must be rectangular: row 0 has ${width} entries, row ${ragged} has ${kernel[ragged].length}`)
   }
-  const layout = new ConvMatrixLayout({
-    input: toPair(input.input),
-    kernelSize: kernel !== undefined ? [kernel.length, kernel[0].length] : toPair(input.kernelSize!),
-    stride: toPair(input.stride ?? 1),
-    padding: toPair(input.padding ?? 0),
-    dilation: toPair(input.dilation ?? 1),
-    transposed: input.transposed ?? false,
-    outputPadding: toPair(input.outputPadding ?? 0)
-  })
+  const layout = convMatrixLayout(input)
   const format = input.format ?? 'dense'
   checkConvMatrixLimits(layout, format, limits, input.x !== undefined)
   return { layout, kernel, format }
@@ -134,8 +142,7 @@ export const convMatrixOperation = defineOperation({
     } else if (format === 'sparse') {
       response.sparse = numericEntry ? sparseConvMatrix<number | string>(layout, numericEntry) : sparseConvMatrix<number | string>(layout, symbolicKernelEntry)
     } else {
-      const entry: KernelEntry<string> = numericEntry ? (i, j) => latexNumber(numericEntry(i, j)) : symbolicKernelEntry
-      response.latex = latexBmatrix(denseConvMatrix(layout, entry, '0'))
+      response.latex = latexBmatrix(latexConvMatrix(layout, kernel))
     }
     // Bounded before it is built: one string per output pixel, one term per non-zero.
     if (kernel === undefined && input.x === undefined && layout.outputShape[0] * layout.outputShape[1] <= limits.convMaxLatexEntries && layout.nonZeros <= limits.convMaxLatexEntries) {

@@ -1,12 +1,13 @@
 /** GraphQL helpers shared by the parity, grading and fuzz tests. */
 import { getNamedType, isObjectType, type GraphQLObjectType } from 'graphql'
+import { RENDERING_TYPES } from '../../src/renderings.js'
 
 /**
  * The renderings of an operation's result (src/renderings.ts): compared with REST's negotiated
  * answers by their own tests (test/latex/answers.test.ts, test/http/pictures.test.ts), not with
  * its JSON, where /conv-matrix's `latex` is the bmatrix of format "latex".
  */
-export const RENDERING_FIELDS: readonly string[] = ['latex', 'svg']
+export const RENDERING_FIELDS: readonly string[] = Object.keys(RENDERING_TYPES)
 
 /** Every field of a result type, recursively (`{ a b { c } }`), but the top-level ones in `omit`. */
 export function selection (type: GraphQLObjectType, omit: readonly string[] = []): string {
